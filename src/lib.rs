@@ -7,4 +7,4 @@ pub mod clock;
 pub mod models;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use models::EventType;
+pub use models::{EventType, SigningSecret};
