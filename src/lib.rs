@@ -3,8 +3,22 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod auth;
 pub mod clock;
+pub mod config;
+pub mod error;
 pub mod models;
+pub mod pagination;
+pub mod request;
 
+pub use auth::{AccessToken, StaticToken};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use models::{EventType, SigningSecret};
+pub use config::Environment;
+pub use error::{
+    ApiError, AuthError, DecodeError, Error, Result, TransportError, TransportErrorKind,
+    ValidationError,
+};
+pub use models::{
+    CreateWebhook, CreatedBefore, EventType, FailedEvent, FailedEventsQuery, SecretExpiration,
+    SigningSecret, UpdateWebhook, Webhook, WebhookWithSecret,
+};

@@ -1,0 +1,81 @@
+//! Access tokens.
+//!
+//! Every request carries `Authorization: Bearer <access token>`. A client asks its
+//! token provider for the token before each request (see `blocking::TokenProvider`
+//! and `nonblocking::TokenProvider`); [`StaticToken`] is the simplest provider.
+
+use std::fmt;
+
+/// A bearer access token. `Debug` never shows it.
+///
+/// ```
+/// use revolut_webhooks::AccessToken;
+///
+/// let token = AccessToken::new("oa_sand_secret");
+/// assert_eq!(format!("{token:?}"), "AccessToken(<redacted>)");
+/// assert_eq!(token.expose_secret(), "oa_sand_secret");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    /// Wraps a token string.
+    pub fn new(token: impl Into<String>) -> Self {
+        AccessToken(token.into())
+    }
+
+    /// The token itself, for the `Authorization` header.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken(<redacted>)")
+    }
+}
+
+/// A token provider that always gives the same access token.
+///
+/// Good for scripts and tests. Revolut access tokens expire after 40 minutes;
+/// for anything that runs longer, use a provider that refreshes.
+///
+/// ```
+/// use revolut_webhooks::StaticToken;
+///
+/// let provider = StaticToken::new("oa_sand_secret");
+/// assert!(!format!("{provider:?}").contains("secret"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct StaticToken {
+    token: AccessToken,
+}
+
+impl StaticToken {
+    /// A provider for this token.
+    pub fn new(token: impl Into<String>) -> Self {
+        StaticToken {
+            token: AccessToken::new(token),
+        }
+    }
+
+    /// The token it gives.
+    pub fn token(&self) -> &AccessToken {
+        &self.token
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_never_print() {
+        let p = StaticToken::new("very-secret-token");
+        let shown = format!("{p:?} {:?} {:#?}", p.token(), p);
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert_eq!(p.token().expose_secret(), "very-secret-token");
+        assert_eq!(p.token(), &AccessToken::new("very-secret-token"));
+    }
+}
