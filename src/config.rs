@@ -1,6 +1,7 @@
 //! Where the API lives, and how the client talks to it.
 
 use std::fmt;
+#[cfg(any(feature = "blocking", feature = "async"))]
 use std::time::Duration;
 
 use crate::error::ValidationError;
@@ -122,6 +123,7 @@ pub(crate) fn is_loopback(host: &str) -> bool {
 }
 
 /// Timeouts and limits shared by both clients.
+#[cfg(any(feature = "blocking", feature = "async"))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HttpConfig {
     pub connect_timeout: Duration,
@@ -130,6 +132,7 @@ pub(crate) struct HttpConfig {
     pub max_response_bytes: u64,
 }
 
+#[cfg(any(feature = "blocking", feature = "async"))]
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
@@ -142,6 +145,7 @@ impl Default for HttpConfig {
 }
 
 /// `revolut-webhooks/<version>`.
+#[cfg(any(feature = "blocking", feature = "async"))]
 pub(crate) fn default_user_agent() -> String {
     concat!("revolut-webhooks/", env!("CARGO_PKG_VERSION")).to_owned()
 }
@@ -232,7 +236,9 @@ mod tests {
     }
 
     #[test]
+    #[cfg(any(feature = "blocking", feature = "async"))]
     fn default_http_config() {
+        use std::time::Duration;
         let c = HttpConfig::default();
         assert_eq!(c.connect_timeout, Duration::from_secs(10));
         assert_eq!(c.timeout, Duration::from_secs(30));

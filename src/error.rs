@@ -86,6 +86,7 @@ impl Error {
         }
     }
 
+    #[cfg(any(feature = "blocking", feature = "async", test))]
     pub(crate) fn set_attempts(&mut self, attempts: u32) {
         match self {
             Error::Api(e) => e.attempts = attempts,

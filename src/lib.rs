@@ -22,3 +22,10 @@ pub use models::{
     CreateWebhook, CreatedBefore, EventType, FailedEvent, FailedEventsQuery, SecretExpiration,
     SigningSecret, UpdateWebhook, Webhook, WebhookWithSecret,
 };
+
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub mod nonblocking;

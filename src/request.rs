@@ -410,9 +410,9 @@ fn status_text(status: u16) -> &'static str {
         502 => "Bad Gateway",
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
-        300..=399 => "Unexpected redirect",
-        400..=499 => "Client error",
-        500..=599 => "Server error",
+        s if (300..400).contains(&s) => "Unexpected redirect",
+        s if (400..500).contains(&s) => "Client error",
+        s if (500..600).contains(&s) => "Server error",
         _ => "Unexpected status",
     }
 }

@@ -1,0 +1,312 @@
+// The I/O shell, written once and compiled once per mode.
+//
+// `blocking.rs` includes this file under `maybe_async::must_be_sync` and
+// `nonblocking.rs` under `maybe_async::must_be_async`; each provides `maybe_io`
+// (the attribute) and `transport` (ureq or reqwest). Everything that can be
+// decided without I/O lives in the sans-IO core (`request`, `pagination`);
+// this file only sends, authenticates and walks pages.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use super::maybe_io;
+use super::transport::Transport;
+use crate::auth::{AccessToken, StaticToken};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Environment, HttpConfig};
+use crate::error::{Error, Result, ValidationError};
+use crate::models::{
+    CreateWebhook, FailedEvent, FailedEventsQuery, SecretExpiration, UpdateWebhook, Webhook,
+    WebhookWithSecret,
+};
+use crate::pagination::{FailedEventsCursor, PageOutcome};
+use crate::request::{self, Call};
+
+/// Supplies the access token for each request.
+///
+/// The client asks for a token before every request, so a provider can cache it and
+/// refresh it when it nears expiry. Object safe: a client holds it as `Arc<dyn TokenProvider>`.
+#[maybe_io]
+pub trait TokenProvider: Send + Sync {
+    /// A currently valid access token.
+    async fn access_token(&self) -> Result<AccessToken>;
+
+    /// The API rejected `rejected` as invalid or expired (401, code 1000).
+    ///
+    /// Return `true` if a different token may now be available, and the client
+    /// will ask for one and replay the request once. The default returns `false`:
+    /// the token cannot change, so the 401 is returned as it is.
+    fn invalidate(&self, rejected: &AccessToken) -> bool {
+        let _ = rejected;
+        false
+    }
+}
+
+#[maybe_io]
+impl TokenProvider for StaticToken {
+    async fn access_token(&self) -> Result<AccessToken> {
+        Ok(self.token().clone())
+    }
+}
+
+#[maybe_io]
+impl<P: TokenProvider + ?Sized> TokenProvider for Arc<P> {
+    async fn access_token(&self) -> Result<AccessToken> {
+        (**self).access_token().await
+    }
+
+    fn invalidate(&self, rejected: &AccessToken) -> bool {
+        (**self).invalidate(rejected)
+    }
+}
+
+/// A Revolut Business webhooks client.
+///
+/// Cheap to clone: clones share one connection pool, token provider and clock.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Transport,
+    environment: Environment,
+    tokens: Arc<dyn TokenProvider>,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("environment", &self.inner.environment)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts configuring a client. It talks to [`Environment::Production`] unless told otherwise.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            environment: Environment::Production,
+            tokens: None,
+            clock: Arc::new(SystemClock),
+            http: HttpConfig::default(),
+        }
+    }
+
+    /// The webhook endpoints.
+    pub fn webhooks(&self) -> Webhooks<'_> {
+        Webhooks { client: self }
+    }
+
+    /// The environment this client talks to.
+    pub fn environment(&self) -> &Environment {
+        &self.inner.environment
+    }
+
+    pub(super) fn now(&self) -> time::OffsetDateTime {
+        self.inner.clock.now()
+    }
+}
+
+#[maybe_io]
+impl Client {
+    /// Sends one call: adds the token, maps the answer, and replays once with a
+    /// fresh token if the provider can supply one after a 401 "token expired".
+    async fn execute<T>(&self, call: Call<T>) -> Result<T> {
+        let mut attempts = 0;
+        let mut refreshed = false;
+        loop {
+            attempts += 1;
+            let token = self.inner.tokens.access_token().await?;
+            let outcome = match self
+                .inner
+                .transport
+                .send(call.request(), &self.inner.environment, &token)
+                .await
+            {
+                Ok(response) => call.parse(&response, self.now()),
+                Err(e) => Err(Error::Transport(e)),
+            };
+            match outcome {
+                Err(Error::Api(e))
+                    if e.is_token_expired()
+                        && !refreshed
+                        && self.inner.tokens.invalidate(&token) =>
+                {
+                    refreshed = true;
+                }
+                Err(mut e) => {
+                    e.set_attempts(attempts);
+                    return Err(e);
+                }
+                Ok(value) => return Ok(value),
+            }
+        }
+    }
+
+    /// Fetches the cursor's next page; `None` when the walk is over.
+    pub(super) async fn advance(
+        &self,
+        cursor: &mut FailedEventsCursor,
+    ) -> Option<Result<PageOutcome>> {
+        let call = cursor.next_call()?;
+        Some(self.execute(call).await.map(|page| cursor.accept(page)))
+    }
+}
+
+/// Configures a [`Client`].
+#[must_use]
+pub struct ClientBuilder {
+    environment: Environment,
+    tokens: Option<Arc<dyn TokenProvider>>,
+    clock: Arc<dyn Clock>,
+    http: HttpConfig,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("environment", &self.environment)
+            .field("has_token_provider", &self.tokens.is_some())
+            .field("http", &self.http)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// Production, Sandbox, or a custom host (an emulator, a mock server).
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// Where access tokens come from: a [`StaticToken`], or any [`TokenProvider`].
+    /// Pass an `Arc` to share one provider between clients.
+    pub fn token_provider(mut self, provider: impl TokenProvider + 'static) -> Self {
+        self.tokens = Some(Arc::new(provider));
+        self
+    }
+
+    /// How long to wait for a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.http.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one request may take in all, body included (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.http.timeout = timeout;
+        self
+    }
+
+    /// The largest response body accepted (default 16 MiB); a larger one fails
+    /// with a [`TransportErrorKind::BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge) error.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.http.max_response_bytes = bytes;
+        self
+    }
+
+    /// The `User-Agent` header (default `revolut-webhooks/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.http.user_agent = user_agent.into();
+        self
+    }
+
+    /// The clock for time-dependent checks (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Builds the client. Fails if no token provider was given, or if the HTTP
+    /// library cannot start.
+    pub fn build(self) -> Result<Client> {
+        let tokens = self.tokens.ok_or_else(|| {
+            ValidationError::new(
+                "token_provider",
+                "no token provider: call .token_provider(StaticToken::new(token)) or pass another provider",
+            )
+        })?;
+        if self.http.timeout.is_zero() || self.http.connect_timeout.is_zero() {
+            return Err(
+                ValidationError::new("timeout", "timeouts must be greater than zero").into(),
+            );
+        }
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport: Transport::new(&self.http)?,
+                environment: self.environment,
+                tokens,
+                clock: self.clock,
+            }),
+        })
+    }
+}
+
+/// The webhook endpoints of a [`Client`], from [`Client::webhooks`].
+#[derive(Debug, Clone, Copy)]
+pub struct Webhooks<'a> {
+    pub(super) client: &'a Client,
+}
+
+#[maybe_io]
+impl Webhooks<'_> {
+    /// Lists every webhook of the business (without signing secrets).
+    pub async fn list(&self) -> Result<Vec<Webhook>> {
+        self.client.execute(request::list_webhooks()).await
+    }
+
+    /// Gets one webhook with its current signing secret.
+    pub async fn get(&self, id: Uuid) -> Result<WebhookWithSecret> {
+        self.client.execute(request::get_webhook(id)).await
+    }
+
+    /// Creates a webhook (at most 10 per business). The answer holds its signing secret.
+    ///
+    /// Never retried after an ambiguous failure: a repeat could create a second webhook.
+    pub async fn create(&self, webhook: &CreateWebhook) -> Result<WebhookWithSecret> {
+        self.client.execute(request::create_webhook(webhook)?).await
+    }
+
+    /// Changes a webhook's URL, events, or both (`PATCH`).
+    pub async fn update(&self, id: Uuid, update: &UpdateWebhook) -> Result<Webhook> {
+        self.client
+            .execute(request::update_webhook(id, update)?)
+            .await
+    }
+
+    /// Deletes a webhook.
+    pub async fn delete(&self, id: Uuid) -> Result<()> {
+        self.client.execute(request::delete_webhook(id)).await
+    }
+
+    /// Gives the webhook a new signing secret. With `expiration`, the old secret
+    /// stays valid that long (at most 7 days) and deliveries carry both
+    /// signatures; with `None` it stops working at once. At most 3 keys may be active.
+    pub async fn rotate_signing_secret(
+        &self,
+        id: Uuid,
+        expiration: Option<SecretExpiration>,
+    ) -> Result<WebhookWithSecret> {
+        self.client
+            .execute(request::rotate_signing_secret(id, expiration))
+            .await
+    }
+
+    /// One page of the webhook's failed events, newest first.
+    ///
+    /// For the next page, pass the last event's `created_at` as `created_before`
+    /// (or let [`failed_events_all`](Self::failed_events_all) do it without losing ties).
+    pub async fn failed_events(
+        &self,
+        id: Uuid,
+        query: &FailedEventsQuery,
+    ) -> Result<Vec<FailedEvent>> {
+        let call = request::failed_events(id, query, self.client.now())?;
+        self.client.execute(call).await
+    }
+}

@@ -1,0 +1,248 @@
+//! The async client, on [reqwest](https://docs.rs/reqwest): for async servers (axum,
+//! actix) and concurrent jobs. Its futures are `Send`, and it never blocks the runtime.
+//! It needs a [tokio](https://docs.rs/tokio) runtime.
+//!
+//! ```no_run
+//! use futures_util::TryStreamExt;
+//! use revolut_webhooks::nonblocking::Client;
+//! use revolut_webhooks::{Environment, FailedEventsQuery, StaticToken};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::builder()
+//!     .environment(Environment::Sandbox)
+//!     .token_provider(StaticToken::new(std::env::var("REVOLUT_ACCESS_TOKEN")?))
+//!     .build()?;
+//! for hook in client.webhooks().list().await? {
+//!     let mut failed = client.webhooks().failed_events_all(hook.id, &FailedEventsQuery::new())?;
+//!     while let Some(event) = failed.try_next().await? {
+//!         println!("{} {}", event.created_at, event.payload_json());
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! To implement [`TokenProvider`] yourself, use the re-exported [`async_trait`](macro@async_trait) attribute.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use uuid::Uuid;
+
+pub(crate) use maybe_async::must_be_async as maybe_io;
+
+/// The attribute for implementing [`TokenProvider`].
+pub use async_trait::async_trait;
+
+use crate::error::{Error, Result};
+use crate::models::{FailedEvent, FailedEventsQuery};
+use crate::pagination::FailedEventsCursor;
+
+// The same shell is compiled once per mode, on purpose: see the design notes in `client_shared.rs`.
+#[allow(clippy::duplicate_mod)]
+#[path = "client_shared.rs"]
+mod shared;
+
+pub use shared::{Client, ClientBuilder, TokenProvider, Webhooks};
+
+impl Webhooks<'_> {
+    /// Every failed event of the webhook, newest first, page after page, each
+    /// exactly once (see [the crate docs](crate#pagination) on ties), as a `Stream`.
+    ///
+    /// Holds one page in memory at a time. After a request fails, the stream
+    /// yields that error and then ends; after [`Error::TiedEventsOverflow`] it
+    /// goes on with older events.
+    pub fn failed_events_all(
+        &self,
+        id: Uuid,
+        query: &FailedEventsQuery,
+    ) -> Result<FailedEventsStream> {
+        query.validate_at(self.client.now())?;
+        let state = Walk {
+            client: self.client.clone(),
+            cursor: FailedEventsCursor::new(id, query),
+            page: Vec::new().into_iter(),
+            pending: None,
+            stopped: false,
+        };
+        let stream = futures_util::stream::unfold(state, |mut walk| async move {
+            let item = walk.next().await?;
+            Some((item, walk))
+        });
+        Ok(FailedEventsStream {
+            inner: Box::pin(stream),
+        })
+    }
+}
+
+struct Walk {
+    client: Client,
+    cursor: FailedEventsCursor,
+    page: std::vec::IntoIter<FailedEvent>,
+    pending: Option<Error>,
+    stopped: bool,
+}
+
+impl Walk {
+    async fn next(&mut self) -> Option<Result<FailedEvent>> {
+        // Each turn either yields or moves the cursor, and the cursor always ends.
+        loop {
+            if let Some(event) = self.page.next() {
+                return Some(Ok(event));
+            }
+            if let Some(error) = self.pending.take() {
+                return Some(Err(error));
+            }
+            if self.stopped {
+                return None;
+            }
+            match self.client.advance(&mut self.cursor).await? {
+                Ok(outcome) => {
+                    self.page = outcome.events.into_iter();
+                    self.pending = outcome.overflow;
+                }
+                Err(error) => {
+                    self.stopped = true;
+                    return Some(Err(error));
+                }
+            }
+        }
+    }
+}
+
+/// The stream of [`Webhooks::failed_events_all`].
+pub struct FailedEventsStream {
+    inner: Pin<Box<dyn Stream<Item = Result<FailedEvent>> + Send>>,
+}
+
+impl std::fmt::Debug for FailedEventsStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FailedEventsStream").finish_non_exhaustive()
+    }
+}
+
+impl Stream for FailedEventsStream {
+    type Item = Result<FailedEvent>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+mod transport {
+    use crate::auth::AccessToken;
+    use crate::config::{Environment, HttpConfig};
+    use crate::error::{Error, TransportError, TransportErrorKind};
+    use crate::request::{HttpRequest, HttpResponse, Method};
+
+    pub(super) struct Transport {
+        client: reqwest::Client,
+        max_response_bytes: u64,
+    }
+
+    impl Transport {
+        pub(super) fn new(config: &HttpConfig) -> Result<Self, Error> {
+            let client = reqwest::Client::builder()
+                .connect_timeout(config.connect_timeout)
+                .timeout(config.timeout)
+                .user_agent(config.user_agent.as_str())
+                // The API does not redirect; a redirect must not carry the token elsewhere.
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| {
+                    TransportError::new(
+                        TransportErrorKind::Other,
+                        "-",
+                        "-",
+                        format!("could not start the HTTP client: {e}"),
+                        Some(Box::new(e)),
+                    )
+                })?;
+            Ok(Transport {
+                client,
+                max_response_bytes: config.max_response_bytes,
+            })
+        }
+
+        pub(super) async fn send(
+            &self,
+            request: &HttpRequest,
+            environment: &Environment,
+            token: &AccessToken,
+        ) -> Result<HttpResponse, TransportError> {
+            let method = match request.method {
+                Method::Get => reqwest::Method::GET,
+                Method::Post => reqwest::Method::POST,
+                Method::Patch => reqwest::Method::PATCH,
+                Method::Delete => reqwest::Method::DELETE,
+            };
+            let mut builder = self
+                .client
+                .request(method, request.url(environment))
+                .bearer_auth(token.expose_secret())
+                .header("accept", "application/json");
+            if let Some(body) = &request.body {
+                builder = builder
+                    .header("content-type", body.content_type)
+                    .body(body.bytes.clone());
+            }
+            let fail = |e: reqwest::Error| transport_error(e, request);
+            let mut response = builder.send().await.map_err(fail)?;
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let limit = self.max_response_bytes;
+            if response.content_length().is_some_and(|len| len > limit) {
+                return Err(too_large(limit, request));
+            }
+            let mut body =
+                Vec::with_capacity(response.content_length().unwrap_or(0).min(limit) as usize);
+            while let Some(chunk) = response.chunk().await.map_err(fail)? {
+                if (body.len() + chunk.len()) as u64 > limit {
+                    return Err(too_large(limit, request));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(HttpResponse {
+                status,
+                retry_after,
+                body,
+            })
+        }
+    }
+
+    fn too_large(limit: u64, request: &HttpRequest) -> TransportError {
+        TransportError::new(
+            TransportErrorKind::BodyTooLarge,
+            request.method.as_str(),
+            &request.path,
+            format!("the response body is larger than the limit of {limit} bytes"),
+            None,
+        )
+    }
+
+    fn transport_error(error: reqwest::Error, request: &HttpRequest) -> TransportError {
+        let kind = if error.is_timeout() {
+            TransportErrorKind::Timeout
+        } else if error.is_connect() {
+            TransportErrorKind::Connect
+        } else if error.is_body() || error.is_decode() || error.is_request() {
+            TransportErrorKind::Io
+        } else {
+            TransportErrorKind::Other
+        };
+        // reqwest's own message names the URL; the chain of causes says what happened.
+        let error = error.without_url();
+        let mut message = error.to_string();
+        let mut cause = std::error::Error::source(&error);
+        while let Some(c) = cause {
+            message.push_str(": ");
+            message.push_str(&c.to_string());
+            cause = c.source();
+        }
+        TransportError::new(kind, request.method.as_str(), &request.path, message, None)
+    }
+}
