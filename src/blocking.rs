@@ -142,10 +142,10 @@ mod transport {
             &self,
             request: &HttpRequest,
             environment: &Environment,
-            token: &AccessToken,
+            token: Option<&AccessToken>,
         ) -> Result<HttpResponse, TransportError> {
             let url = request.url(environment);
-            let auth = format!("Bearer {}", token.expose_secret());
+            let auth = token.map(|t| format!("Bearer {}", t.expose_secret()));
             let fail = |e: ureq::Error| transport_error(e, request);
             let body = request.body.as_ref();
             let result = match request.method {
@@ -155,10 +155,11 @@ mod transport {
                     } else {
                         self.agent.delete(&url)
                     };
-                    builder
-                        .header("authorization", &auth)
-                        .header("accept", "application/json")
-                        .call()
+                    let builder = match &auth {
+                        Some(auth) => builder.header("authorization", auth),
+                        None => builder,
+                    };
+                    builder.header("accept", "application/json").call()
                 }
                 Method::Post | Method::Patch => {
                     let builder = if request.method == Method::Post {
@@ -169,8 +170,11 @@ mod transport {
                     let (content_type, bytes) = body
                         .map(|b| (b.content_type, b.bytes.as_slice()))
                         .unwrap_or(("application/json", &[]));
+                    let builder = match &auth {
+                        Some(auth) => builder.header("authorization", auth),
+                        None => builder,
+                    };
                     builder
-                        .header("authorization", &auth)
                         .header("accept", "application/json")
                         .header("content-type", content_type)
                         .send(bytes)

@@ -125,7 +125,7 @@ impl Client {
             let outcome = match self
                 .inner
                 .transport
-                .send(call.request(), &self.inner.environment, &token)
+                .send(call.request(), &self.inner.environment, Some(&token))
                 .await
             {
                 Ok(response) => call.parse(&response, self.now()),

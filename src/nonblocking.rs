@@ -168,7 +168,7 @@ mod transport {
             &self,
             request: &HttpRequest,
             environment: &Environment,
-            token: &AccessToken,
+            token: Option<&AccessToken>,
         ) -> Result<HttpResponse, TransportError> {
             let method = match request.method {
                 Method::Get => reqwest::Method::GET,
@@ -179,8 +179,10 @@ mod transport {
             let mut builder = self
                 .client
                 .request(method, request.url(environment))
-                .bearer_auth(token.expose_secret())
                 .header("accept", "application/json");
+            if let Some(token) = token {
+                builder = builder.bearer_auth(token.expose_secret());
+            }
             if let Some(body) = &request.body {
                 builder = builder
                     .header("content-type", body.content_type)
