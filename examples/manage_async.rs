@@ -53,21 +53,30 @@ async fn run(token: String) -> Result<(), Box<dyn std::error::Error>> {
     let created = hooks
         .create(&CreateWebhook::new(url)?.events([EventType::TransactionCreated]))
         .await?;
-    println!("created {} -> {} {:?}", created.id, created.url, created.events);
+    println!(
+        "created {} -> {} {:?}",
+        created.id, created.url, created.events
+    );
 
     for hook in hooks.list().await? {
         println!("listed  {} -> {} {:?}", hook.id, hook.url, hook.events);
     }
 
     let updated = hooks
-        .update(created.id, &UpdateWebhook::new().events([EventType::PayoutLinkCreated]))
+        .update(
+            created.id,
+            &UpdateWebhook::new().events([EventType::PayoutLinkCreated]),
+        )
         .await?;
     println!("updated {} {:?}", updated.id, updated.events);
 
     let rotated = hooks
         .rotate_signing_secret(created.id, Some(SecretExpiration::from_minutes(30)?))
         .await?;
-    println!("rotated {}: the old secret stays valid for 30 minutes", rotated.id);
+    println!(
+        "rotated {}: the old secret stays valid for 30 minutes",
+        rotated.id
+    );
 
     let mut failed = hooks.failed_events_all(created.id, &FailedEventsQuery::new().limit(1000)?)?;
     let mut count = 0;

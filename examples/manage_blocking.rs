@@ -49,24 +49,38 @@ fn run(token: String) -> Result<(), Box<dyn std::error::Error>> {
     let hooks = client.webhooks();
     println!("talking to {}", client.environment());
 
-    let created = hooks.create(&CreateWebhook::new(url)?.events([EventType::TransactionCreated]))?;
-    println!("created {} -> {} {:?}", created.id, created.url, created.events);
+    let created =
+        hooks.create(&CreateWebhook::new(url)?.events([EventType::TransactionCreated]))?;
+    println!(
+        "created {} -> {} {:?}",
+        created.id, created.url, created.events
+    );
 
     for hook in hooks.list()? {
         println!("listed  {} -> {} {:?}", hook.id, hook.url, hook.events);
     }
 
     let fetched = hooks.get(created.id)?;
-    println!("got     {} (signing secret: {:?})", fetched.id, fetched.signing_secret);
+    println!(
+        "got     {} (signing secret: {:?})",
+        fetched.id, fetched.signing_secret
+    );
 
     let updated = hooks.update(
         created.id,
-        &UpdateWebhook::new().events([EventType::TransactionCreated, EventType::PayoutLinkStateChanged]),
+        &UpdateWebhook::new().events([
+            EventType::TransactionCreated,
+            EventType::PayoutLinkStateChanged,
+        ]),
     )?;
     println!("updated {} {:?}", updated.id, updated.events);
 
-    let rotated = hooks.rotate_signing_secret(created.id, Some(SecretExpiration::from_hours(1)?))?;
-    println!("rotated {}: the old secret stays valid for an hour", rotated.id);
+    let rotated =
+        hooks.rotate_signing_secret(created.id, Some(SecretExpiration::from_hours(1)?))?;
+    println!(
+        "rotated {}: the old secret stays valid for an hour",
+        rotated.id
+    );
 
     let page = hooks.failed_events(created.id, &FailedEventsQuery::new().limit(100)?)?;
     println!("{} failed events on the first page", page.len());

@@ -113,6 +113,10 @@ mod transport {
     use crate::error::{Error, TransportError, TransportErrorKind};
     use crate::request::{HttpRequest, HttpResponse, Method};
 
+    pub(super) fn sleep(wait: std::time::Duration) {
+        std::thread::sleep(wait);
+    }
+
     pub(super) struct Transport {
         agent: ureq::Agent,
         max_response_bytes: u64,

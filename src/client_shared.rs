@@ -13,7 +13,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::maybe_io;
-use super::transport::Transport;
+use super::transport::{Transport, sleep};
 use crate::auth::{AccessToken, StaticToken};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Environment, HttpConfig};
@@ -23,7 +23,9 @@ use crate::models::{
     WebhookWithSecret,
 };
 use crate::pagination::{FailedEventsCursor, PageOutcome};
+use crate::rate_limit::RateLimiter;
 use crate::request::{self, Call};
+use crate::retry::{Decision, RetryPolicy};
 
 /// Supplies the access token for each request.
 ///
@@ -76,6 +78,8 @@ struct Inner {
     environment: Environment,
     tokens: Arc<dyn TokenProvider>,
     clock: Arc<dyn Clock>,
+    retry: RetryPolicy,
+    rate_limiter: Option<RateLimiter>,
 }
 
 impl fmt::Debug for Client {
@@ -94,6 +98,8 @@ impl Client {
             tokens: None,
             clock: Arc::new(SystemClock),
             http: HttpConfig::default(),
+            retry: RetryPolicy::default(),
+            rate_limiter: None,
         }
     }
 
@@ -114,13 +120,23 @@ impl Client {
 
 #[maybe_io]
 impl Client {
-    /// Sends one call: adds the token, maps the answer, and replays once with a
-    /// fresh token if the provider can supply one after a 401 "token expired".
+    /// Sends one call: waits for the rate limiter, adds the token, maps the answer,
+    /// retries as the policy says, and replays once with a fresh token if the
+    /// provider can supply one after a 401 "token expired".
     async fn execute<T>(&self, call: Call<T>) -> Result<T> {
+        let started = std::time::Instant::now();
+        let method = call.request().method;
         let mut attempts = 0;
+        let mut failures = 0;
         let mut refreshed = false;
         loop {
             attempts += 1;
+            if let Some(limiter) = &self.inner.rate_limiter {
+                let wait = limiter.reserve();
+                if !wait.is_zero() {
+                    sleep(wait).await;
+                }
+            }
             let token = self.inner.tokens.access_token().await?;
             let outcome = match self
                 .inner
@@ -131,19 +147,27 @@ impl Client {
                 Ok(response) => call.parse(&response, self.now()),
                 Err(e) => Err(Error::Transport(e)),
             };
-            match outcome {
-                Err(Error::Api(e))
-                    if e.is_token_expired()
-                        && !refreshed
-                        && self.inner.tokens.invalidate(&token) =>
-                {
-                    refreshed = true;
-                }
-                Err(mut e) => {
-                    e.set_attempts(attempts);
-                    return Err(e);
-                }
+            let mut error = match outcome {
                 Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            if let Error::Api(e) = &error {
+                if e.is_token_expired() && !refreshed && self.inner.tokens.invalidate(&token) {
+                    refreshed = true;
+                    continue;
+                }
+            }
+            failures += 1;
+            let decision =
+                self.inner
+                    .retry
+                    .decide(failures, method, &error, started.elapsed(), random());
+            match decision {
+                Decision::RetryAfter(wait) => sleep(wait).await,
+                Decision::GiveUp => {
+                    error.set_attempts(attempts);
+                    return Err(error);
+                }
             }
         }
     }
@@ -165,6 +189,8 @@ pub struct ClientBuilder {
     tokens: Option<Arc<dyn TokenProvider>>,
     clock: Arc<dyn Clock>,
     http: HttpConfig,
+    retry: RetryPolicy,
+    rate_limiter: Option<RateLimiter>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -173,6 +199,8 @@ impl fmt::Debug for ClientBuilder {
             .field("environment", &self.environment)
             .field("has_token_provider", &self.tokens.is_some())
             .field("http", &self.http)
+            .field("retry", &self.retry)
+            .field("rate_limiter", &self.rate_limiter)
             .finish()
     }
 }
@@ -216,6 +244,21 @@ impl ClientBuilder {
         self
     }
 
+    /// When to retry a failed request (default: [`RetryPolicy::default`]; turn
+    /// retries off with [`RetryPolicy::none`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Spaces requests out to stay under a rate limit (default: none). Pass the same
+    /// [`RateLimiter`] to every client that uses one business's token; clones of a
+    /// client share it anyway.
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.rate_limiter = Some(limiter);
+        self
+    }
+
     /// The clock for time-dependent checks (default: the system clock).
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
@@ -242,6 +285,8 @@ impl ClientBuilder {
                 environment: self.environment,
                 tokens,
                 clock: self.clock,
+                retry: self.retry,
+                rate_limiter: self.rate_limiter,
             }),
         })
     }
@@ -309,4 +354,17 @@ impl Webhooks<'_> {
         let call = request::failed_events(id, query, self.client.now())?;
         self.client.execute(call).await
     }
+}
+
+/// A random number for backoff jitter, without a random-number crate: std's
+/// `RandomState` is seeded randomly per thread and advanced on each call.
+fn random() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::UNIX_EPOCH
+            .elapsed()
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
 }

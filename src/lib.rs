@@ -85,7 +85,9 @@ pub mod config;
 pub mod error;
 pub mod models;
 pub mod pagination;
+pub mod rate_limit;
 pub mod request;
+pub mod retry;
 
 pub use auth::{AccessToken, StaticToken};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -98,6 +100,8 @@ pub use models::{
     CreateWebhook, CreatedBefore, EventType, FailedEvent, FailedEventsQuery, SecretExpiration,
     SigningSecret, UpdateWebhook, Webhook, WebhookWithSecret,
 };
+pub use rate_limit::RateLimiter;
+pub use retry::RetryPolicy;
 
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]

@@ -135,6 +135,10 @@ mod transport {
     use crate::error::{Error, TransportError, TransportErrorKind};
     use crate::request::{HttpRequest, HttpResponse, Method};
 
+    pub(super) async fn sleep(wait: std::time::Duration) {
+        tokio::time::sleep(wait).await;
+    }
+
     pub(super) struct Transport {
         client: reqwest::Client,
         max_response_bytes: u64,

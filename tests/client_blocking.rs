@@ -45,6 +45,11 @@ tests!(
     expired_token_is_replaced_and_the_request_replayed_once,
     a_second_401_is_returned_not_retried_again,
     a_static_token_is_not_replayed_after_401,
+    retry_after_within_the_cap_is_waited_for_then_retried,
+    create_is_never_retried_after_a_500,
+    rotate_is_retried_on_429_since_nothing_happened,
+    retries_can_be_turned_off,
+    the_rate_limiter_spaces_requests_out,
     building_without_a_token_provider_fails,
     client_is_send_sync_clone,
 );

@@ -10,7 +10,7 @@ use httpmock::prelude::*;
 use revolut_webhooks::error::codes;
 use revolut_webhooks::{
     AccessToken, CreateWebhook, Environment, Error, EventType, FailedEventsQuery, ManualClock,
-    SecretExpiration, StaticToken, TransportErrorKind, UpdateWebhook,
+    RateLimiter, RetryPolicy, SecretExpiration, StaticToken, TransportErrorKind, UpdateWebhook,
 };
 use serde_json::json;
 use time::macros::datetime;
@@ -35,10 +35,18 @@ fn environment(server: &MockServer) -> Environment {
     Environment::custom(&server.base_url()).unwrap()
 }
 
+/// Retries as the default policy says, but with millisecond waits.
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .base_delay(Duration::from_millis(1))
+        .max_delay(Duration::from_millis(5))
+}
+
 fn client(server: &MockServer) -> Client {
     Client::builder()
         .environment(environment(server))
         .token_provider(StaticToken::new(TOKEN))
+        .retry_policy(fast_retries())
         .build()
         .unwrap()
 }
@@ -51,6 +59,7 @@ fn client_at(server: &MockServer, clock: ManualClock) -> Client {
     Client::builder()
         .environment(environment(server))
         .token_provider(StaticToken::new(TOKEN))
+        .retry_policy(fast_retries())
         .clock(clock)
         .build()
         .unwrap()
@@ -556,11 +565,13 @@ pub async fn connection_refused_is_a_connect_error() {
     let client = Client::builder()
         .environment(Environment::custom(&format!("http://127.0.0.1:{port}")).unwrap())
         .token_provider(StaticToken::new(TOKEN))
+        .retry_policy(fast_retries())
         .build()
         .unwrap();
     match client.webhooks().list().await {
         Err(Error::Transport(e)) => {
             assert_eq!(e.kind, TransportErrorKind::Connect, "{e}");
+            assert_eq!(e.attempts, 3);
             assert_eq!(e.path, WEBHOOKS);
             assert!(!e.to_string().contains(TOKEN));
         }
@@ -579,11 +590,13 @@ pub async fn a_slow_server_times_out() {
         .environment(environment(&server))
         .token_provider(StaticToken::new(TOKEN))
         .timeout(Duration::from_millis(300))
+        .retry_policy(fast_retries())
         .build()
         .unwrap();
     let started = std::time::Instant::now();
     let err = client.webhooks().list().await.unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(err.attempts(), 3);
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "{:?}",
@@ -693,6 +706,104 @@ pub async fn a_static_token_is_not_replayed_after_401() {
     let err = client(&server).webhooks().list().await.unwrap_err();
     assert_eq!(err.attempts(), 1);
     mock.assert_calls(1);
+}
+
+#[maybe_io]
+pub async fn retry_after_within_the_cap_is_waited_for_then_retried() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(GET).path(WEBHOOKS);
+        then.status(503).header("retry-after", "0").body(
+            r#"{"error_id":"201768bc-c5cd-4db8-8898-7ae96b9d89ab","code":5003,"message":"The service is temporarily unavailable."}"#,
+        );
+    });
+    let err = client(&server).webhooks().list().await.unwrap_err();
+    assert_eq!(err.attempts(), 3);
+    assert_eq!(err.retry_after(), Some(Duration::ZERO));
+    mock.assert_calls(3);
+}
+
+#[maybe_io]
+pub async fn create_is_never_retried_after_a_500() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(POST).path(WEBHOOKS);
+        then.status(500)
+            .body(r#"{"code":5000,"message":"An unexpected error occurred"}"#);
+    });
+    let err = client(&server)
+        .webhooks()
+        .create(&CreateWebhook::new("https://www.example.com").unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.attempts(), 1);
+    mock.assert_calls(1);
+}
+
+#[maybe_io]
+pub async fn rotate_is_retried_on_429_since_nothing_happened() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(POST)
+            .path(format!("{WEBHOOKS}/{ID}/rotate-signing-secret"));
+        then.status(429)
+            .body(r#"{"code":3162,"message":"Request rate limit has been reached."}"#);
+    });
+    let err = client(&server)
+        .webhooks()
+        .rotate_signing_secret(id(), None)
+        .await
+        .unwrap_err();
+    assert!(err.is_rate_limited());
+    assert_eq!(err.attempts(), 3);
+    mock.assert_calls(3);
+}
+
+#[maybe_io]
+pub async fn retries_can_be_turned_off() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(GET).path(WEBHOOKS);
+        then.status(502).body("<html>bad gateway</html>");
+    });
+    let client = Client::builder()
+        .environment(environment(&server))
+        .token_provider(StaticToken::new(TOKEN))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client.webhooks().list().await.unwrap_err();
+    assert_eq!(err.attempts(), 1);
+    mock.assert_calls(1);
+}
+
+#[maybe_io]
+pub async fn the_rate_limiter_spaces_requests_out() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(GET).path(WEBHOOKS);
+        then.status(200).body("[]");
+    });
+    let limiter = RateLimiter::new(2, Duration::from_millis(300));
+    let client = Client::builder()
+        .environment(environment(&server))
+        .token_provider(StaticToken::new(TOKEN))
+        .rate_limiter(limiter.clone())
+        .build()
+        .unwrap();
+    let clone = client.clone();
+    let started = std::time::Instant::now();
+    client.webhooks().list().await.unwrap();
+    clone.webhooks().list().await.unwrap();
+    let third = client.webhooks().list().await;
+    third.unwrap();
+    // The third request waited for the first to leave the 300 ms window.
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+    mock.assert_calls(3);
 }
 
 pub fn building_without_a_token_provider_fails() {
