@@ -151,11 +151,13 @@ impl Client {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
-            if let Error::Api(e) = &error {
-                if e.is_token_expired() && !refreshed && self.inner.tokens.invalidate(&token) {
-                    refreshed = true;
-                    continue;
-                }
+            if let Error::Api(e) = &error
+                && e.is_token_expired()
+                && !refreshed
+                && self.inner.tokens.invalidate(&token)
+            {
+                refreshed = true;
+                continue;
             }
             failures += 1;
             let decision =
