@@ -22,7 +22,7 @@ use crate::models::{
     CreateWebhook, FailedEvent, FailedEventsQuery, SecretExpiration, UpdateWebhook, Webhook,
     WebhookWithSecret,
 };
-use crate::pagination::{FailedEventsCursor, PageOutcome};
+use crate::pagination::FailedEventsCursor;
 use crate::rate_limit::RateLimiter;
 use crate::request::{self, Call};
 use crate::retry::{Decision, RetryPolicy};
@@ -113,7 +113,7 @@ impl Client {
         &self.inner.environment
     }
 
-    pub(super) fn now(&self) -> time::OffsetDateTime {
+    fn now(&self) -> time::OffsetDateTime {
         self.inner.clock.now()
     }
 }
@@ -172,15 +172,6 @@ impl Client {
                 }
             }
         }
-    }
-
-    /// Fetches the cursor's next page; `None` when the walk is over.
-    pub(super) async fn advance(
-        &self,
-        cursor: &mut FailedEventsCursor,
-    ) -> Option<Result<PageOutcome>> {
-        let call = cursor.next_call()?;
-        Some(self.execute(call).await.map(|page| cursor.accept(page)))
     }
 }
 
@@ -297,7 +288,21 @@ impl ClientBuilder {
 /// The webhook endpoints of a [`Client`], from [`Client::webhooks`].
 #[derive(Debug, Clone, Copy)]
 pub struct Webhooks<'a> {
-    pub(super) client: &'a Client,
+    client: &'a Client,
+}
+
+impl Webhooks<'_> {
+    /// Starts the walk behind `failed_events_all`, after checking the query.
+    pub(super) fn walk(&self, id: Uuid, query: &FailedEventsQuery) -> Result<Walk> {
+        query.validate_at(self.client.now())?;
+        Ok(Walk {
+            client: self.client.clone(),
+            cursor: FailedEventsCursor::new(id, query),
+            page: Vec::new().into_iter(),
+            pending: None,
+            stopped: false,
+        })
+    }
 }
 
 #[maybe_io]
@@ -355,6 +360,47 @@ impl Webhooks<'_> {
     ) -> Result<Vec<FailedEvent>> {
         let call = request::failed_events(id, query, self.client.now())?;
         self.client.execute(call).await
+    }
+}
+
+/// A walk through every failed event of a webhook: one page in memory at a time.
+/// After a request fails it yields that error and ends; after
+/// [`Error::TiedEventsOverflow`] it goes on with older events.
+pub(super) struct Walk {
+    client: Client,
+    cursor: FailedEventsCursor,
+    page: std::vec::IntoIter<FailedEvent>,
+    pending: Option<Error>,
+    stopped: bool,
+}
+
+#[maybe_io]
+impl Walk {
+    pub(super) async fn next(&mut self) -> Option<Result<FailedEvent>> {
+        // Each turn either yields or moves the cursor, and the cursor always ends.
+        loop {
+            if let Some(event) = self.page.next() {
+                return Some(Ok(event));
+            }
+            if let Some(error) = self.pending.take() {
+                return Some(Err(error));
+            }
+            if self.stopped {
+                return None;
+            }
+            let call = self.cursor.next_call()?;
+            match self.client.execute(call).await {
+                Ok(page) => {
+                    let outcome = self.cursor.accept(page);
+                    self.page = outcome.events.into_iter();
+                    self.pending = outcome.overflow;
+                }
+                Err(error) => {
+                    self.stopped = true;
+                    return Some(Err(error));
+                }
+            }
+        }
     }
 }
 
