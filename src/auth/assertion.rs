@@ -269,16 +269,21 @@ impl ClientAssertion {
         redirect_uri: &str,
     ) -> Result<Self, AuthError> {
         install_crypto_provider();
-        let key = jsonwebtoken::EncodingKey::from_rsa_pem(private_key_pem.as_ref()).map_err(|e| {
-            // jsonwebtoken's message names the PEM problem; it never quotes the key.
+        // jsonwebtoken's messages name the PEM problem; they never quote the key.
+        let bad_key = |e: jsonwebtoken::errors::Error| {
             AuthError::with_kind(
                 AuthErrorKind::MissingKey,
                 format!(
-                    "the private key is not an RSA key in PEM form ({e}): pass the key made with \
+                    "the private key is not an RSA private key in PEM form ({e}): pass the key made with \
                      `openssl genrsa -out privatecert.pem 2048`, whose certificate is uploaded in the Business app"
                 ),
             )
-        })?;
+        };
+        let key =
+            jsonwebtoken::EncodingKey::from_rsa_pem(private_key_pem.as_ref()).map_err(bad_key)?;
+        // The PEM is only decoded above; a test signature proves the key itself is usable.
+        jsonwebtoken::crypto::sign(b"probe", &key, jsonwebtoken::Algorithm::RS256)
+            .map_err(bad_key)?;
         Self::signing(client_id, redirect_uri, Signer::Pem(Arc::new(key)))
     }
 

@@ -209,7 +209,11 @@ impl TokenCall {
         if let Some(kind) = &body.token_type
             && !kind.eq_ignore_ascii_case("bearer")
         {
-            return Err(invalid(format!("token_type {kind:?}, not \"bearer\"")));
+            // Not quoted: a body this wrong might hold anything.
+            return Err(invalid(format!(
+                "a token_type of {} characters that is not \"bearer\"",
+                kind.chars().count()
+            )));
         }
         let expires_in = match &body.expires_in {
             serde_json::Value::Number(n) => n.as_i64(),
