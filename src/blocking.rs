@@ -34,6 +34,33 @@ mod shared;
 
 pub use shared::{Client, ClientBuilder, TokenProvider, Webhooks};
 
+// The refreshing token provider, compiled once per mode like the client.
+#[allow(clippy::duplicate_mod)]
+#[path = "refreshing_shared.rs"]
+mod refreshing;
+
+pub use refreshing::{
+    RefreshingTokenProvider, RefreshingTokenProviderBuilder, exchange_authorization_code,
+};
+
+mod flight {
+    use std::sync::{Mutex, MutexGuard, PoisonError};
+
+    /// Held across a token refresh, so one caller refreshes and the others wait.
+    pub(super) struct FlightLock(Mutex<()>);
+
+    impl FlightLock {
+        pub(super) fn new() -> Self {
+            FlightLock(Mutex::new(()))
+        }
+
+        pub(super) fn lock(&self) -> MutexGuard<'_, ()> {
+            // It guards no data: a panic while it was held leaves nothing half-done.
+            self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        }
+    }
+}
+
 impl Webhooks<'_> {
     /// Every failed event of the webhook, newest first, page after page, each
     /// exactly once (see [the crate docs](crate#pagination) on ties).

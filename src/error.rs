@@ -7,6 +7,7 @@
 //! field. No error message ever contains a token or a signing secret.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -150,6 +151,13 @@ impl fmt::Display for ApiError {
             write!(f, ", code {code}")?;
         }
         write!(f, ": {}", self.message)?;
+        if self.is_token_expired() {
+            f.write_str(
+                " (the access token is invalid or has expired: get a new one, or use a \
+                 RefreshingTokenProvider, which renews it; if a fresh token is refused too, check \
+                 that it belongs to this environment and that the app's access was not revoked)",
+            )?;
+        }
         if let Some(snippet) = &self.body_snippet {
             write!(f, " (body starts: {snippet:?})")?;
         }
@@ -313,37 +321,110 @@ impl ValidationError {
 /// A token provider could not supply an access token.
 ///
 /// Implementations of `TokenProvider` return this; its message must not hold a secret.
+/// A failed call to the token endpoint also carries the server's `status`, `code`
+/// and message, and [`kind`](AuthError::kind) says what to do about it.
 ///
 /// ```
-/// use revolut_webhooks::AuthError;
+/// use revolut_webhooks::{AuthError, AuthErrorKind};
 ///
 /// let err = AuthError::new("REVOLUT_ACCESS_TOKEN is not set");
 /// assert_eq!(err.to_string(), "authentication failed: REVOLUT_ACCESS_TOKEN is not set");
+/// assert_eq!(err.kind, AuthErrorKind::Other);
 /// ```
-#[derive(Debug, thiserror::Error)]
-#[error("authentication failed: {message}")]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct AuthError {
+    /// What kind of failure this is.
+    pub kind: AuthErrorKind,
     /// What went wrong and what to do about it.
     pub message: String,
-    #[source]
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// The HTTP status of the token endpoint's answer, if it answered.
+    pub status: Option<u16>,
+    /// The error code in the token endpoint's answer (`invalid_grant`, `9002`, …), if any.
+    pub code: Option<String>,
+    /// The token endpoint's own description of the error, if any (secrets removed).
+    pub server_message: Option<String>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl AuthError {
-    /// An authentication error with a message.
+    /// An authentication error with a message, of kind [`AuthErrorKind::Other`].
     pub fn new(message: impl Into<String>) -> Self {
+        AuthError::with_kind(AuthErrorKind::Other, message)
+    }
+
+    /// An authentication error of a given kind.
+    pub fn with_kind(kind: AuthErrorKind, message: impl Into<String>) -> Self {
         AuthError {
+            kind,
             message: message.into(),
+            status: None,
+            code: None,
+            server_message: None,
             source: None,
         }
     }
 
     /// Attaches the underlying cause.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.source = Some(Arc::new(source));
         self
     }
+
+    /// Whether trying again later may succeed (the token endpoint was unreachable,
+    /// rate limited or failing), as opposed to a credential that must be fixed.
+    pub fn is_transient(&self) -> bool {
+        self.kind == AuthErrorKind::Unavailable
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("authentication failed")?;
+        if let Some(status) = self.status {
+            write!(f, " (token endpoint: HTTP {status}")?;
+            if let Some(code) = &self.code {
+                write!(f, ", code {code}")?;
+            }
+            if let Some(server) = &self.server_message {
+                write!(f, ", {server:?}")?;
+            }
+            f.write_str(")")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for AuthError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// What kind of [`AuthError`] happened, and so what to do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// The refresh token is invalid, expired or revoked: run the first-time setup again.
+    InvalidRefreshToken,
+    /// The authorization code is invalid, already used or expired (it lives about 2 minutes).
+    InvalidAuthorizationCode,
+    /// The client assertion (JWT) was refused: wrong key, claims or expiry.
+    InvalidAssertion,
+    /// The private key is missing, unreadable or not an RSA key in PEM form.
+    MissingKey,
+    /// Signing the client assertion failed (a KMS or HSM signer returned an error).
+    Signing,
+    /// The token endpoint refused the request for another reason.
+    Rejected,
+    /// The token endpoint could not be reached, or answered 429 or 5xx: the next call tries again.
+    Unavailable,
+    /// The token endpoint answered success with a body that is not a token response.
+    InvalidResponse,
+    /// Anything else, including errors from custom token providers.
+    Other,
 }
 
 #[cfg(test)]

@@ -93,8 +93,8 @@ pub use auth::{AccessToken, StaticToken};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Environment;
 pub use error::{
-    ApiError, AuthError, DecodeError, Error, Result, TransportError, TransportErrorKind,
-    ValidationError,
+    ApiError, AuthError, AuthErrorKind, DecodeError, Error, Result, TransportError,
+    TransportErrorKind, ValidationError,
 };
 pub use models::{
     CreateWebhook, CreatedBefore, EventType, FailedEvent, FailedEventsQuery, SecretExpiration,

@@ -44,6 +44,33 @@ mod shared;
 
 pub use shared::{Client, ClientBuilder, TokenProvider, Webhooks};
 
+// The refreshing token provider, compiled once per mode like the client.
+#[allow(clippy::duplicate_mod)]
+#[path = "refreshing_shared.rs"]
+mod refreshing;
+
+pub use refreshing::{
+    RefreshingTokenProvider, RefreshingTokenProviderBuilder, exchange_authorization_code,
+};
+
+mod flight {
+    use tokio::sync::{Mutex, MutexGuard};
+
+    /// Held across a token refresh, so one task refreshes and the others wait
+    /// (without blocking the runtime).
+    pub(super) struct FlightLock(Mutex<()>);
+
+    impl FlightLock {
+        pub(super) fn new() -> Self {
+            FlightLock(Mutex::new(()))
+        }
+
+        pub(super) async fn lock(&self) -> MutexGuard<'_, ()> {
+            self.0.lock().await
+        }
+    }
+}
+
 impl Webhooks<'_> {
     /// Every failed event of the webhook, newest first, page after page, each
     /// exactly once (see [the crate docs](crate#pagination) on ties), as a `Stream`.

@@ -1,12 +1,31 @@
-//! Access tokens.
+//! Access tokens, refresh tokens and the client assertion.
 //!
 //! Every request carries `Authorization: Bearer <access token>`. A client asks its
 //! token provider for the token before each request (see `blocking::TokenProvider`
-//! and `nonblocking::TokenProvider`); [`StaticToken`] is the simplest provider.
+//! and `nonblocking::TokenProvider`); [`StaticToken`] is the simplest provider, and
+//! `RefreshingTokenProvider` (in each mode) renews a Revolut access token, which lives
+//! 40 minutes, from a refresh token and a signed [`ClientAssertion`].
+//!
+//! This module is sans-IO: it builds the token endpoint's requests
+//! ([`refresh_token_request`], [`authorization_code_request`]), reads its answers
+//! ([`TokenCall::parse`]) and the consent URL ([`ConsentUrl`]); the clients send them.
+//!
+//! No type here prints a secret: `Debug` and `Display` of tokens, assertions, keys
+//! and errors are redacted.
 
 use std::fmt;
 
-/// A bearer access token. `Debug` never shows it.
+mod assertion;
+mod endpoint;
+mod token;
+
+pub use assertion::{AssertionClaims, AssertionSigner, ClientAssertion, SignedAssertion};
+pub use endpoint::{
+    ConsentUrl, Grant, TokenCall, authorization_code_request, refresh_token_request,
+};
+pub use token::{RefreshToken, TokenSet};
+
+/// A bearer access token. `Debug` and `Display` never show it.
 ///
 /// ```
 /// use revolut_webhooks::AccessToken;
@@ -33,6 +52,18 @@ impl AccessToken {
 impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("AccessToken(<redacted>)")
+    }
+}
+
+impl fmt::Display for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted access token>")
+    }
+}
+
+impl fmt::Display for StaticToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("static token (<redacted>)")
     }
 }
 

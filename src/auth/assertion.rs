@@ -1,0 +1,596 @@
+//! The client assertion: a JWT signed with the key whose certificate is uploaded
+//! to Revolut, sent with every call to the token endpoint.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::config::host_of;
+use crate::error::{AuthError, AuthErrorKind};
+
+/// The `aud` claim Revolut expects, written without escaped slashes.
+pub(crate) const AUDIENCE: &str = "https://revolut.com";
+
+/// How far `iat` is set back, for clocks that run a little ahead of Revolut's.
+const CLOCK_SKEW: time::Duration = time::Duration::seconds(60);
+
+/// A signed assertion is reused until it has less than this left.
+const REUSE_MARGIN: time::Duration = time::Duration::seconds(60);
+
+/// The claims of a client assertion.
+///
+/// `iss` is the domain of the app's redirect URI (no scheme, no path), `sub` the
+/// client id, `aud` always `https://revolut.com`. Serialized with `serde_json`, so
+/// `aud` keeps its slashes unescaped, as Revolut requires.
+///
+/// ```
+/// use revolut_webhooks::auth::AssertionClaims;
+/// use time::macros::datetime;
+///
+/// let claims = AssertionClaims::new(
+///     "client-id",
+///     "https://example.com/oauth/callback",
+///     datetime!(2026-11-25 12:00 UTC),
+///     std::time::Duration::from_secs(600),
+/// )?;
+/// assert_eq!(
+///     claims.to_json(),
+///     r#"{"iss":"example.com","sub":"client-id","aud":"https://revolut.com","iat":1795607940,"exp":1795608600}"#
+/// );
+/// # Ok::<(), revolut_webhooks::AuthError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct AssertionClaims {
+    /// Issuer: the redirect URI's domain, such as `example.com`.
+    pub iss: String,
+    /// Subject: the client id shown in the Business app's API settings.
+    pub sub: String,
+    /// Audience: `https://revolut.com`.
+    pub aud: String,
+    /// Issued at (Unix seconds), set back 60 s for clock skew.
+    pub iat: i64,
+    /// Expires at (Unix seconds).
+    pub exp: i64,
+}
+
+impl AssertionClaims {
+    /// The claims for an assertion made at `now` that lives `lifetime`.
+    ///
+    /// `redirect_uri` may be the full redirect URI or just its domain.
+    pub fn new(
+        client_id: &str,
+        redirect_uri: &str,
+        now: OffsetDateTime,
+        lifetime: Duration,
+    ) -> Result<Self, AuthError> {
+        let client_id = client_id.trim();
+        if client_id.is_empty() {
+            return Err(AuthError::with_kind(
+                AuthErrorKind::InvalidAssertion,
+                "the client id is empty: copy it from the Business app (Settings → APIs → Business API)",
+            ));
+        }
+        let lifetime = time::Duration::try_from(lifetime).unwrap_or(time::Duration::DAY);
+        Ok(AssertionClaims {
+            iss: redirect_domain(redirect_uri)?,
+            sub: client_id.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            iat: (now - CLOCK_SKEW).unix_timestamp(),
+            exp: (now + lifetime).unix_timestamp(),
+        })
+    }
+
+    /// The claims as compact JSON, the JWT payload before encoding.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("claims are plain strings and integers")
+    }
+}
+
+/// The domain of a redirect URI: `https://example.com:8443/cb` → `example.com`.
+fn redirect_domain(redirect_uri: &str) -> Result<String, AuthError> {
+    let trimmed = redirect_uri.trim();
+    let rest = trimmed.split_once("://").map_or(trimmed, |(_, rest)| rest);
+    host_of(rest).map(str::to_owned).ok_or_else(|| {
+        AuthError::with_kind(
+            AuthErrorKind::InvalidAssertion,
+            "the redirect URI has no domain: pass the OAuth redirect URI set in the Business app, such as https://example.com/callback",
+        )
+    })
+}
+
+/// A signed client assertion, ready to send. `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedAssertion {
+    jwt: String,
+    expires_at: Option<OffsetDateTime>,
+}
+
+impl SignedAssertion {
+    /// The JWT itself, for the `client_assertion` form field.
+    pub fn expose_secret(&self) -> &str {
+        &self.jwt
+    }
+
+    /// When it expires, if its `exp` claim could be read.
+    pub fn expires_at(&self) -> Option<OffsetDateTime> {
+        self.expires_at
+    }
+}
+
+impl fmt::Debug for SignedAssertion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedAssertion")
+            .field("jwt", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+impl fmt::Display for SignedAssertion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted client assertion>")
+    }
+}
+
+/// Signs client assertions with a key this crate never sees: a KMS, an HSM, a vault.
+///
+/// It gets the JWS signing input (`base64url(header).base64url(claims)`) and returns
+/// the raw RSASSA-PKCS1-v1_5 SHA-256 signature (JWS `RS256`). Any
+/// `Fn(&[u8]) -> Result<Vec<u8>, AuthError>` is one.
+///
+/// It is called only when a new assertion is needed (about once per token refresh).
+/// In async mode it runs inside the refresh, on the runtime's thread: keep it quick,
+/// or wrap a slow remote call in `tokio::task::block_in_place`.
+///
+/// ```
+/// use revolut_webhooks::auth::ClientAssertion;
+/// use revolut_webhooks::AuthError;
+///
+/// let assertion = ClientAssertion::with_signer(
+///     |message: &[u8]| -> Result<Vec<u8>, AuthError> {
+///         // e.g. kms.sign(key_id, "RSASSA_PKCS1_V1_5_SHA_256", message)
+///         # let _ = message;
+///         Ok(vec![0; 256])
+///     },
+///     "client-id",
+///     "https://example.com/callback",
+/// )?;
+/// # Ok::<(), AuthError>(())
+/// ```
+pub trait AssertionSigner: Send + Sync {
+    /// Signs `message` with RS256 and returns the signature bytes.
+    fn sign_rs256(&self, message: &[u8]) -> Result<Vec<u8>, AuthError>;
+}
+
+impl<F> AssertionSigner for F
+where
+    F: Fn(&[u8]) -> Result<Vec<u8>, AuthError> + Send + Sync,
+{
+    fn sign_rs256(&self, message: &[u8]) -> Result<Vec<u8>, AuthError> {
+        self(message)
+    }
+}
+
+#[derive(Clone)]
+enum Signer {
+    Custom(Arc<dyn AssertionSigner>),
+    #[cfg(feature = "jwt")]
+    Pem(Arc<jsonwebtoken::EncodingKey>),
+}
+
+#[derive(Clone)]
+enum Source {
+    Presigned(SignedAssertion),
+    Signing {
+        client_id: String,
+        redirect_uri: String,
+        signer: Signer,
+    },
+}
+
+/// How the token endpoint learns who is asking: a JWT signed with the app's private key.
+///
+/// Three ways to have one:
+/// - [`presigned`](Self::presigned): a JWT you signed elsewhere (with a long `exp`);
+/// - [`rs256_pem`](Self::rs256_pem) / [`rs256_pem_file`](Self::rs256_pem_file)
+///   (feature `jwt`): signed here with RS256 from the PEM private key;
+/// - [`with_signer`](Self::with_signer): signed by your KMS or HSM.
+///
+/// Assertions signed here live 10 minutes by default ([`lifetime`](Self::lifetime)),
+/// and a new one is made when the last one has less than a minute left. Clones share
+/// that cache. `Debug` never shows the key or the JWT.
+///
+/// ```
+/// use revolut_webhooks::auth::ClientAssertion;
+///
+/// let assertion = ClientAssertion::presigned("eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
+/// assert!(!format!("{assertion:?}").contains("eyJ"));
+/// ```
+#[derive(Clone)]
+pub struct ClientAssertion {
+    source: Source,
+    lifetime: Duration,
+    cache: Arc<Mutex<Option<SignedAssertion>>>,
+}
+
+impl fmt::Debug for ClientAssertion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("ClientAssertion");
+        match &self.source {
+            Source::Presigned(_) => s.field("kind", &"presigned"),
+            Source::Signing {
+                client_id, signer, ..
+            } => s
+                .field(
+                    "kind",
+                    &match signer {
+                        Signer::Custom(_) => "custom signer",
+                        #[cfg(feature = "jwt")]
+                        Signer::Pem(_) => "RS256 private key",
+                    },
+                )
+                .field("client_id", client_id)
+                .field("lifetime", &self.lifetime),
+        };
+        s.finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for ClientAssertion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted client assertion>")
+    }
+}
+
+impl ClientAssertion {
+    /// A JWT signed elsewhere, sent as it is. When its `exp` has passed, asking for it
+    /// fails with advice to sign a new one.
+    pub fn presigned(jwt: impl Into<String>) -> Self {
+        let jwt = jwt.into().trim().to_owned();
+        let expires_at = jwt_expiry(&jwt);
+        Self::from_source(Source::Presigned(SignedAssertion { jwt, expires_at }))
+    }
+
+    /// Assertions signed here with RS256 from the private key in PEM form
+    /// (`-----BEGIN PRIVATE KEY-----` or `-----BEGIN RSA PRIVATE KEY-----`), the key
+    /// whose certificate is uploaded in the Business app.
+    ///
+    /// `redirect_uri` is the app's OAuth redirect URI (or just its domain): its domain
+    /// becomes `iss`. `client_id` becomes `sub`.
+    #[cfg(feature = "jwt")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
+    pub fn rs256_pem(
+        private_key_pem: impl AsRef<[u8]>,
+        client_id: &str,
+        redirect_uri: &str,
+    ) -> Result<Self, AuthError> {
+        install_crypto_provider();
+        // jsonwebtoken's messages name the PEM problem; they never quote the key.
+        let bad_key = |e: jsonwebtoken::errors::Error| {
+            AuthError::with_kind(
+                AuthErrorKind::MissingKey,
+                format!(
+                    "the private key is not an RSA private key in PEM form ({e}): pass the key made with \
+                     `openssl genrsa -out privatecert.pem 2048`, whose certificate is uploaded in the Business app"
+                ),
+            )
+        };
+        let key =
+            jsonwebtoken::EncodingKey::from_rsa_pem(private_key_pem.as_ref()).map_err(bad_key)?;
+        // The PEM is only decoded above; a test signature proves the key itself is usable.
+        jsonwebtoken::crypto::sign(b"probe", &key, jsonwebtoken::Algorithm::RS256)
+            .map_err(bad_key)?;
+        Self::signing(client_id, redirect_uri, Signer::Pem(Arc::new(key)))
+    }
+
+    /// Like [`rs256_pem`](Self::rs256_pem), reading the PEM from a file.
+    #[cfg(feature = "jwt")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
+    pub fn rs256_pem_file(
+        path: impl AsRef<std::path::Path>,
+        client_id: &str,
+        redirect_uri: &str,
+    ) -> Result<Self, AuthError> {
+        let path = path.as_ref();
+        let pem = std::fs::read(path).map_err(|e| {
+            AuthError::with_kind(
+                AuthErrorKind::MissingKey,
+                format!(
+                    "cannot read the private key file {}: {e}; pass the path of the PEM key \
+                     whose certificate is uploaded in the Business app",
+                    path.display()
+                ),
+            )
+        })?;
+        Self::rs256_pem(pem, client_id, redirect_uri)
+    }
+
+    /// Assertions signed by `signer` (a KMS, an HSM), see [`AssertionSigner`].
+    pub fn with_signer(
+        signer: impl AssertionSigner + 'static,
+        client_id: &str,
+        redirect_uri: &str,
+    ) -> Result<Self, AuthError> {
+        Self::signing(client_id, redirect_uri, Signer::Custom(Arc::new(signer)))
+    }
+
+    fn signing(client_id: &str, redirect_uri: &str, signer: Signer) -> Result<Self, AuthError> {
+        // Check the claims' inputs now rather than at the first refresh.
+        AssertionClaims::new(
+            client_id,
+            redirect_uri,
+            OffsetDateTime::UNIX_EPOCH,
+            Duration::ZERO,
+        )?;
+        Ok(Self::from_source(Source::Signing {
+            client_id: client_id.trim().to_owned(),
+            redirect_uri: redirect_uri.trim().to_owned(),
+            signer,
+        }))
+    }
+
+    fn from_source(source: Source) -> Self {
+        ClientAssertion {
+            source,
+            lifetime: Duration::from_secs(600),
+            cache: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// How long an assertion signed here lives (default 10 minutes). No effect on a
+    /// pre-signed one.
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// The client id (`sub`), when the assertion is signed here.
+    pub fn client_id(&self) -> Option<&str> {
+        match &self.source {
+            Source::Presigned(_) => None,
+            Source::Signing { client_id, .. } => Some(client_id),
+        }
+    }
+
+    /// An assertion valid at `now`: the cached one while it has more than a minute
+    /// left, otherwise a newly signed one.
+    pub fn assertion(&self, now: OffsetDateTime) -> Result<SignedAssertion, AuthError> {
+        let (client_id, redirect_uri, signer) = match &self.source {
+            Source::Presigned(signed) => {
+                return match signed.expires_at {
+                    Some(exp) if exp <= now => Err(AuthError::with_kind(
+                        AuthErrorKind::InvalidAssertion,
+                        format!(
+                            "the pre-signed client assertion expired at {exp}: sign a new one \
+                             with a later `exp`, or let this crate sign it (ClientAssertion::rs256_pem)"
+                        ),
+                    )),
+                    _ => Ok(signed.clone()),
+                };
+            }
+            Source::Signing {
+                client_id,
+                redirect_uri,
+                signer,
+            } => (client_id, redirect_uri, signer),
+        };
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(cached) = cache.as_ref()
+            && cached
+                .expires_at
+                .is_some_and(|exp| exp - now > REUSE_MARGIN)
+        {
+            return Ok(cached.clone());
+        }
+        let claims = AssertionClaims::new(client_id, redirect_uri, now, self.lifetime)?;
+        let jwt = sign(signer, &claims)?;
+        let signed = SignedAssertion {
+            jwt,
+            expires_at: OffsetDateTime::from_unix_timestamp(claims.exp).ok(),
+        };
+        *cache = Some(signed.clone());
+        Ok(signed)
+    }
+}
+
+fn sign(signer: &Signer, claims: &AssertionClaims) -> Result<String, AuthError> {
+    match signer {
+        Signer::Custom(signer) => {
+            let mut jwt = base64url(br#"{"alg":"RS256","typ":"JWT"}"#);
+            jwt.push('.');
+            jwt.push_str(&base64url(claims.to_json().as_bytes()));
+            let signature = signer.sign_rs256(jwt.as_bytes()).map_err(|mut e| {
+                if e.kind == AuthErrorKind::Other {
+                    e.kind = AuthErrorKind::Signing;
+                }
+                e
+            })?;
+            if signature.is_empty() {
+                return Err(AuthError::with_kind(
+                    AuthErrorKind::Signing,
+                    "the assertion signer returned an empty signature",
+                ));
+            }
+            jwt.push('.');
+            jwt.push_str(&base64url(&signature));
+            Ok(jwt)
+        }
+        #[cfg(feature = "jwt")]
+        Signer::Pem(key) => {
+            install_crypto_provider();
+            let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+            jsonwebtoken::encode(&header, claims, key).map_err(|e| {
+                AuthError::with_kind(
+                    AuthErrorKind::Signing,
+                    format!("could not sign the client assertion: {e}"),
+                )
+            })
+        }
+    }
+}
+
+/// jsonwebtoken panics on first use if more than one backend is compiled in and none
+/// was chosen (another crate may enable `rust_crypto`): choose aws-lc-rs, once. An
+/// `Err` means a provider is already installed, which is just as good.
+#[cfg(feature = "jwt")]
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    });
+}
+
+const B64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Base64url without padding (RFC 7515).
+pub(crate) fn base64url(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(B64URL[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// Decodes base64url with or without padding; `None` if it is not base64url.
+pub(crate) fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in text.bytes() {
+        let v = B64URL.iter().position(|&b| b == c)? as u32;
+        acc = acc << 6 | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// The `exp` claim of a compact JWT, if it has a readable one.
+fn jwt_expiry(jwt: &str) -> Option<OffsetDateTime> {
+    let payload = jwt.split('.').nth(1)?;
+    let claims: serde_json::Value = serde_json::from_slice(&base64url_decode(payload)?).ok()?;
+    OffsetDateTime::from_unix_timestamp(claims.get("exp")?.as_i64()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn base64url_round_trips() {
+        for (raw, enc) in [
+            (&b""[..], ""),
+            (b"f", "Zg"),
+            (b"fo", "Zm8"),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg"),
+            (b"\xfb\xff", "-_8"),
+        ] {
+            assert_eq!(base64url(raw), enc);
+            assert_eq!(base64url_decode(enc).unwrap(), raw);
+        }
+        assert_eq!(base64url_decode("Zm8=").unwrap(), b"fo");
+        assert_eq!(base64url_decode("Zm+8"), None);
+    }
+
+    #[test]
+    fn redirect_domains() {
+        assert_eq!(
+            redirect_domain("https://example.com/cb").unwrap(),
+            "example.com"
+        );
+        assert_eq!(
+            redirect_domain("https://a.example.com:8443").unwrap(),
+            "a.example.com"
+        );
+        assert_eq!(redirect_domain("example.com").unwrap(), "example.com");
+        assert!(redirect_domain("https://").is_err());
+    }
+
+    #[test]
+    fn custom_signer_builds_a_compact_jwt_and_reuses_it() {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = calls.clone();
+        let assertion = ClientAssertion::with_signer(
+            move |message: &[u8]| {
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                assert_eq!(message.iter().filter(|&&b| b == b'.').count(), 1);
+                Ok(b"signature".to_vec())
+            },
+            "cid",
+            "https://example.com/cb",
+        )
+        .unwrap();
+        let now = datetime!(2026-11-25 12:00 UTC);
+        let jwt = assertion.assertion(now).unwrap();
+        let parts: Vec<_> = jwt.expose_secret().split('.').collect();
+        assert_eq!(
+            base64url_decode(parts[0]).unwrap(),
+            br#"{"alg":"RS256","typ":"JWT"}"#
+        );
+        let claims: serde_json::Value =
+            serde_json::from_slice(&base64url_decode(parts[1]).unwrap()).unwrap();
+        assert_eq!(claims["iss"], "example.com");
+        assert_eq!(claims["sub"], "cid");
+        assert_eq!(claims["aud"], "https://revolut.com");
+        assert_eq!(base64url_decode(parts[2]).unwrap(), b"signature");
+        assert_eq!(jwt.expires_at(), Some(now + time::Duration::minutes(10)));
+        // Reused while it has more than a minute left, then signed anew.
+        assert_eq!(
+            assertion
+                .assertion(now + time::Duration::minutes(8))
+                .unwrap(),
+            jwt
+        );
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let later = assertion
+            .assertion(now + time::Duration::minutes(9))
+            .unwrap();
+        assert_ne!(later, jwt);
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn signer_errors_become_signing_errors() {
+        let assertion = ClientAssertion::with_signer(
+            |_: &[u8]| Err(AuthError::new("KMS unavailable")),
+            "cid",
+            "example.com",
+        )
+        .unwrap();
+        let err = assertion
+            .assertion(datetime!(2026-11-25 12:00 UTC))
+            .unwrap_err();
+        assert_eq!(err.kind, AuthErrorKind::Signing);
+    }
+
+    #[test]
+    fn an_expired_presigned_assertion_says_so() {
+        let claims = base64url(br#"{"exp":1000}"#);
+        let assertion = ClientAssertion::presigned(format!("e30.{claims}.c2ln"));
+        let err = assertion
+            .assertion(datetime!(2026-11-25 12:00 UTC))
+            .unwrap_err();
+        assert_eq!(err.kind, AuthErrorKind::InvalidAssertion);
+        assert!(err.message.contains("expired"), "{err}");
+        let fresh = ClientAssertion::presigned("not-a-jwt");
+        assert!(fresh.assertion(datetime!(2026-11-25 12:00 UTC)).is_ok());
+        assert!(ClientAssertion::with_signer(|_: &[u8]| Ok(vec![1]), " ", "example.com").is_err());
+    }
+}
