@@ -52,4 +52,8 @@ tests!(
     updates_and_deletes_are_retried_with_the_same_request,
     draining_failed_events_holds_one_page_at_a_time,
     soak_5000_calls_with_20_percent_faults,
+    a_create_after_the_server_closed_an_idle_connection_is_sent_fresh,
+    a_retry_after_date_is_honoured_or_returned,
+    the_rate_limiter_keeps_a_job_under_the_servers_limit,
+    the_total_budget_stops_retrying,
 );

@@ -893,3 +893,156 @@ pub async fn soak_5000_calls_with_20_percent_faults() {
     );
     assert!(faulted as u64 >= CALLS / 5, "{faulted} faults");
 }
+
+// --- a keep-alive connection closed by the server --------------------------------
+
+#[maybe_io]
+pub async fn a_create_after_the_server_closed_an_idle_connection_is_sent_fresh() {
+    // The server answers each list, then closes the connection without saying so.
+    // The create that follows must not go out on the dead connection (where it
+    // would fail as ambiguous and not be retried).
+    let fake = Arc::new(Fake::default());
+    let f = fake.clone();
+    let server = Server::start(move |request| {
+        if request.method == "POST" {
+            f.create()
+        } else {
+            Reply::FullThenClose(Box::new(Reply::json(LIST)))
+        }
+    });
+    let client = client(&server);
+    let mut failures = Vec::new();
+    for round in 0..200 {
+        client.webhooks().list().await.unwrap();
+        let created = client.webhooks().create(&create_request()).await;
+        if let Err(e) = created {
+            failures.push(format!("round {round}: {e}"));
+        }
+    }
+    assert_eq!(fake.creates(), 200 - failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} failed: {failures:#?}",
+        failures.len()
+    );
+}
+
+// --- Retry-After as a date ---------------------------------------------------------
+
+fn http_date(at: OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    at.to_offset(time::UtcOffset::UTC).format(&format).unwrap()
+}
+
+#[maybe_io]
+pub async fn a_retry_after_date_is_honoured_or_returned() {
+    // A date about a second away is waited for (it has one-second precision).
+    let soon = http_date(OffsetDateTime::now_utc() + time::Duration::seconds(1));
+    let server = Server::scripted([
+        Reply::status(503, UNAVAILABLE).header("retry-after", &soon),
+        Reply::json(LIST),
+    ]);
+    let started = Instant::now();
+    let hooks = client(&server).webhooks().list().await.unwrap();
+    assert_eq!(hooks.len(), 1);
+    assert_eq!(server.request_count(), 2);
+    assert_within(started, Duration::from_secs(1) + SLACK);
+
+    // A date an hour away is over the cap: returned at once, with the wait.
+    let later = http_date(OffsetDateTime::now_utc() + time::Duration::hours(1));
+    let server =
+        Server::with_default(Reply::status(429, RATE_LIMITED).header("retry-after", &later));
+    let started = Instant::now();
+    let err = client(&server).webhooks().list().await.unwrap_err();
+    assert_within(started, Duration::from_millis(500));
+    let wait = err.retry_after().expect("retry_after");
+    assert!(
+        (Duration::from_secs(3590)..=Duration::from_secs(3600)).contains(&wait),
+        "{wait:?}"
+    );
+    assert_eq!(err.attempts(), 1);
+}
+
+// --- the rate limiter keeps a job under the server's limit ----------------------------
+
+#[maybe_io]
+pub async fn the_rate_limiter_keeps_a_job_under_the_servers_limit() {
+    use revolut_webhooks::RateLimiter;
+    // A server allowing 10 requests in any 300 ms (Revolut: 60 a minute), which
+    // answers 429 beyond that. A little tolerance absorbs loopback latency.
+    const LIMIT: usize = 10;
+    let window = Duration::from_millis(300);
+    let arrivals = Arc::new(Mutex::new(Vec::<Instant>::new()));
+    let a = arrivals.clone();
+    let server = Server::start(move |_| {
+        let now = Instant::now();
+        let mut arrivals = a.lock().unwrap();
+        arrivals.push(now);
+        let tolerance = Duration::from_millis(40);
+        let recent = arrivals
+            .iter()
+            .filter(|t| now.duration_since(**t) + tolerance < window)
+            .count();
+        if recent > LIMIT {
+            Reply::status(429, RATE_LIMITED).header("retry-after", "1")
+        } else {
+            Reply::json(LIST)
+        }
+    });
+    let limiter = RateLimiter::new(LIMIT as u32, window);
+    // Two clients (say two jobs on one business) share one limiter.
+    let first = builder(&server.url())
+        .rate_limiter(limiter.clone())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let second = builder(&server.url())
+        .rate_limiter(limiter)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    for i in 0..35 {
+        let client = if i % 2 == 0 { &first } else { &second };
+        let listed = client.webhooks().list().await;
+        listed.unwrap_or_else(|e| panic!("request {i}: {e}"));
+    }
+    // 35 requests at 10 per 300 ms need at least three full windows.
+    let elapsed = started.elapsed();
+    assert!(elapsed >= window * 3, "{elapsed:?}");
+    assert!(elapsed < window * 4 + SLACK, "{elapsed:?}");
+    assert_eq!(server.request_count(), 35);
+}
+
+// --- the total budget ------------------------------------------------------------------
+
+#[maybe_io]
+pub async fn the_total_budget_stops_retrying() {
+    // Stalls of 300 ms each; a 500 ms budget allows one retry, not two.
+    let server = Server::with_default(Reply::Stall);
+    let client = builder(&server.url())
+        .timeout(SHORT)
+        .retry_policy(fast_retries().total_budget(Duration::from_millis(500)))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.webhooks().list().await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert_eq!(err.attempts(), 2);
+    assert_eq!(server.request_count(), 2);
+    assert_within(started, SHORT * 2 + SLACK);
+
+    // A Retry-After that would end past the budget is not waited for.
+    let server = Server::with_default(Reply::status(503, UNAVAILABLE).header("retry-after", "1"));
+    let client = builder(&server.url())
+        .retry_policy(fast_retries().total_budget(Duration::from_millis(800)))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.webhooks().list().await.unwrap_err();
+    assert_within(started, Duration::from_millis(500));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(1)));
+    assert_eq!(err.attempts(), 1);
+}

@@ -64,6 +64,9 @@ pub enum Reply {
     },
     /// Close the connection without answering.
     Close,
+    /// Answer in full (without `connection: close`), then close the connection,
+    /// as a server does when an idle keep-alive connection times out.
+    FullThenClose(Box<Reply>),
     /// Status line, headers and `sent` of a `declared`-byte body, then a TCP reset
     /// (SO_LINGER 0).
     Reset { declared: usize, sent: Vec<u8> },
@@ -116,6 +119,7 @@ impl Reply {
         match self {
             Reply::Full { status, .. } => format!("{status}"),
             Reply::Close => "close".into(),
+            Reply::FullThenClose(inner) => inner.kind(),
             Reply::Reset { .. } => "reset".into(),
             Reply::Truncated { .. } => "truncated".into(),
             Reply::Stall => "stall".into(),
@@ -277,11 +281,19 @@ fn serve(stream: TcpStream, number: usize, shared: &Shared) -> io::Result<()> {
                 reply: reply.kind(),
                 body: match &reply {
                     Reply::Full { body, .. } => Some(body.clone()),
+                    Reply::FullThenClose(inner) => match &**inner {
+                        Reply::Full { body, .. } => Some(body.clone()),
+                        _ => None,
+                    },
                     _ => None,
                 },
                 delivered: false,
             });
             log.len() - 1
+        };
+        let (reply, close_after) = match reply {
+            Reply::FullThenClose(inner) => (*inner, true),
+            other => (other, false),
         };
         match reply {
             Reply::Full {
@@ -298,10 +310,12 @@ fn serve(stream: TcpStream, number: usize, shared: &Shared) -> io::Result<()> {
                 writer.write_all(&body)?;
                 writer.flush()?;
                 shared.log.lock().unwrap()[index].delivered = true;
-                if close_requested {
+                if close_requested || close_after {
+                    let _ = writer.shutdown(Shutdown::Both);
                     return Ok(());
                 }
             }
+            Reply::FullThenClose(_) => unreachable!("unwrapped above"),
             Reply::Close => {
                 let _ = writer.shutdown(Shutdown::Both);
                 return Ok(());
