@@ -802,7 +802,7 @@ impl Soak {
     }
 
     fn create(&mut self, call: u64) -> Uuid {
-        let id = Uuid::from_u128(0xc0ffee_0000_0000_0000_0000_0000u128 + u128::from(call));
+        let id = Uuid::from_u128(0x00c0_ffee_0000_0000_0000_0000_0000_0000u128 + u128::from(call));
         self.created.entry(call).or_default().push(id);
         id
     }
