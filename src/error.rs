@@ -82,7 +82,7 @@ impl Error {
         match self {
             Error::Api(e) => e.attempts,
             Error::Transport(e) => e.attempts,
-            Error::Decode(_) => 1,
+            Error::Decode(e) => e.attempts,
             _ => 0,
         }
     }
@@ -92,6 +92,7 @@ impl Error {
         match self {
             Error::Api(e) => e.attempts = attempts,
             Error::Transport(e) => e.attempts = attempts,
+            Error::Decode(e) => e.attempts = attempts,
             _ => {}
         }
     }
@@ -276,7 +277,10 @@ impl TransportError {
 ///
 /// The body itself is not kept: success bodies can hold signing secrets.
 #[derive(Debug, thiserror::Error)]
-#[error("could not decode the {status} response to {method} {path}: {source}")]
+#[error(
+    "could not decode the {status} response to {method} {path}: {source}{}",
+    attempts_suffix(*attempts)
+)]
 #[non_exhaustive]
 pub struct DecodeError {
     /// The HTTP status of the response.
@@ -288,6 +292,9 @@ pub struct DecodeError {
     /// What serde found wrong, with line and column.
     #[source]
     pub source: serde_json::Error,
+    /// How many attempts were made, this one included (earlier ones may have
+    /// failed with a retryable error).
+    pub attempts: u32,
 }
 
 /// An input refused before sending, naming the field and the rule.
@@ -498,6 +505,18 @@ mod tests {
         assert!(t.is_timeout());
         assert_eq!(t.retry_after(), None);
         assert_eq!(t.to_string(), "timed out (GET /webhooks): slow");
+        // A decode error after retries counts every attempt, like the others.
+        let mut d = Error::from(DecodeError {
+            status: 200,
+            method: "GET",
+            path: "/webhooks".into(),
+            source: serde_json::from_str::<u8>("x").unwrap_err(),
+            attempts: 1,
+        });
+        assert_eq!(d.attempts(), 1);
+        d.set_attempts(2);
+        assert_eq!(d.attempts(), 2);
+        assert!(d.to_string().ends_with("[after 2 attempts]"), "{d}");
         let v = Error::from(ValidationError::new("limit", "must be 1..=1000"));
         assert_eq!(v.attempts(), 0);
         assert_eq!(v.to_string(), "invalid limit: must be 1..=1000");

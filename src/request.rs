@@ -208,6 +208,7 @@ impl<T> Call<T> {
                 method: self.request.method.as_str(),
                 path: self.request.path.clone(),
                 source,
+                attempts: 1,
             }
             .into()
         })
