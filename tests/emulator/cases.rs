@@ -8,8 +8,8 @@ use std::time::Duration;
 use revolut_webhooks::emulator::{Emulator, Event, Outcome};
 use revolut_webhooks::error::codes;
 use revolut_webhooks::{
-    CreateWebhook, Error, EventType, FailedEventsQuery, ManualClock, SecretExpiration,
-    StaticToken, UpdateWebhook,
+    CreateWebhook, Error, EventType, FailedEventsQuery, ManualClock, SecretExpiration, StaticToken,
+    UpdateWebhook,
 };
 use time::macros::datetime;
 use uuid::Uuid;
@@ -38,7 +38,11 @@ fn client_with(emulator: &Emulator, token: &str, clock: ManualClock) -> Client {
 }
 
 fn client(emulator: &Emulator, clock: &ManualClock) -> Client {
-    client_with(emulator, emulator.access_token().expose_secret(), clock.clone())
+    client_with(
+        emulator,
+        emulator.access_token().expose_secret(),
+        clock.clone(),
+    )
 }
 
 fn api_error(result: Result<impl std::fmt::Debug, Error>) -> revolut_webhooks::ApiError {
@@ -83,12 +87,17 @@ pub async fn crud_round_trip_shows_secrets_only_where_documented() {
         .webhooks()
         .update(
             created.id,
-            &UpdateWebhook::new().url("https://www.example.com/v2").unwrap(),
+            &UpdateWebhook::new()
+                .url("https://www.example.com/v2")
+                .unwrap(),
         )
         .await
         .unwrap();
     assert_eq!(moved.url, "https://www.example.com/v2");
-    assert_eq!(moved.events, created.events, "events were not given, so kept");
+    assert_eq!(
+        moved.events, created.events,
+        "events were not given, so kept"
+    );
     let retyped = hooks
         .webhooks()
         .update(
@@ -173,7 +182,10 @@ pub async fn unknown_ids_are_404_with_3040_on_every_endpoint() {
     errors.push(api_error(
         hooks
             .webhooks()
-            .update(id, &UpdateWebhook::new().events([EventType::PayoutLinkCreated]))
+            .update(
+                id,
+                &UpdateWebhook::new().events([EventType::PayoutLinkCreated]),
+            )
             .await,
     ));
     errors.push(api_error(hooks.webhooks().delete(id).await));
@@ -212,7 +224,10 @@ pub async fn a_rotation_with_expiry_keeps_the_old_secret_until_then() {
         .unwrap();
     assert_ne!(rotated.signing_secret, first);
     let got = hooks.webhooks().get(created.id).await.unwrap();
-    assert_eq!(got.signing_secret, rotated.signing_secret, "get shows the new one");
+    assert_eq!(
+        got.signing_secret, rotated.signing_secret,
+        "get shows the new one"
+    );
     assert_eq!(
         emu.active_signing_secrets(created.id),
         [rotated.signing_secret.clone(), first.clone()]
@@ -239,23 +254,42 @@ pub async fn at_most_three_signing_keys_are_active() {
         .unwrap()
         .id;
     let day = Some(SecretExpiration::from_days(1).unwrap());
-    hooks.webhooks().rotate_signing_secret(id, day).await.unwrap();
-    hooks.webhooks().rotate_signing_secret(id, day).await.unwrap();
+    hooks
+        .webhooks()
+        .rotate_signing_secret(id, day)
+        .await
+        .unwrap();
+    hooks
+        .webhooks()
+        .rotate_signing_secret(id, day)
+        .await
+        .unwrap();
     assert_eq!(emu.active_signing_secrets(id).len(), 3);
     let e = api_error(hooks.webhooks().rotate_signing_secret(id, day).await);
-    assert_eq!((e.status, e.code), (422, Some(codes::TOO_MANY_SIGNING_KEYS)));
+    assert_eq!(
+        (e.status, e.code),
+        (422, Some(codes::TOO_MANY_SIGNING_KEYS))
+    );
     assert_eq!(
         e.message,
         format!("Webhook {id} can't have more than 3 active signing keys")
     );
     // An immediate rotation replaces the current key: still three.
-    let immediate = hooks.webhooks().rotate_signing_secret(id, None).await.unwrap();
+    let immediate = hooks
+        .webhooks()
+        .rotate_signing_secret(id, None)
+        .await
+        .unwrap();
     assert_eq!(emu.active_signing_secrets(id).len(), 3);
     assert_eq!(emu.active_signing_secrets(id)[0], immediate.signing_secret);
     // Once the old keys expire, rotating with an expiry works again.
     clock.advance(time::Duration::days(1));
     assert_eq!(emu.active_signing_secrets(id).len(), 1);
-    hooks.webhooks().rotate_signing_secret(id, day).await.unwrap();
+    hooks
+        .webhooks()
+        .rotate_signing_secret(id, day)
+        .await
+        .unwrap();
     assert_eq!(emu.active_signing_secrets(id).len(), 2);
 }
 
@@ -310,7 +344,10 @@ pub async fn failed_events_are_newest_first_paged_and_bounded() {
     assert_eq!(all.len(), 5);
     let payloads: Vec<&str> = all.iter().map(|e| e.payload_json()).collect();
     let newest_first: Vec<&str> = bodies.iter().rev().map(String::as_str).collect();
-    assert_eq!(payloads, newest_first, "payloads are the delivered bytes, newest first");
+    assert_eq!(
+        payloads, newest_first,
+        "payloads are the delivered bytes, newest first"
+    );
     assert!(all.windows(2).all(|w| w[0].created_at > w[1].created_at));
 
     let page = hooks
@@ -427,5 +464,8 @@ pub async fn unknown_tokens_are_refused_with_401_code_1000() {
             .await,
     );
     assert_eq!((e.status, e.code), (401, Some(codes::TOKEN_INVALID)));
-    assert!(e.message.starts_with("Access token is invalid or has expired."));
+    assert!(
+        e.message
+            .starts_with("Access token is invalid or has expired.")
+    );
 }

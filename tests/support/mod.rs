@@ -66,7 +66,8 @@ impl Receiver {
         );
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (received, script, default) = (received.clone(), script.clone(), default.clone());
+                let (received, script, default) =
+                    (received.clone(), script.clone(), default.clone());
                 std::thread::spawn(move || serve(stream, &received, &script, &default));
             }
         });
@@ -102,7 +103,9 @@ fn serve(
     script: &Mutex<VecDeque<Reply>>,
     default: &Mutex<Reply>,
 ) {
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {
