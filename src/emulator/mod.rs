@@ -348,6 +348,15 @@ pub enum AttemptResult {
     Error(String),
 }
 
+impl fmt::Display for AttemptResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AttemptResult::Status(status) => write!(f, "HTTP {status}"),
+            AttemptResult::Error(error) => f.write_str(error),
+        }
+    }
+}
+
 impl AttemptResult {
     /// Whether the receiver answered with a 2xx status.
     pub fn is_success(&self) -> bool {
