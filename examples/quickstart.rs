@@ -304,7 +304,9 @@ fn handle(mut stream: TcpStream, state: &Mutex<ReceiverState>) {
     );
 }
 
-fn read_request(stream: &mut TcpStream) -> Option<(Vec<(String, String)>, Vec<u8>)> {
+type Headers = Vec<(String, String)>;
+
+fn read_request(stream: &mut TcpStream) -> Option<(Headers, Vec<u8>)> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let end = loop {
@@ -318,7 +320,7 @@ fn read_request(stream: &mut TcpStream) -> Option<(Vec<(String, String)>, Vec<u8
         buf.extend_from_slice(&chunk[..n]);
     };
     let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-    let headers: Vec<(String, String)> = head
+    let headers: Headers = head
         .split("\r\n")
         .skip(1)
         .filter_map(|l| l.split_once(':'))

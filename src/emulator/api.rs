@@ -134,13 +134,13 @@ pub(crate) fn handle(shared: &std::sync::Arc<Shared>, request: Request) -> Respo
             _ => method_not_allowed("POST"),
         };
     }
-    if let Some(rest) = path.strip_prefix("/api/2.0") {
-        if rest == "/webhooks" || rest.starts_with("/webhooks/") {
-            if let Err(refusal) = authenticate(shared, &request) {
-                return refusal;
-            }
-            return webhooks(shared, &request, &rest["/webhooks".len()..]);
+    if let Some(rest) = path.strip_prefix("/api/2.0")
+        && (rest == "/webhooks" || rest.starts_with("/webhooks/"))
+    {
+        if let Err(refusal) = authenticate(shared, &request) {
+            return refusal;
         }
+        return webhooks(shared, &request, &rest["/webhooks".len()..]);
     }
     if let Some(rest) = path.strip_prefix("/_emulator") {
         return super::control(shared, &request, rest);
@@ -512,7 +512,7 @@ fn failed_events(shared: &Shared, request: &Request, id: Uuid) -> Response {
         .collect();
     // Newest first; the insertion order breaks ties, newest insertion first.
     events.reverse();
-    events.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    events.sort_by_key(|f| std::cmp::Reverse(f.created_at));
     events.truncate(limit);
     let items: Vec<FailedOut<'_>> = events
         .iter()
@@ -582,10 +582,10 @@ fn token_endpoint(shared: &Shared, request: &Request) -> Response {
     if param("client_assertion").is_none() {
         return oauth_error(401, "invalid_client", "client_assertion is missing");
     }
-    if let (Some(expected), Some(given)) = (&shared.config.client_id, param("client_id")) {
-        if expected != given {
-            return oauth_error(401, "invalid_client", "unknown client_id");
-        }
+    if let (Some(expected), Some(given)) = (&shared.config.client_id, param("client_id"))
+        && expected != given
+    {
+        return oauth_error(401, "invalid_client", "unknown client_id");
     }
     let now = shared.now();
     let mut state = shared.lock();

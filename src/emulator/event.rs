@@ -165,12 +165,12 @@ impl Event {
     /// JSON `{"data":…,"event":…,"timestamp":…}`, the bytes that are signed.
     pub fn body_at(&self, now: OffsetDateTime) -> String {
         let mut data = self.data.clone();
-        if self.fill_times {
-            if let Some(object) = data.as_object_mut() {
-                for key in ["created_at", "updated_at"] {
-                    if object.get(key).is_some_and(Value::is_null) {
-                        object.insert(key.to_owned(), Value::String(fmt_time(now)));
-                    }
+        if self.fill_times
+            && let Some(object) = data.as_object_mut()
+        {
+            for key in ["created_at", "updated_at"] {
+                if object.get(key).is_some_and(Value::is_null) {
+                    object.insert(key.to_owned(), Value::String(fmt_time(now)));
                 }
             }
         }

@@ -237,7 +237,7 @@ pub async fn a_rotation_with_expiry_keeps_the_old_secret_until_then() {
     clock.advance(time::Duration::minutes(1));
     assert_eq!(
         emu.active_signing_secrets(created.id),
-        [rotated.signing_secret.clone()],
+        [rotated.signing_secret],
         "expired exactly an hour after the rotation"
     );
 }
