@@ -26,7 +26,6 @@ pub(crate) use maybe_async::must_be_sync as maybe_io;
 
 use crate::error::Result;
 use crate::models::{FailedEvent, FailedEventsQuery};
-use crate::pagination::FailedEventsCursor;
 
 // The same shell is compiled once per mode, on purpose: see the design notes in `client_shared.rs`.
 #[allow(clippy::duplicate_mod)]
@@ -54,53 +53,28 @@ impl Webhooks<'_> {
     /// # Ok(()) }
     /// ```
     pub fn failed_events_all(&self, id: Uuid, query: &FailedEventsQuery) -> Result<FailedEvents> {
-        query.validate_at(self.client.now())?;
         Ok(FailedEvents {
-            client: self.client.clone(),
-            cursor: FailedEventsCursor::new(id, query),
-            page: Vec::new().into_iter(),
-            pending: None,
-            stopped: false,
+            walk: self.walk(id, query)?,
         })
     }
 }
 
 /// The iterator of [`Webhooks::failed_events_all`].
-#[derive(Debug)]
 pub struct FailedEvents {
-    client: Client,
-    cursor: FailedEventsCursor,
-    page: std::vec::IntoIter<FailedEvent>,
-    pending: Option<crate::Error>,
-    stopped: bool,
+    walk: shared::Walk,
+}
+
+impl std::fmt::Debug for FailedEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FailedEvents").finish_non_exhaustive()
+    }
 }
 
 impl Iterator for FailedEvents {
     type Item = Result<FailedEvent>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        // Each turn either yields or moves the cursor, and the cursor always ends.
-        loop {
-            if let Some(event) = self.page.next() {
-                return Some(Ok(event));
-            }
-            if let Some(error) = self.pending.take() {
-                return Some(Err(error));
-            }
-            if self.stopped {
-                return None;
-            }
-            match self.client.advance(&mut self.cursor)? {
-                Ok(outcome) => {
-                    self.page = outcome.events.into_iter();
-                    self.pending = outcome.overflow;
-                }
-                Err(error) => {
-                    self.stopped = true;
-                    return Some(Err(error));
-                }
-            }
-        }
+        self.walk.next()
     }
 }
 
@@ -112,6 +86,10 @@ mod transport {
     use crate::config::{Environment, HttpConfig};
     use crate::error::{Error, TransportError, TransportErrorKind};
     use crate::request::{HttpRequest, HttpResponse, Method};
+
+    pub(super) fn sleep(wait: std::time::Duration) {
+        std::thread::sleep(wait);
+    }
 
     pub(super) struct Transport {
         agent: ureq::Agent,

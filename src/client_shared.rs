@@ -13,7 +13,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::maybe_io;
-use super::transport::Transport;
+use super::transport::{Transport, sleep};
 use crate::auth::{AccessToken, StaticToken};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Environment, HttpConfig};
@@ -22,8 +22,10 @@ use crate::models::{
     CreateWebhook, FailedEvent, FailedEventsQuery, SecretExpiration, UpdateWebhook, Webhook,
     WebhookWithSecret,
 };
-use crate::pagination::{FailedEventsCursor, PageOutcome};
+use crate::pagination::FailedEventsCursor;
+use crate::rate_limit::RateLimiter;
 use crate::request::{self, Call};
+use crate::retry::{Decision, RetryPolicy};
 
 /// Supplies the access token for each request.
 ///
@@ -76,6 +78,8 @@ struct Inner {
     environment: Environment,
     tokens: Arc<dyn TokenProvider>,
     clock: Arc<dyn Clock>,
+    retry: RetryPolicy,
+    rate_limiter: Option<RateLimiter>,
 }
 
 impl fmt::Debug for Client {
@@ -94,6 +98,8 @@ impl Client {
             tokens: None,
             clock: Arc::new(SystemClock),
             http: HttpConfig::default(),
+            retry: RetryPolicy::default(),
+            rate_limiter: None,
         }
     }
 
@@ -107,20 +113,30 @@ impl Client {
         &self.inner.environment
     }
 
-    pub(super) fn now(&self) -> time::OffsetDateTime {
+    fn now(&self) -> time::OffsetDateTime {
         self.inner.clock.now()
     }
 }
 
 #[maybe_io]
 impl Client {
-    /// Sends one call: adds the token, maps the answer, and replays once with a
-    /// fresh token if the provider can supply one after a 401 "token expired".
+    /// Sends one call: waits for the rate limiter, adds the token, maps the answer,
+    /// retries as the policy says, and replays once with a fresh token if the
+    /// provider can supply one after a 401 "token expired".
     async fn execute<T>(&self, call: Call<T>) -> Result<T> {
+        let started = std::time::Instant::now();
+        let method = call.request().method;
         let mut attempts = 0;
+        let mut failures = 0;
         let mut refreshed = false;
         loop {
             attempts += 1;
+            if let Some(limiter) = &self.inner.rate_limiter {
+                let wait = limiter.reserve();
+                if !wait.is_zero() {
+                    sleep(wait).await;
+                }
+            }
             let token = self.inner.tokens.access_token().await?;
             let outcome = match self
                 .inner
@@ -131,30 +147,31 @@ impl Client {
                 Ok(response) => call.parse(&response, self.now()),
                 Err(e) => Err(Error::Transport(e)),
             };
-            match outcome {
-                Err(Error::Api(e))
-                    if e.is_token_expired()
-                        && !refreshed
-                        && self.inner.tokens.invalidate(&token) =>
-                {
-                    refreshed = true;
-                }
-                Err(mut e) => {
-                    e.set_attempts(attempts);
-                    return Err(e);
-                }
+            let mut error = match outcome {
                 Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            if let Error::Api(e) = &error
+                && e.is_token_expired()
+                && !refreshed
+                && self.inner.tokens.invalidate(&token)
+            {
+                refreshed = true;
+                continue;
+            }
+            failures += 1;
+            let decision =
+                self.inner
+                    .retry
+                    .decide(failures, method, &error, started.elapsed(), random());
+            match decision {
+                Decision::RetryAfter(wait) => sleep(wait).await,
+                Decision::GiveUp => {
+                    error.set_attempts(attempts);
+                    return Err(error);
+                }
             }
         }
-    }
-
-    /// Fetches the cursor's next page; `None` when the walk is over.
-    pub(super) async fn advance(
-        &self,
-        cursor: &mut FailedEventsCursor,
-    ) -> Option<Result<PageOutcome>> {
-        let call = cursor.next_call()?;
-        Some(self.execute(call).await.map(|page| cursor.accept(page)))
     }
 }
 
@@ -165,6 +182,8 @@ pub struct ClientBuilder {
     tokens: Option<Arc<dyn TokenProvider>>,
     clock: Arc<dyn Clock>,
     http: HttpConfig,
+    retry: RetryPolicy,
+    rate_limiter: Option<RateLimiter>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -173,6 +192,8 @@ impl fmt::Debug for ClientBuilder {
             .field("environment", &self.environment)
             .field("has_token_provider", &self.tokens.is_some())
             .field("http", &self.http)
+            .field("retry", &self.retry)
+            .field("rate_limiter", &self.rate_limiter)
             .finish()
     }
 }
@@ -216,6 +237,21 @@ impl ClientBuilder {
         self
     }
 
+    /// When to retry a failed request (default: [`RetryPolicy::default`]; turn
+    /// retries off with [`RetryPolicy::none`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Spaces requests out to stay under a rate limit (default: none). Pass the same
+    /// [`RateLimiter`] to every client that uses one business's token; clones of a
+    /// client share it anyway.
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.rate_limiter = Some(limiter);
+        self
+    }
+
     /// The clock for time-dependent checks (default: the system clock).
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
@@ -242,6 +278,8 @@ impl ClientBuilder {
                 environment: self.environment,
                 tokens,
                 clock: self.clock,
+                retry: self.retry,
+                rate_limiter: self.rate_limiter,
             }),
         })
     }
@@ -250,7 +288,21 @@ impl ClientBuilder {
 /// The webhook endpoints of a [`Client`], from [`Client::webhooks`].
 #[derive(Debug, Clone, Copy)]
 pub struct Webhooks<'a> {
-    pub(super) client: &'a Client,
+    client: &'a Client,
+}
+
+impl Webhooks<'_> {
+    /// Starts the walk behind `failed_events_all`, after checking the query.
+    pub(super) fn walk(&self, id: Uuid, query: &FailedEventsQuery) -> Result<Walk> {
+        query.validate_at(self.client.now())?;
+        Ok(Walk {
+            client: self.client.clone(),
+            cursor: FailedEventsCursor::new(id, query),
+            page: Vec::new().into_iter(),
+            pending: None,
+            stopped: false,
+        })
+    }
 }
 
 #[maybe_io]
@@ -309,4 +361,58 @@ impl Webhooks<'_> {
         let call = request::failed_events(id, query, self.client.now())?;
         self.client.execute(call).await
     }
+}
+
+/// A walk through every failed event of a webhook: one page in memory at a time.
+/// After a request fails it yields that error and ends; after
+/// [`Error::TiedEventsOverflow`] it goes on with older events.
+pub(super) struct Walk {
+    client: Client,
+    cursor: FailedEventsCursor,
+    page: std::vec::IntoIter<FailedEvent>,
+    pending: Option<Error>,
+    stopped: bool,
+}
+
+#[maybe_io]
+impl Walk {
+    pub(super) async fn next(&mut self) -> Option<Result<FailedEvent>> {
+        // Each turn either yields or moves the cursor, and the cursor always ends.
+        loop {
+            if let Some(event) = self.page.next() {
+                return Some(Ok(event));
+            }
+            if let Some(error) = self.pending.take() {
+                return Some(Err(error));
+            }
+            if self.stopped {
+                return None;
+            }
+            let call = self.cursor.next_call()?;
+            match self.client.execute(call).await {
+                Ok(page) => {
+                    let outcome = self.cursor.accept(page);
+                    self.page = outcome.events.into_iter();
+                    self.pending = outcome.overflow;
+                }
+                Err(error) => {
+                    self.stopped = true;
+                    return Some(Err(error));
+                }
+            }
+        }
+    }
+}
+
+/// A random number for backoff jitter, without a random-number crate: std's
+/// `RandomState` is seeded randomly per thread and advanced on each call.
+fn random() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::UNIX_EPOCH
+            .elapsed()
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
 }

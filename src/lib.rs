@@ -1,4 +1,81 @@
-//! Revolut Business webhooks: manage, receive, verify and replay them.
+//! Revolut Business webhooks: manage them, receive them, and recover what failed.
+//!
+//! - **Manage**: the seven webhooks v2 endpoints (`list`, `get`, `create`, `update`,
+//!   `delete`, `rotate_signing_secret`, `failed_events`), plus `failed_events_all`, which
+//!   walks every failed event without losing any.
+//! - **Both modes, one codebase**: a blocking client on ureq ([`blocking::Client`], the
+//!   default) and an async client on reqwest ([`nonblocking::Client`], feature `async`),
+//!   compiled from the same source. The features are additive: enable both and you get both.
+//! - **Typed and safe**: models with `Uuid` ids and `OffsetDateTime` times, forward-compatible
+//!   enums ([`EventType::Unknown`]), typed errors that carry the status, Revolut's code and
+//!   message and `Retry-After` ([`ApiError`]), validation before sending, and secrets that
+//!   never print.
+//!
+//! # Features
+//!
+//! | feature | adds | default |
+//! |---|---|---|
+//! | `blocking` | [`blocking::Client`] on ureq (rustls); no async runtime | yes |
+//! | `async` | [`nonblocking::Client`] on reqwest (rustls); `Send` futures, needs tokio | no |
+//! | `emulator` | `emulator::Emulator`: a local emulator of the webhooks API, the token endpoint and deliveries (enables `blocking`) | no |
+//! | (none) | models, errors, the sans-IO [`request`] builders and parsers | |
+//!
+//! # Which client?
+//!
+//! A script, a command-line tool or a batch job: `blocking`. An async server (axum,
+//! actix) or a job that makes many calls at once: `async`. A program that only
+//! receives webhooks needs neither.
+//!
+//! ```no_run
+//! # #[cfg(feature = "blocking")] {
+//! use revolut_webhooks::blocking::Client;
+//! use revolut_webhooks::{CreateWebhook, Environment, EventType, StaticToken};
+//!
+//! let client = Client::builder()
+//!     .environment(Environment::Sandbox)
+//!     .token_provider(StaticToken::new(std::env::var("REVOLUT_ACCESS_TOKEN")?))
+//!     .build()?;
+//! let created = client.webhooks().create(
+//!     &CreateWebhook::new("https://example.com/hooks/revolut")?
+//!         .events([EventType::TransactionCreated, EventType::TransactionStateChanged]),
+//! )?;
+//! // The secret receivers verify signatures with; `Debug` never shows it.
+//! let secret = created.signing_secret.expose_secret();
+//! # let _ = secret; }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Pagination
+//!
+//! The API pages failed events newest first with a `created_before` cursor, filtering
+//! `created_at < created_before` strictly. Passing the last event's `created_at` as the
+//! next bound, as the API suggests, skips events that share that timestamp but did not
+//! fit on the page. `failed_events_all` instead asks for events before *the last
+//! timestamp plus one microsecond* (Revolut's precision) and drops the ids it has already
+//! yielded, so every event comes out exactly once, and it holds only one page in memory.
+//!
+//! If a whole page shares one timestamp, time cannot move the cursor: it asks again
+//! with the largest page the API allows (1000), which reaches past the tie. If even
+//! 1000 events share one timestamp, it yields [`Error::TiedEventsOverflow`] (naming the
+//! timestamp; the API offers no way to page within one instant) and then continues with
+//! older events. It never loops and never drops an event silently. The cursor itself is
+//! sans-IO and public: [`pagination::FailedEventsCursor`].
+//!
+//! # Errors
+//!
+//! Every call returns [`Error`]: [`Error::Api`] for an error status (with
+//! [`ApiError::is_not_found`], [`ApiError::is_rate_limited`], `retry_after`, …),
+//! [`Error::Transport`] when no response arrived (connection, timeout, body too large),
+//! [`Error::Decode`] for a success body that is not what the API documents, and
+//! [`Error::Validation`] for input refused before any request. They are the same types
+//! in both modes, and none of them ever holds a token or a signing secret.
+//!
+//! # Security
+//!
+//! - A bearer token only travels over https, or plain http to a loopback address
+//!   (an emulator or mock server): [`Environment::custom`] refuses anything else.
+//! - The clients follow no redirects, so a token is never sent to another host.
+//! - Access tokens and signing secrets have redacting `Debug` implementations.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -9,7 +86,9 @@ pub mod config;
 pub mod error;
 pub mod models;
 pub mod pagination;
+pub mod rate_limit;
 pub mod request;
+pub mod retry;
 
 pub use auth::{AccessToken, StaticToken};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -22,6 +101,8 @@ pub use models::{
     CreateWebhook, CreatedBefore, EventType, FailedEvent, FailedEventsQuery, SecretExpiration,
     SigningSecret, UpdateWebhook, Webhook, WebhookWithSecret,
 };
+pub use rate_limit::RateLimiter;
+pub use retry::RetryPolicy;
 
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]

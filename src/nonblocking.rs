@@ -34,9 +34,8 @@ pub(crate) use maybe_async::must_be_async as maybe_io;
 /// The attribute for implementing [`TokenProvider`].
 pub use async_trait::async_trait;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::models::{FailedEvent, FailedEventsQuery};
-use crate::pagination::FailedEventsCursor;
 
 // The same shell is compiled once per mode, on purpose: see the design notes in `client_shared.rs`.
 #[allow(clippy::duplicate_mod)]
@@ -50,63 +49,21 @@ impl Webhooks<'_> {
     /// exactly once (see [the crate docs](crate#pagination) on ties), as a `Stream`.
     ///
     /// Holds one page in memory at a time. After a request fails, the stream
-    /// yields that error and then ends; after [`Error::TiedEventsOverflow`] it
+    /// yields that error and then ends; after [`Error::TiedEventsOverflow`](crate::Error::TiedEventsOverflow) it
     /// goes on with older events.
     pub fn failed_events_all(
         &self,
         id: Uuid,
         query: &FailedEventsQuery,
     ) -> Result<FailedEventsStream> {
-        query.validate_at(self.client.now())?;
-        let state = Walk {
-            client: self.client.clone(),
-            cursor: FailedEventsCursor::new(id, query),
-            page: Vec::new().into_iter(),
-            pending: None,
-            stopped: false,
-        };
-        let stream = futures_util::stream::unfold(state, |mut walk| async move {
+        let walk = self.walk(id, query)?;
+        let stream = futures_util::stream::unfold(walk, |mut walk| async move {
             let item = walk.next().await?;
             Some((item, walk))
         });
         Ok(FailedEventsStream {
             inner: Box::pin(stream),
         })
-    }
-}
-
-struct Walk {
-    client: Client,
-    cursor: FailedEventsCursor,
-    page: std::vec::IntoIter<FailedEvent>,
-    pending: Option<Error>,
-    stopped: bool,
-}
-
-impl Walk {
-    async fn next(&mut self) -> Option<Result<FailedEvent>> {
-        // Each turn either yields or moves the cursor, and the cursor always ends.
-        loop {
-            if let Some(event) = self.page.next() {
-                return Some(Ok(event));
-            }
-            if let Some(error) = self.pending.take() {
-                return Some(Err(error));
-            }
-            if self.stopped {
-                return None;
-            }
-            match self.client.advance(&mut self.cursor).await? {
-                Ok(outcome) => {
-                    self.page = outcome.events.into_iter();
-                    self.pending = outcome.overflow;
-                }
-                Err(error) => {
-                    self.stopped = true;
-                    return Some(Err(error));
-                }
-            }
-        }
     }
 }
 
@@ -134,6 +91,10 @@ mod transport {
     use crate::config::{Environment, HttpConfig};
     use crate::error::{Error, TransportError, TransportErrorKind};
     use crate::request::{HttpRequest, HttpResponse, Method};
+
+    pub(super) async fn sleep(wait: std::time::Duration) {
+        tokio::time::sleep(wait).await;
+    }
 
     pub(super) struct Transport {
         client: reqwest::Client,

@@ -5,6 +5,7 @@ use maybe_async::must_be_sync as maybe_io;
 use revolut_webhooks::blocking::{Client, TokenProvider};
 use revolut_webhooks::{FailedEvent, FailedEventsQuery, Result};
 
+#[macro_use]
 #[path = "client/cases.rs"]
 mod cases;
 
@@ -17,34 +18,10 @@ fn collect_all(
 }
 
 macro_rules! tests {
-    ($($name:ident),* $(,)?) => { $( #[test] fn $name() { cases::$name() } )* };
+    (plain: $($plain:ident),* ; io: $($io:ident),* $(,)?) => {
+        $( #[test] fn $plain() { cases::$plain() } )*
+        $( #[test] fn $io() { cases::$io() } )*
+    };
 }
 
-tests!(
-    list_sends_get_with_bearer_token_and_parses,
-    unknown_event_types_and_fields_never_fail_a_list,
-    get_returns_the_secret_but_debug_hides_it,
-    create_posts_the_exact_json_body,
-    create_without_events_omits_them,
-    update_patches_only_what_is_set,
-    delete_accepts_204_without_body,
-    rotate_always_sends_a_json_body,
-    failed_events_sends_limit_and_bound_and_keeps_payloads,
-    api_errors_carry_status_code_and_message,
-    unauthorized_is_reported_without_the_token,
-    rate_limit_carries_retry_after,
-    html_bad_gateway_gives_a_snippet,
-    malformed_success_body_is_a_decode_error,
-    validation_errors_make_no_request,
-    the_clock_decides_the_21_day_window,
-    failed_events_all_loses_no_tie_across_three_pages,
-    failed_events_all_stops_after_an_error,
-    connection_refused_is_a_connect_error,
-    a_slow_server_times_out,
-    oversized_bodies_are_refused,
-    expired_token_is_replaced_and_the_request_replayed_once,
-    a_second_401_is_returned_not_retried_again,
-    a_static_token_is_not_replayed_after_401,
-    building_without_a_token_provider_fails,
-    client_is_send_sync_clone,
-);
+all_cases!(tests);

@@ -10,13 +10,53 @@ use httpmock::prelude::*;
 use revolut_webhooks::error::codes;
 use revolut_webhooks::{
     AccessToken, CreateWebhook, Environment, Error, EventType, FailedEventsQuery, ManualClock,
-    SecretExpiration, StaticToken, TransportErrorKind, UpdateWebhook,
+    RateLimiter, RetryPolicy, SecretExpiration, StaticToken, TransportErrorKind, UpdateWebhook,
 };
 use serde_json::json;
 use time::macros::datetime;
 use uuid::Uuid;
 
 use super::{Client, TokenProvider, collect_all, maybe_io};
+
+/// Calls `$m!` with the names of the plain cases and of the cases that do I/O,
+/// so each mode's test file lists them once, here.
+macro_rules! all_cases {
+    ($m:ident) => {
+        $m!(
+            plain: building_without_a_token_provider_fails,
+            client_is_send_sync_clone;
+            io: list_sends_get_with_bearer_token_and_parses,
+            unknown_event_types_and_fields_never_fail_a_list,
+            get_returns_the_secret_but_debug_hides_it,
+            create_posts_the_exact_json_body,
+            create_without_events_omits_them,
+            update_patches_only_what_is_set,
+            delete_accepts_204_without_body,
+            rotate_always_sends_a_json_body,
+            failed_events_sends_limit_and_bound_and_keeps_payloads,
+            api_errors_carry_status_code_and_message,
+            unauthorized_is_reported_without_the_token,
+            rate_limit_carries_retry_after,
+            html_bad_gateway_gives_a_snippet,
+            malformed_success_body_is_a_decode_error,
+            validation_errors_make_no_request,
+            the_clock_decides_the_21_day_window,
+            failed_events_all_loses_no_tie_across_three_pages,
+            failed_events_all_stops_after_an_error,
+            connection_refused_is_a_connect_error,
+            a_slow_server_times_out,
+            oversized_bodies_are_refused,
+            expired_token_is_replaced_and_the_request_replayed_once,
+            a_second_401_is_returned_not_retried_again,
+            a_static_token_is_not_replayed_after_401,
+            retry_after_within_the_cap_is_waited_for_then_retried,
+            create_is_never_retried_after_a_500,
+            rotate_is_retried_on_429_since_nothing_happened,
+            retries_can_be_turned_off,
+            the_rate_limiter_spaces_requests_out
+        );
+    };
+}
 
 const TOKEN: &str = "test-token-not-a-secret";
 const ID: &str = "c6db947e-e9ce-41c2-b445-02e6eb741d21";
@@ -35,10 +75,18 @@ fn environment(server: &MockServer) -> Environment {
     Environment::custom(&server.base_url()).unwrap()
 }
 
+/// Retries as the default policy says, but with millisecond waits.
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .base_delay(Duration::from_millis(1))
+        .max_delay(Duration::from_millis(5))
+}
+
 fn client(server: &MockServer) -> Client {
     Client::builder()
         .environment(environment(server))
         .token_provider(StaticToken::new(TOKEN))
+        .retry_policy(fast_retries())
         .build()
         .unwrap()
 }
@@ -51,6 +99,7 @@ fn client_at(server: &MockServer, clock: ManualClock) -> Client {
     Client::builder()
         .environment(environment(server))
         .token_provider(StaticToken::new(TOKEN))
+        .retry_policy(fast_retries())
         .clock(clock)
         .build()
         .unwrap()
@@ -556,11 +605,13 @@ pub async fn connection_refused_is_a_connect_error() {
     let client = Client::builder()
         .environment(Environment::custom(&format!("http://127.0.0.1:{port}")).unwrap())
         .token_provider(StaticToken::new(TOKEN))
+        .retry_policy(fast_retries())
         .build()
         .unwrap();
     match client.webhooks().list().await {
         Err(Error::Transport(e)) => {
             assert_eq!(e.kind, TransportErrorKind::Connect, "{e}");
+            assert_eq!(e.attempts, 3);
             assert_eq!(e.path, WEBHOOKS);
             assert!(!e.to_string().contains(TOKEN));
         }
@@ -579,11 +630,13 @@ pub async fn a_slow_server_times_out() {
         .environment(environment(&server))
         .token_provider(StaticToken::new(TOKEN))
         .timeout(Duration::from_millis(300))
+        .retry_policy(fast_retries())
         .build()
         .unwrap();
     let started = std::time::Instant::now();
     let err = client.webhooks().list().await.unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(err.attempts(), 3);
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "{:?}",
@@ -693,6 +746,104 @@ pub async fn a_static_token_is_not_replayed_after_401() {
     let err = client(&server).webhooks().list().await.unwrap_err();
     assert_eq!(err.attempts(), 1);
     mock.assert_calls(1);
+}
+
+#[maybe_io]
+pub async fn retry_after_within_the_cap_is_waited_for_then_retried() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(GET).path(WEBHOOKS);
+        then.status(503).header("retry-after", "0").body(
+            r#"{"error_id":"201768bc-c5cd-4db8-8898-7ae96b9d89ab","code":5003,"message":"The service is temporarily unavailable."}"#,
+        );
+    });
+    let err = client(&server).webhooks().list().await.unwrap_err();
+    assert_eq!(err.attempts(), 3);
+    assert_eq!(err.retry_after(), Some(Duration::ZERO));
+    mock.assert_calls(3);
+}
+
+#[maybe_io]
+pub async fn create_is_never_retried_after_a_500() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(POST).path(WEBHOOKS);
+        then.status(500)
+            .body(r#"{"code":5000,"message":"An unexpected error occurred"}"#);
+    });
+    let err = client(&server)
+        .webhooks()
+        .create(&CreateWebhook::new("https://www.example.com").unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.attempts(), 1);
+    mock.assert_calls(1);
+}
+
+#[maybe_io]
+pub async fn rotate_is_retried_on_429_since_nothing_happened() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(POST)
+            .path(format!("{WEBHOOKS}/{ID}/rotate-signing-secret"));
+        then.status(429)
+            .body(r#"{"code":3162,"message":"Request rate limit has been reached."}"#);
+    });
+    let err = client(&server)
+        .webhooks()
+        .rotate_signing_secret(id(), None)
+        .await
+        .unwrap_err();
+    assert!(err.is_rate_limited());
+    assert_eq!(err.attempts(), 3);
+    mock.assert_calls(3);
+}
+
+#[maybe_io]
+pub async fn retries_can_be_turned_off() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(GET).path(WEBHOOKS);
+        then.status(502).body("<html>bad gateway</html>");
+    });
+    let client = Client::builder()
+        .environment(environment(&server))
+        .token_provider(StaticToken::new(TOKEN))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client.webhooks().list().await.unwrap_err();
+    assert_eq!(err.attempts(), 1);
+    mock.assert_calls(1);
+}
+
+#[maybe_io]
+pub async fn the_rate_limiter_spaces_requests_out() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(GET).path(WEBHOOKS);
+        then.status(200).body("[]");
+    });
+    let limiter = RateLimiter::new(2, Duration::from_millis(300));
+    let client = Client::builder()
+        .environment(environment(&server))
+        .token_provider(StaticToken::new(TOKEN))
+        .rate_limiter(limiter.clone())
+        .build()
+        .unwrap();
+    let clone = client.clone();
+    let started = std::time::Instant::now();
+    client.webhooks().list().await.unwrap();
+    clone.webhooks().list().await.unwrap();
+    let third = client.webhooks().list().await;
+    third.unwrap();
+    // The third request waited for the first to leave the 300 ms window.
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+    mock.assert_calls(3);
 }
 
 pub fn building_without_a_token_provider_fails() {

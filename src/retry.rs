@@ -1,0 +1,388 @@
+//! When to try a request again, and how long to wait first: decided without I/O.
+//!
+//! The default policy ([`RetryPolicy::default`]):
+//!
+//! | outcome | retried? | wait |
+//! |---|---|---|
+//! | 429, 503 with `Retry-After` ≤ 60 s | yes, any method | `Retry-After` |
+//! | 429, 503 with `Retry-After` > 60 s | no: the error comes back at once with `retry_after` set | |
+//! | 429, 503 without `Retry-After` | yes, any method | backoff |
+//! | 500, 502, 504 | GET, PATCH, DELETE only | backoff |
+//! | connection refused / DNS (nothing was sent) | yes, any method | backoff |
+//! | timeout, reset, truncated body | GET, PATCH, DELETE only | backoff |
+//! | anything else (4xx, TLS, body too large, bad JSON) | no | |
+//!
+//! Backoff is exponential with full jitter: a random wait between zero and
+//! `base_delay × 2^(retry−1)`, capped at `max_delay`. Two retries at most, 500 ms
+//! base, 30 s cap, and a call never starts a wait that would end past its total
+//! budget (2 minutes from the call's start).
+//! Creating a webhook and rotating a secret (the API's two POSTs) are never
+//! retried after an ambiguous failure: the first attempt may have succeeded, and a
+//! repeat could create an eleventh webhook or a fourth key.
+
+use std::time::Duration;
+
+use crate::error::{Error, TransportErrorKind};
+use crate::request::Method;
+
+/// How a client retries failed requests.
+///
+/// ```
+/// use std::time::Duration;
+/// use revolut_webhooks::RetryPolicy;
+///
+/// let patient = RetryPolicy::default()
+///     .max_retries(5)
+///     .base_delay(Duration::from_secs(1))
+///     .max_retry_after(Duration::from_secs(120));
+/// let never = RetryPolicy::none();
+/// # let _ = (patient, never);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_retry_after: Duration,
+    total_budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(60),
+            total_budget: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What to do after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Wait this long, then try again.
+    RetryAfter(Duration),
+    /// Return the error.
+    GiveUp,
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// Retries after the first attempt (default 2; 0 turns retries off).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The first backoff ceiling, doubled at each retry (default 500 ms).
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// The largest backoff ceiling (default 30 s).
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// The longest `Retry-After` the client waits for (default 60 s); a longer one
+    /// returns the error at once, with `retry_after` set, so a job can decide.
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+
+    /// The most time one call may take, attempts and waits together (default 2 min):
+    /// no retry is started whose wait would end past it.
+    pub fn total_budget(mut self, budget: Duration) -> Self {
+        self.total_budget = budget;
+        self
+    }
+
+    /// Decides what to do after attempt number `attempt` (1 for the first) failed
+    /// with `error`. `elapsed` is the time the call has taken so far, and `random`
+    /// any random number (it picks the jittered wait).
+    pub fn decide(
+        &self,
+        attempt: u32,
+        method: Method,
+        error: &Error,
+        elapsed: Duration,
+        random: u64,
+    ) -> Decision {
+        if attempt > self.max_retries {
+            return Decision::GiveUp;
+        }
+        let wait = match classify(method, error) {
+            Retryable::No => return Decision::GiveUp,
+            Retryable::After(wait) if wait > self.max_retry_after => return Decision::GiveUp,
+            Retryable::After(wait) => wait,
+            Retryable::Backoff => self.backoff(attempt, random),
+        };
+        if elapsed.saturating_add(wait) > self.total_budget {
+            return Decision::GiveUp;
+        }
+        Decision::RetryAfter(wait)
+    }
+
+    /// Full jitter: uniform in `0..=min(max_delay, base_delay × 2^(retry−1))`.
+    fn backoff(&self, retry: u32, random: u64) -> Duration {
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1u32 << (retry.saturating_sub(1)).min(30))
+            .min(self.max_delay);
+        let ceiling_nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+        Duration::from_nanos(random % ceiling_nanos.saturating_add(1))
+    }
+}
+
+enum Retryable {
+    No,
+    After(Duration),
+    Backoff,
+}
+
+fn classify(method: Method, error: &Error) -> Retryable {
+    match error {
+        Error::Api(e) if matches!(e.status, 429 | 503) => match e.retry_after {
+            Some(wait) => Retryable::After(wait),
+            None => Retryable::Backoff,
+        },
+        Error::Api(e) if matches!(e.status, 500 | 502 | 504) && method.is_idempotent() => {
+            Retryable::Backoff
+        }
+        // Nothing reached the server: safe to send again, whatever the method.
+        Error::Transport(e) if e.kind == TransportErrorKind::Connect => Retryable::Backoff,
+        Error::Transport(e)
+            if matches!(e.kind, TransportErrorKind::Timeout | TransportErrorKind::Io)
+                && method.is_idempotent() =>
+        {
+            Retryable::Backoff
+        }
+        _ => Retryable::No,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{TransportError, ValidationError};
+
+    fn api(status: u16, retry_after: Option<u64>) -> Error {
+        let mut response = crate::request::HttpResponse::new(status, b"{}".to_vec());
+        if let Some(secs) = retry_after {
+            response = response.with_retry_after(secs.to_string());
+        }
+        Error::Api(crate::request::api_error(
+            &response,
+            time::OffsetDateTime::UNIX_EPOCH,
+        ))
+    }
+
+    fn transport(kind: TransportErrorKind) -> Error {
+        Error::Transport(TransportError::new(kind, "GET", "/x", "boom", None))
+    }
+
+    const MAX: u64 = u64::MAX;
+
+    fn decide(method: Method, error: &Error) -> Decision {
+        RetryPolicy::default().decide(1, method, error, Duration::ZERO, MAX)
+    }
+
+    #[test]
+    fn retry_after_within_the_cap_is_honoured_for_every_method() {
+        for status in [429, 503] {
+            for method in [Method::Get, Method::Post, Method::Patch, Method::Delete] {
+                assert_eq!(
+                    decide(method, &api(status, Some(1))),
+                    Decision::RetryAfter(Duration::from_secs(1)),
+                    "{status} {method:?}"
+                );
+            }
+            assert_eq!(
+                decide(Method::Get, &api(status, Some(60))),
+                Decision::RetryAfter(Duration::from_secs(60))
+            );
+            assert_eq!(
+                decide(Method::Get, &api(status, Some(61))),
+                Decision::GiveUp
+            );
+        }
+    }
+
+    #[test]
+    fn server_errors_retry_only_idempotent_methods() {
+        for status in [500, 502, 504] {
+            for method in [Method::Get, Method::Patch, Method::Delete] {
+                assert!(matches!(
+                    decide(method, &api(status, None)),
+                    Decision::RetryAfter(_)
+                ));
+            }
+            assert_eq!(
+                decide(Method::Post, &api(status, None)),
+                Decision::GiveUp,
+                "{status}"
+            );
+        }
+        assert!(matches!(
+            decide(Method::Post, &api(429, None)),
+            Decision::RetryAfter(_)
+        ));
+        assert!(matches!(
+            decide(Method::Post, &api(503, None)),
+            Decision::RetryAfter(_)
+        ));
+    }
+
+    #[test]
+    fn client_errors_are_final() {
+        for status in [400, 401, 403, 404, 409, 422, 501, 505] {
+            assert_eq!(
+                decide(Method::Get, &api(status, Some(1))),
+                Decision::GiveUp,
+                "{status}"
+            );
+        }
+        let v = Error::Validation(ValidationError::new("limit", "x"));
+        assert_eq!(decide(Method::Get, &v), Decision::GiveUp);
+    }
+
+    #[test]
+    fn transport_errors_by_kind() {
+        use TransportErrorKind::*;
+        assert!(matches!(
+            decide(Method::Post, &transport(Connect)),
+            Decision::RetryAfter(_)
+        ));
+        for kind in [Timeout, Io] {
+            assert!(matches!(
+                decide(Method::Get, &transport(kind)),
+                Decision::RetryAfter(_)
+            ));
+            assert!(matches!(
+                decide(Method::Delete, &transport(kind)),
+                Decision::RetryAfter(_)
+            ));
+            assert_eq!(
+                decide(Method::Post, &transport(kind)),
+                Decision::GiveUp,
+                "{kind:?}"
+            );
+        }
+        for kind in [Tls, BodyTooLarge, Other] {
+            assert_eq!(
+                decide(Method::Get, &transport(kind)),
+                Decision::GiveUp,
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn attempts_are_bounded() {
+        let p = RetryPolicy::default();
+        let e = api(503, Some(0));
+        assert!(matches!(
+            p.decide(1, Method::Get, &e, Duration::ZERO, 0),
+            Decision::RetryAfter(_)
+        ));
+        assert!(matches!(
+            p.decide(2, Method::Get, &e, Duration::ZERO, 0),
+            Decision::RetryAfter(_)
+        ));
+        assert_eq!(
+            p.decide(3, Method::Get, &e, Duration::ZERO, 0),
+            Decision::GiveUp
+        );
+        assert_eq!(
+            RetryPolicy::none().decide(1, Method::Get, &e, Duration::ZERO, 0),
+            Decision::GiveUp
+        );
+        let five = RetryPolicy::default().max_retries(5);
+        assert!(matches!(
+            five.decide(5, Method::Get, &e, Duration::ZERO, 0),
+            Decision::RetryAfter(_)
+        ));
+        assert_eq!(
+            five.decide(6, Method::Get, &e, Duration::ZERO, 0),
+            Decision::GiveUp
+        );
+    }
+
+    #[test]
+    fn the_total_budget_bounds_the_waits() {
+        let p = RetryPolicy::default().total_budget(Duration::from_secs(10));
+        let e = api(429, Some(4));
+        assert_eq!(
+            p.decide(1, Method::Get, &e, Duration::from_secs(6), 0),
+            Decision::RetryAfter(Duration::from_secs(4))
+        );
+        assert_eq!(
+            p.decide(1, Method::Get, &e, Duration::from_secs(7), 0),
+            Decision::GiveUp
+        );
+    }
+
+    #[test]
+    fn backoff_is_full_jitter_under_a_doubling_capped_ceiling() {
+        let p = RetryPolicy::default()
+            .base_delay(Duration::from_millis(100))
+            .max_delay(Duration::from_millis(350))
+            .max_retries(10);
+        // The random value picks a wait from zero up to the ceiling, inclusive.
+        assert_eq!(p.backoff(1, 0), Duration::ZERO);
+        assert_eq!(p.backoff(1, 100_000_000), Duration::from_millis(100));
+        assert_eq!(p.backoff(2, 200_000_000), Duration::from_millis(200));
+        assert_eq!(p.backoff(3, 350_000_000), Duration::from_millis(350));
+        assert_eq!(p.backoff(9, 350_000_000), Duration::from_millis(350));
+        for retry in 1..=10 {
+            for random in [1, 12345, 999_999_999_999, u64::MAX] {
+                let wait = p.backoff(retry, random);
+                assert!(
+                    wait <= Duration::from_millis(100 << (retry - 1))
+                        .min(Duration::from_millis(350))
+                );
+            }
+        }
+        // A huge exponent saturates instead of overflowing.
+        let big = RetryPolicy::default().max_delay(Duration::MAX);
+        let _ = big.backoff(u32::MAX, u64::MAX);
+        // Backoff is used where no Retry-After was given.
+        let none = api(429, None);
+        assert_eq!(
+            p.decide(1, Method::Get, &none, Duration::ZERO, 50_000_000),
+            Decision::RetryAfter(Duration::from_millis(50))
+        );
+    }
+
+    #[test]
+    fn setters_apply() {
+        let p = RetryPolicy::default()
+            .max_retries(7)
+            .base_delay(Duration::from_millis(1))
+            .max_delay(Duration::from_millis(2))
+            .max_retry_after(Duration::from_secs(3))
+            .total_budget(Duration::from_secs(4));
+        assert_eq!(
+            p,
+            RetryPolicy {
+                max_retries: 7,
+                base_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(2),
+                max_retry_after: Duration::from_secs(3),
+                total_budget: Duration::from_secs(4),
+            }
+        );
+    }
+}
