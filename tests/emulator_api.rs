@@ -528,7 +528,8 @@ fn unknown_routes_and_methods_are_refused() {
 fn exchange(emu: &Emulator, raw_request: &[u8]) -> String {
     let mut s = TcpStream::connect(emu.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    s.write_all(raw_request).unwrap();
+    // The server may refuse (and close) before reading everything: that is the point.
+    let _ = s.write_all(raw_request);
     let _ = s.shutdown(std::net::Shutdown::Write);
     let mut out = String::new();
     let _ = s.read_to_string(&mut out);
@@ -538,12 +539,12 @@ fn exchange(emu: &Emulator, raw_request: &[u8]) -> String {
 #[test]
 fn oversized_chunked_and_garbage_requests_are_refused_safely() {
     let api = Api::new();
-    let big = "x".repeat(2 * 1024 * 1024);
+    // The head announces 2 MiB: refused from the head alone, before any body is read.
     let out = exchange(
         &api.emu,
         format!(
-            "POST /api/2.0/webhooks HTTP/1.1\r\nContent-Length: {}\r\n\r\n{big}",
-            big.len()
+            "POST /api/2.0/webhooks HTTP/1.1\r\nContent-Length: {}\r\n\r\n{{}}",
+            2 * 1024 * 1024
         )
         .as_bytes(),
     );

@@ -198,8 +198,31 @@ fn serve_connection(mut stream: TcpStream, handler: &Handler, stop: &AtomicBool)
             Ok(None) => return,
             Err(refusal) => {
                 let _ = write_response(&mut stream, &refusal, false);
+                linger(&mut stream);
                 return;
             }
+        }
+    }
+}
+
+/// Closes gently after a refusal: stops writing, then reads and discards what the
+/// client is still sending (bounded), so that closing with unread data does not
+/// reset the connection before the client has read the refusal.
+fn linger(stream: &mut TcpStream) {
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let mut discarded = 0usize;
+    let mut chunk = [0u8; 8192];
+    while Instant::now() < deadline && discarded < 4 * MAX_BODY_BYTES {
+        match stream.read(&mut chunk) {
+            Ok(0) => return,
+            Ok(n) => discarded += n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return,
         }
     }
 }
