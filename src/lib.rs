@@ -17,6 +17,7 @@
 //! |---|---|---|
 //! | `blocking` | [`blocking::Client`] on ureq (rustls); no async runtime | yes |
 //! | `async` | [`nonblocking::Client`] on reqwest (rustls); `Send` futures, needs tokio | no |
+//! | `emulator` | `emulator::Emulator`: a local emulator of the webhooks API, the token endpoint and deliveries (enables `blocking`) | no |
 //! | (none) | models, errors, the sans-IO [`request`] builders and parsers | |
 //!
 //! # Which client?
@@ -106,6 +107,9 @@ pub use retry::RetryPolicy;
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
+#[cfg(feature = "emulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
+pub mod emulator;
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub mod nonblocking;
