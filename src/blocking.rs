@@ -108,6 +108,8 @@ impl Iterator for FailedEvents {
 impl std::iter::FusedIterator for FailedEvents {}
 
 mod transport {
+    use std::time::Duration;
+
     use super::*;
     use crate::auth::AccessToken;
     use crate::config::{Environment, HttpConfig};
@@ -143,44 +145,47 @@ mod transport {
             })
         }
 
+        /// Sends `request`; `timeout`, when set, replaces the overall timeout for
+        /// this request (the client uses it to keep a call within its retry budget).
         pub(super) fn send(
             &self,
             request: &HttpRequest,
             environment: &Environment,
             token: Option<&AccessToken>,
+            timeout: Option<Duration>,
         ) -> Result<HttpResponse, TransportError> {
             let url = request.url(environment);
             let auth = token.map(|t| format!("Bearer {}", t.expose_secret()));
             let fail = |e: ureq::Error| transport_error(e, request);
-            let body = request.body.as_ref();
+            // ureq's builders with and without a body are different types; the
+            // headers and timeout are the same for both.
+            macro_rules! prepare {
+                ($builder:expr) => {{
+                    let mut builder = $builder.header("accept", "application/json");
+                    if let Some(auth) = &auth {
+                        builder = builder.header("authorization", auth);
+                    }
+                    if let Some(timeout) = timeout {
+                        builder = builder.config().timeout_global(Some(timeout)).build();
+                    }
+                    builder
+                }};
+            }
             let result = match request.method {
-                Method::Get | Method::Delete => {
-                    let builder = if request.method == Method::Get {
-                        self.agent.get(&url)
-                    } else {
-                        self.agent.delete(&url)
-                    };
-                    let builder = match &auth {
-                        Some(auth) => builder.header("authorization", auth),
-                        None => builder,
-                    };
-                    builder.header("accept", "application/json").call()
-                }
+                Method::Get => prepare!(self.agent.get(&url)).call(),
+                Method::Delete => prepare!(self.agent.delete(&url)).call(),
                 Method::Post | Method::Patch => {
                     let builder = if request.method == Method::Post {
                         self.agent.post(&url)
                     } else {
                         self.agent.patch(&url)
                     };
-                    let (content_type, bytes) = body
+                    let (content_type, bytes) = request
+                        .body
+                        .as_ref()
                         .map(|b| (b.content_type, b.bytes.as_slice()))
                         .unwrap_or(("application/json", &[]));
-                    let builder = match &auth {
-                        Some(auth) => builder.header("authorization", auth),
-                        None => builder,
-                    };
-                    builder
-                        .header("accept", "application/json")
+                    prepare!(builder)
                         .header("content-type", content_type)
                         .send(bytes)
                 }

@@ -80,6 +80,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     retry: RetryPolicy,
     rate_limiter: Option<RateLimiter>,
+    timeout: Duration,
 }
 
 impl fmt::Debug for Client {
@@ -138,10 +139,18 @@ impl Client {
                 }
             }
             let token = self.inner.tokens.access_token().await?;
+            // No attempt may run past the call's total budget.
+            let remaining = self.inner.retry.budget().saturating_sub(started.elapsed());
+            let timeout = (remaining < self.inner.timeout).then_some(remaining);
             let outcome = match self
                 .inner
                 .transport
-                .send(call.request(), &self.inner.environment, Some(&token))
+                .send(
+                    call.request(),
+                    &self.inner.environment,
+                    Some(&token),
+                    timeout,
+                )
                 .await
             {
                 Ok(response) => call.parse(&response, self.now()),
@@ -280,6 +289,7 @@ impl ClientBuilder {
                 clock: self.clock,
                 retry: self.retry,
                 rate_limiter: self.rate_limiter,
+                timeout: self.http.timeout,
             }),
         })
     }

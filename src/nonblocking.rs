@@ -152,11 +152,14 @@ mod transport {
             })
         }
 
+        /// Sends `request`; `timeout`, when set, replaces the overall timeout for
+        /// this request (the client uses it to keep a call within its retry budget).
         pub(super) async fn send(
             &self,
             request: &HttpRequest,
             environment: &Environment,
             token: Option<&AccessToken>,
+            timeout: Option<std::time::Duration>,
         ) -> Result<HttpResponse, TransportError> {
             let method = match request.method {
                 Method::Get => reqwest::Method::GET,
@@ -170,6 +173,9 @@ mod transport {
                 .header("accept", "application/json");
             if let Some(token) = token {
                 builder = builder.bearer_auth(token.expose_secret());
+            }
+            if let Some(timeout) = timeout {
+                builder = builder.timeout(timeout);
             }
             if let Some(body) = &request.body {
                 builder = builder

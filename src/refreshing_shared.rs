@@ -370,7 +370,7 @@ async fn send(
     now: OffsetDateTime,
 ) -> Result<TokenSet, AuthError> {
     let response = transport
-        .send(call.request(), environment, None)
+        .send(call.request(), environment, None, None)
         .await
         .map_err(|e| {
             AuthError::with_kind(

@@ -15,7 +15,8 @@
 //! Backoff is exponential with full jitter: a random wait between zero and
 //! `base_delay × 2^(retry−1)`, capped at `max_delay`. Two retries at most, 500 ms
 //! base, 30 s cap, and a call never starts a wait that would end past its total
-//! budget (2 minutes from the call's start).
+//! budget (2 minutes from the call's start), and no attempt runs past it either:
+//! the clients cut an attempt's timeout to what is left of the budget.
 //! Creating a webhook and rotating a secret (the API's two POSTs) are never
 //! retried after an ambiguous failure: the first attempt may have succeeded, and a
 //! repeat could create an eleventh webhook or a fourth key.
@@ -107,6 +108,11 @@ impl RetryPolicy {
     pub fn total_budget(mut self, budget: Duration) -> Self {
         self.total_budget = budget;
         self
+    }
+
+    /// The total budget of one call.
+    pub fn budget(&self) -> Duration {
+        self.total_budget
     }
 
     /// Decides what to do after attempt number `attempt` (1 for the first) failed

@@ -1038,6 +1038,24 @@ pub async fn the_total_budget_stops_retrying() {
     assert_eq!(server.request_count(), 2);
     assert_within(started, SHORT * 2 + SLACK);
 
+    // An attempt's timeout is cut to what is left of the budget: with a 300 ms
+    // budget, a request with a 900 ms timeout gives up after about 300 ms.
+    let server = Server::with_default(Reply::Stall);
+    let client = builder(&server.url())
+        .timeout(SHORT * 3)
+        .retry_policy(fast_retries().total_budget(SHORT))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.webhooks().list().await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert_eq!(err.attempts(), 1);
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < SHORT * 3,
+        "{elapsed:?}: the attempt ran past the budget"
+    );
+
     // A Retry-After that would end past the budget is not waited for.
     let server = Server::with_default(Reply::status(503, UNAVAILABLE).header("retry-after", "1"));
     let client = builder(&server.url())
