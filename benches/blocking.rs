@@ -14,7 +14,7 @@ use revolut_webhooks::blocking::Client;
 use revolut_webhooks::{Environment, FailedEventsQuery, StaticToken};
 
 fn main() {
-    common::banner("blocking");
+    common::banner("blocking", common::rounds());
     let list = Arc::new(common::ok_json(&common::webhooks_json(10)));
     let newest = common::recent();
     let page_100 = Arc::new(common::ok_json(&common::failed_events_json(100, newest)));

@@ -32,7 +32,7 @@ struct ValueFailedEvent {
 }
 
 fn main() {
-    common::banner("decode");
+    common::banner("decode", common::rounds());
     let now = OffsetDateTime::now_utc();
     let body = common::failed_events_json(1000, common::recent());
     eprintln!("# a page of 1,000 failed events is {} bytes", body.len());

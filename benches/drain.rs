@@ -174,17 +174,18 @@ fn main() {
         child(&how, &base, count);
         return;
     }
-    common::banner("drain");
+    let rounds = if common::smoke() { 1 } else { 5 };
+    common::banner("drain", rounds);
     let newest = common::recent();
     let addr = common::serve(Arc::new(move |target: &str| Arc::new(page(target, newest))));
     let base = format!("http://{addr}");
-    let counts: &[usize] = if common::smoke() {
-        &[2_500]
-    } else {
-        &[10_000, 100_000]
+    // `BENCH_DRAIN_COUNTS=10000,1000000` drains other counts.
+    let counts: Vec<usize> = match std::env::var("BENCH_DRAIN_COUNTS") {
+        Ok(list) => list.split(',').map(|c| c.trim().parse().unwrap()).collect(),
+        Err(_) if common::smoke() => vec![2_500],
+        Err(_) => vec![10_000, 100_000],
     };
-    let rounds = if common::smoke() { 1 } else { 5 };
-    for &count in counts {
+    for count in counts {
         let (mut ratios, mut ours, mut theirs) = (vec![], vec![], vec![]);
         let (mut our_peak, mut their_peak) = (0, 0);
         for round in 0..rounds {

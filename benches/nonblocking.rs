@@ -32,7 +32,7 @@ async fn raw_get(client: &reqwest::Client, url: &str) -> impl std::ops::Deref<Ta
 }
 
 fn main() {
-    common::banner("nonblocking");
+    common::banner("nonblocking", common::rounds());
     let list = Arc::new(common::ok_json(&common::webhooks_json(10)));
     let newest = common::recent();
     let page_100 = Arc::new(common::ok_json(&common::failed_events_json(100, newest)));

@@ -47,14 +47,14 @@ fn batch_target() -> Duration {
 }
 
 /// Prints what kind of run this is, once per bench binary.
-pub fn banner(bench: &str) {
+pub fn banner(bench: &str, rounds: usize) {
     let mode = if smoke() { "smoke" } else { "full" };
     let build = if cfg!(debug_assertions) {
         "an unoptimised build: ratios mean nothing"
     } else {
         "optimised"
     };
-    eprintln!("# {bench}: {mode} run, {build}, {} rounds", rounds());
+    eprintln!("# {bench}: {mode} run, {build}, {rounds} rounds");
 }
 
 // ---------------------------------------------------------------------------
