@@ -168,7 +168,7 @@ pub fn row(bench: &str, case: &str, unit: &str, c: &Comparison, target: Target) 
         Target::None => ("-".to_owned(), "-"),
     };
     println!(
-        "| {bench} | {case} | {} {unit} | {} {unit} | {:.2} | {target_text} | {met} |",
+        "| {bench} | {case} | {} {unit} | {} {unit} | {:.3} | {target_text} | {met} |",
         rate(c.ours),
         rate(c.base),
         c.ratio
