@@ -4,7 +4,13 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod clock;
+pub mod events;
 pub mod models;
+pub mod signature;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use events::{EventData, EventParseError, WebhookEvent};
 pub use models::{EventType, SigningSecret};
+pub use signature::{
+    InvalidSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError, sign, sign_all,
+};

@@ -42,7 +42,11 @@ impl From<&str> for SigningSecret {
 impl fmt::Debug for SigningSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The prefix says what kind of secret it is without revealing any of it.
-        let shown = if self.0.starts_with("wsk_") { "wsk_…" } else { "…" };
+        let shown = if self.0.starts_with("wsk_") {
+            "wsk_…"
+        } else {
+            "…"
+        };
         f.debug_tuple("SigningSecret").field(&shown).finish()
     }
 }
