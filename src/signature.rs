@@ -332,9 +332,9 @@ impl Verifier {
         now: OffsetDateTime,
     ) -> Result<(), VerifyError> {
         let timestamp = parse_timestamp(timestamp_header)?;
-        check_signature_header(signature_header)?;
+        let candidates = Candidates::parse(signature_header)?;
         self.check_tolerance(timestamp.value, now)?;
-        if self.matches(body, timestamp.text, signature_header) {
+        if self.matches(body, timestamp.text, &candidates) {
             Ok(())
         } else {
             Err(VerifyError::NoMatch)
@@ -394,16 +394,15 @@ impl Verifier {
         }
     }
 
-    /// Whether any well-formed `v1` entry of the header matches any secret. The header has
-    /// already been checked by [`check_signature_header`].
-    fn matches(&self, body: &[u8], timestamp: &str, signature_header: &str) -> bool {
+    /// Whether any candidate signature matches any secret. Every candidate is compared
+    /// (in constant time) with the signature of a secret; the search stops at the first
+    /// secret that matches.
+    fn matches(&self, body: &[u8], timestamp: &str, candidates: &Candidates) -> bool {
         for key in &self.keys {
             let expected = mac(key, timestamp, body);
             let mut found = Choice::from(0);
-            for entry in entries(signature_header) {
-                if let Entry::V1(Some(candidate)) = classify(entry) {
-                    found |= candidate.ct_eq(&expected);
-                }
+            for candidate in candidates.iter() {
+                found |= ct_eq_32(candidate, &expected);
             }
             if bool::from(found) {
                 return true;
@@ -504,71 +503,110 @@ fn parse_timestamp(header: &str) -> Result<Timestamp<'_>, VerifyError> {
     Ok(Timestamp { text, value })
 }
 
-fn entries(header: &str) -> impl Iterator<Item = &str> {
+/// The entries of a signature header: separated by commas and/or spaces and tabs.
+/// Works on bytes (the separators are ASCII, so no character is ever cut).
+fn entries(header: &str) -> impl Iterator<Item = &[u8]> {
     header
-        .split(|c: char| c == ',' || c == ' ' || c == '\t')
+        .as_bytes()
+        .split(|b| matches!(b, b',' | b' ' | b'\t'))
         .filter(|e| !e.is_empty())
 }
 
-enum Entry {
-    /// A `v1=` entry; `None` when its value is not 64 hex digits.
-    V1(Option<[u8; 32]>),
-    /// A `name=value` entry of another version.
-    Other,
-    /// Not `name=value`.
-    Malformed,
+/// The well-formed `v1` signatures of a header, decoded. Revolut sends at most three
+/// (one per active secret), so the first few live on the stack.
+struct Candidates {
+    inline: [[u8; 32]; INLINE_CANDIDATES],
+    len: usize,
+    more: Vec<[u8; 32]>,
 }
 
-fn classify(entry: &str) -> Entry {
-    match entry.split_once('=') {
-        Some((VERSION, value)) => Entry::V1(decode_hex32(value.as_bytes())),
-        Some((name, _)) if !name.is_empty() => Entry::Other,
-        _ => Entry::Malformed,
-    }
-}
+const INLINE_CANDIDATES: usize = 4;
 
-fn check_signature_header(header: &str) -> Result<(), VerifyError> {
-    let (mut good, mut bad) = (0usize, 0usize);
-    let mut any = false;
-    for entry in entries(header) {
-        any = true;
-        match classify(entry) {
-            Entry::V1(Some(_)) => good += 1,
-            Entry::V1(None) | Entry::Malformed => bad += 1,
-            Entry::Other => {}
+impl Candidates {
+    /// Reads the header in one pass: entries separated by commas and/or whitespace, each
+    /// `version=value`; other versions are skipped.
+    fn parse(header: &str) -> Result<Self, VerifyError> {
+        let mut candidates = Candidates {
+            inline: [[0; 32]; INLINE_CANDIDATES],
+            len: 0,
+            more: Vec::new(),
+        };
+        let (mut any, mut malformed) = (false, false);
+        for entry in entries(header) {
+            any = true;
+            match entry.iter().position(|&b| b == b'=') {
+                Some(eq) if &entry[..eq] == VERSION.as_bytes() => {
+                    match decode_hex32(&entry[eq + 1..]) {
+                        Some(signature) => candidates.push(signature),
+                        None => malformed = true,
+                    }
+                }
+                Some(eq) if eq > 0 => {} // another version
+                _ => malformed = true,
+            }
+        }
+        if !any {
+            Err(VerifyError::MissingHeader {
+                name: SIGNATURE_HEADER,
+            })
+        } else if candidates.len > 0 {
+            Ok(candidates)
+        } else if malformed {
+            Err(VerifyError::MalformedSignature)
+        } else {
+            Err(VerifyError::NoV1Signature)
         }
     }
-    if !any {
-        Err(VerifyError::MissingHeader {
-            name: SIGNATURE_HEADER,
-        })
-    } else if good > 0 {
-        Ok(())
-    } else if bad > 0 {
-        Err(VerifyError::MalformedSignature)
-    } else {
-        Err(VerifyError::NoV1Signature)
+
+    fn push(&mut self, signature: [u8; 32]) {
+        if self.len < INLINE_CANDIDATES {
+            self.inline[self.len] = signature;
+        } else {
+            self.more.push(signature);
+        }
+        self.len += 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8; 32]> {
+        self.inline[..self.len.min(INLINE_CANDIDATES)]
+            .iter()
+            .chain(&self.more)
     }
 }
 
-fn hex_value(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
+/// Hex digit values; `INVALID` for anything else.
+const INVALID: u8 = 0xff;
+const HEX_VALUES: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-}
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
 
+/// Decodes exactly 64 hex digits (either case). No early exit inside the loop.
 fn decode_hex32(hex: &[u8]) -> Option<[u8; 32]> {
-    if hex.len() != 64 {
-        return None;
-    }
+    let hex: &[u8; 64] = hex.try_into().ok()?;
     let mut out = [0u8; 32];
+    let mut bad = 0u8;
     for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        *byte = (hex_value(pair[0])? << 4) | hex_value(pair[1])?;
+        let (hi, lo) = (
+            HEX_VALUES[usize::from(pair[0])],
+            HEX_VALUES[usize::from(pair[1])],
+        );
+        bad |= hi | lo;
+        *byte = (hi << 4) | (lo & 0x0f);
     }
-    Some(out)
+    // Valid digits are < 16; INVALID sets the high bits.
+    (bad & 0xf0 == 0).then_some(out)
 }
 
 fn encode_hex(bytes: &[u8], out: &mut String) {
@@ -579,12 +617,37 @@ fn encode_hex(bytes: &[u8], out: &mut String) {
     }
 }
 
+/// Constant-time equality of two 32-byte signatures: the difference is folded into one
+/// word without branches, and only that word goes through `subtle` (comparing byte by
+/// byte with `subtle` costs an optimisation barrier per byte).
+fn ct_eq_32(a: &[u8; 32], b: &[u8; 32]) -> Choice {
+    let mut diff = 0u64;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let x = u64::from_ne_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]);
+        let y = u64::from_ne_bytes([y[0], y[1], y[2], y[3], y[4], y[5], y[6], y[7]]);
+        diff |= x ^ y;
+    }
+    diff.ct_eq(&0)
+}
+
+/// HMAC-SHA256 of `v1.{timestamp}.{body}`, from a keyed state computed beforehand.
 fn mac(key: &HmacSha256, timestamp: &str, body: &[u8]) -> [u8; 32] {
     let mut mac = key.clone();
-    mac.update(VERSION.as_bytes());
-    mac.update(b".");
-    mac.update(timestamp.as_bytes());
-    mac.update(b".");
+    // "v1." + timestamp + "." in one update when it fits (it always does for real
+    // timestamps: at most 20 digits).
+    let mut prefix = [0u8; 32];
+    let ts = timestamp.as_bytes();
+    let len = 3 + ts.len() + 1;
+    if len <= prefix.len() {
+        prefix[..3].copy_from_slice(b"v1.");
+        prefix[3..3 + ts.len()].copy_from_slice(ts);
+        prefix[len - 1] = b'.';
+        mac.update(&prefix[..len]);
+    } else {
+        mac.update(b"v1.");
+        mac.update(ts);
+        mac.update(b".");
+    }
     mac.update(body);
     mac.finalize().into_bytes().into()
 }
@@ -683,7 +746,20 @@ mod tests {
     #[test]
     fn entries_split_on_commas_and_spaces() {
         let got: Vec<_> = entries(" v1=a,  v1=b\tv0=c,,").collect();
-        assert_eq!(got, ["v1=a", "v1=b", "v0=c"]);
+        assert_eq!(got, [&b"v1=a"[..], b"v1=b", b"v0=c"]);
+    }
+
+    #[test]
+    fn ct_eq_32_compares_every_byte() {
+        let a = [7u8; 32];
+        assert!(bool::from(ct_eq_32(&a, &a)));
+        for i in 0..32 {
+            for bit in 0..8 {
+                let mut b = a;
+                b[i] ^= 1 << bit;
+                assert!(!bool::from(ct_eq_32(&a, &b)));
+            }
+        }
     }
 
     #[test]
