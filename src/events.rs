@@ -448,8 +448,9 @@ pub struct PayoutLinkCreated {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum EventData {
-    /// `TransactionCreated`: the new transaction.
-    TransactionCreated(Transaction),
+    /// `TransactionCreated`: the new transaction (boxed: it is much larger than the
+    /// other variants).
+    TransactionCreated(Box<Transaction>),
     /// `TransactionStateChanged`.
     TransactionStateChanged(TransactionStateChanged),
     /// `PayoutLinkCreated` (shape unconfirmed, read leniently).
