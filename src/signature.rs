@@ -38,7 +38,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -188,7 +188,8 @@ impl VerifyError {
 pub struct Verifier {
     keys: Vec<HmacSha256>,
     tolerance: Duration,
-    clock: Arc<dyn Clock>,
+    /// `None`: the system clock, read directly (cheaper than through `dyn Clock`).
+    clock: Option<Arc<dyn Clock>>,
 }
 
 impl fmt::Debug for Verifier {
@@ -196,7 +197,13 @@ impl fmt::Debug for Verifier {
         f.debug_struct("Verifier")
             .field("secrets", &self.keys.len())
             .field("tolerance", &self.tolerance)
-            .field("clock", &self.clock)
+            .field(
+                "clock",
+                match &self.clock {
+                    Some(clock) => clock as &dyn fmt::Debug,
+                    None => &SystemClock,
+                },
+            )
             .finish()
     }
 }
@@ -235,7 +242,7 @@ impl Verifier {
         Ok(Verifier {
             keys: vec![key],
             tolerance: DEFAULT_TOLERANCE,
-            clock: Arc::new(SystemClock),
+            clock: None,
         })
     }
 
@@ -265,7 +272,7 @@ impl Verifier {
         Ok(Verifier {
             keys,
             tolerance: DEFAULT_TOLERANCE,
-            clock: Arc::new(SystemClock),
+            clock: None,
         })
     }
 
@@ -286,7 +293,7 @@ impl Verifier {
     /// Sets where "now" comes from (default [`SystemClock`]); tests can pass a
     /// [`ManualClock`](crate::ManualClock).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.clock = Some(clock);
         self
     }
 
@@ -320,7 +327,7 @@ impl Verifier {
         timestamp_header: &str,
         signature_header: &str,
     ) -> Result<(), VerifyError> {
-        self.verify_at(body, timestamp_header, signature_header, self.clock.now())
+        self.verify_ms(body, timestamp_header, signature_header, self.now_ms())
     }
 
     /// [`verify`](Verifier::verify), with "now" given instead of read from the clock.
@@ -331,9 +338,19 @@ impl Verifier {
         signature_header: &str,
         now: OffsetDateTime,
     ) -> Result<(), VerifyError> {
+        self.verify_ms(body, timestamp_header, signature_header, unix_ms(now))
+    }
+
+    fn verify_ms(
+        &self,
+        body: &[u8],
+        timestamp_header: &str,
+        signature_header: &str,
+        now_ms: i128,
+    ) -> Result<(), VerifyError> {
         let timestamp = parse_timestamp(timestamp_header)?;
         let candidates = Candidates::parse(signature_header)?;
-        self.check_tolerance(timestamp.value, now)?;
+        self.check_tolerance(timestamp.value, now_ms)?;
         if self.matches(body, timestamp.text, &candidates) {
             Ok(())
         } else {
@@ -364,7 +381,8 @@ impl Verifier {
         timestamp_header: &str,
         signature_header: &str,
     ) -> Result<WebhookEvent, VerifyError> {
-        self.verify_and_parse_at(body, timestamp_header, signature_header, self.clock.now())
+        self.verify_ms(body, timestamp_header, signature_header, self.now_ms())?;
+        Ok(WebhookEvent::from_slice(body)?)
     }
 
     /// [`verify_and_parse`](Verifier::verify_and_parse), with "now" given instead of read
@@ -380,8 +398,18 @@ impl Verifier {
         Ok(WebhookEvent::from_slice(body)?)
     }
 
-    fn check_tolerance(&self, timestamp_ms: u64, now: OffsetDateTime) -> Result<(), VerifyError> {
-        let now_ms = now.unix_timestamp_nanos() / 1_000_000;
+    /// Now, in milliseconds since the Unix epoch, from the configured clock.
+    fn now_ms(&self) -> i128 {
+        match &self.clock {
+            Some(clock) => unix_ms(clock.now()),
+            None => match SystemTime::now().duration_since(UNIX_EPOCH) {
+                Ok(since) => i128::try_from(since.as_millis()).unwrap_or(i128::MAX),
+                Err(before) => -i128::try_from(before.duration().as_millis()).unwrap_or(i128::MAX),
+            },
+        }
+    }
+
+    fn check_tolerance(&self, timestamp_ms: u64, now_ms: i128) -> Result<(), VerifyError> {
         let skew = now_ms - i128::from(timestamp_ms); // > 0: the timestamp is in the past
         let tolerance = i128::try_from(self.tolerance.as_millis()).unwrap_or(i128::MAX);
         let skew_ms = u64::try_from(skew.unsigned_abs()).unwrap_or(u64::MAX);
@@ -436,7 +464,15 @@ impl Verifier {
         body: &[u8],
         headers: &http::HeaderMap,
     ) -> Result<(), VerifyError> {
-        self.verify_headers_at(body, headers, self.clock.now())
+        self.verify_headers_at(body, headers, self.current_time())
+    }
+
+    /// Now, according to the configured clock.
+    fn current_time(&self) -> OffsetDateTime {
+        match &self.clock {
+            Some(clock) => clock.now(),
+            None => SystemClock.now(),
+        }
     }
 
     /// [`verify_headers`](Verifier::verify_headers), with "now" given.
@@ -702,6 +738,10 @@ where
         encode_hex(&tag, &mut header);
     }
     header
+}
+
+fn unix_ms(time: OffsetDateTime) -> i128 {
+    time.unix_timestamp_nanos() / 1_000_000
 }
 
 /// `time` as milliseconds since the Unix epoch, the unit of [`TIMESTAMP_HEADER`]
