@@ -539,13 +539,9 @@ fn parse_timestamp(header: &str) -> Result<Timestamp<'_>, VerifyError> {
     Ok(Timestamp { text, value })
 }
 
-/// The entries of a signature header: separated by commas and/or spaces and tabs.
-/// Works on bytes (the separators are ASCII, so no character is ever cut).
-fn entries(header: &str) -> impl Iterator<Item = &[u8]> {
-    header
-        .as_bytes()
-        .split(|b| matches!(b, b',' | b' ' | b'\t'))
-        .filter(|e| !e.is_empty())
+/// Entries of a signature header are separated by commas and/or spaces and tabs.
+fn is_separator(b: u8) -> bool {
+    matches!(b, b',' | b' ' | b'\t')
 }
 
 /// The well-formed `v1` signatures of a header, decoded. Revolut sends at most three
@@ -568,8 +564,28 @@ impl Candidates {
             more: Vec::new(),
         };
         let (mut any, mut malformed) = (false, false);
-        for entry in entries(header) {
+        let mut rest = header.as_bytes();
+        // Separators are ASCII, so no character is ever cut.
+        while let Some(start) = rest.iter().position(|&b| !is_separator(b)) {
+            rest = &rest[start..];
             any = true;
+            // Fast path: a `v1=` entry of exactly 64 hex digits. Decoding checks every
+            // digit, so none of them was a separator.
+            if rest.len() >= 67
+                && rest.starts_with(b"v1=")
+                && rest.get(67).is_none_or(|&b| is_separator(b))
+                && let Some(signature) = decode_hex32(&rest[3..67])
+            {
+                candidates.push(signature);
+                rest = &rest[67..];
+                continue;
+            }
+            let end = rest
+                .iter()
+                .position(|&b| is_separator(b))
+                .unwrap_or(rest.len());
+            let entry = &rest[..end];
+            rest = &rest[end..];
             match entry.iter().position(|&b| b == b'=') {
                 Some(eq) if &entry[..eq] == VERSION.as_bytes() => {
                     match decode_hex32(&entry[eq + 1..]) {
@@ -784,9 +800,28 @@ mod tests {
     }
 
     #[test]
-    fn entries_split_on_commas_and_spaces() {
-        let got: Vec<_> = entries(" v1=a,  v1=b\tv0=c,,").collect();
-        assert_eq!(got, [&b"v1=a"[..], b"v1=b", b"v0=c"]);
+    fn header_entries_split_on_commas_and_spaces() {
+        let a = "ab".repeat(32);
+        let b = "CD".repeat(32);
+        let header = format!(" v1={a},  v1={b}\tv0=c,,v1={a}x,v1={a},v1=");
+        let parsed = Candidates::parse(&header).unwrap_or_else(|_| panic!());
+        let got: Vec<_> = parsed.iter().copied().collect();
+        assert_eq!(got, [[0xab; 32], [0xcd; 32], [0xab; 32]]);
+        // A separator inside the 64 characters after `v1=` ends the entry there.
+        let split = format!("v1={},{}", &a[..10], &a[..53]);
+        assert!(matches!(
+            Candidates::parse(&split),
+            Err(VerifyError::MalformedSignature)
+        ));
+        // More than the inline capacity.
+        let many = vec![format!("v1={a}"); INLINE_CANDIDATES + 3].join(",");
+        assert_eq!(
+            Candidates::parse(&many)
+                .unwrap_or_else(|_| panic!())
+                .iter()
+                .count(),
+            INLINE_CANDIDATES + 3
+        );
     }
 
     #[test]
