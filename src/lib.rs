@@ -84,11 +84,13 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod models;
 pub mod pagination;
 pub mod rate_limit;
 pub mod request;
 pub mod retry;
+pub mod signature;
 
 pub use auth::{AccessToken, StaticToken};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -97,12 +99,16 @@ pub use error::{
     ApiError, AuthError, AuthErrorKind, DecodeError, Error, Result, TransportError,
     TransportErrorKind, ValidationError,
 };
+pub use events::{EventData, EventParseError, WebhookEvent};
 pub use models::{
     CreateWebhook, CreatedBefore, EventType, FailedEvent, FailedEventsQuery, SecretExpiration,
     SigningSecret, UpdateWebhook, Webhook, WebhookWithSecret,
 };
 pub use rate_limit::RateLimiter;
 pub use retry::RetryPolicy;
+pub use signature::{
+    InvalidSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError, sign, sign_all,
+};
 
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
