@@ -24,8 +24,8 @@ use time::format_description::well_known::Rfc3339;
 use revolut_webhooks::blocking::Client;
 use revolut_webhooks::emulator::{Emulator, Event, Outcome};
 use revolut_webhooks::{
-    CreateWebhook, Environment, EventType, FailedEventsQuery, SecretExpiration, StaticToken,
-    UpdateWebhook,
+    CreateWebhook, Environment, EventData, EventType, FailedEventsQuery, SecretExpiration,
+    StaticToken, UpdateWebhook, Verifier, WebhookEvent,
 };
 
 type Error = Box<dyn std::error::Error>;
@@ -292,7 +292,7 @@ fn handle(mut stream: TcpStream, state: &Mutex<ReceiverState>) {
         header("Revolut-Signature"),
         &body,
     ) {
-        Ok(matched) => describe(&body, &matched),
+        Ok((event, matched)) => describe(&event, &matched),
         Err(why) => format!("REJECTED: {why}"),
     };
     let status = if state.failing { 500 } else { 200 };
@@ -341,92 +341,63 @@ fn read_request(stream: &mut TcpStream) -> Option<(Headers, Vec<u8>)> {
     Some((headers, buf[end + 4..end + 4 + length].to_vec()))
 }
 
-// TODO: once the `receive` branch is merged, replace `verify` and `describe` with
-// `revolut_webhooks::signature::Verifier::with_secrets(..)?.verify_and_parse(..)` and
-// the typed `revolut_webhooks::events::WebhookEvent`.
-/// Which of `secrets` (by index) signed `body`, after checking the timestamp.
+/// Checks `Revolut-Signature` the way a receiver should (the crate's `Verifier`:
+/// constant-time, the 5-minute tolerance, several signatures), then says which of
+/// the known secrets signed the body, to show both work during a rotation.
 fn verify(
     secrets: &[String],
     timestamp: &str,
     header: &str,
     body: &[u8],
-) -> Result<Vec<usize>, String> {
-    use hmac::{Hmac, KeyInit, Mac};
-    let ts: i128 = timestamp
-        .parse()
-        .map_err(|_| format!("bad timestamp {timestamp:?}"))?;
-    let now_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
-    if (now_ms - ts).abs() > 5 * 60 * 1000 {
-        return Err("timestamp outside the 5-minute tolerance".into());
-    }
-    let sent: Vec<&str> = header
-        .split(',')
-        .filter_map(|s| s.trim().strip_prefix("v1="))
+) -> Result<(WebhookEvent, Vec<usize>), String> {
+    let verifier =
+        Verifier::with_secrets(secrets.iter().map(String::as_str)).map_err(|e| e.to_string())?;
+    let event = verifier
+        .verify_and_parse(body, timestamp, header)
+        .map_err(|e| e.to_string())?;
+    let matched = secrets
+        .iter()
+        .enumerate()
+        .filter(|(_, secret)| {
+            Verifier::new(secret.as_str())
+                .is_ok_and(|one| one.verify(body, timestamp, header).is_ok())
+        })
+        .map(|(i, _)| i)
         .collect();
-    let mut matched = Vec::new();
-    for (i, secret) in secrets.iter().enumerate() {
-        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
-            .map_err(|e| e.to_string())?;
-        mac.update(format!("v1.{timestamp}.").as_bytes());
-        mac.update(body);
-        let hex: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        // A real receiver compares in constant time (the crate's Verifier does).
-        if sent.contains(&hex.as_str()) {
-            matched.push(i);
-        }
-    }
-    if matched.is_empty() {
-        return Err("no signature matches a known secret".into());
-    }
-    Ok(matched)
+    Ok((event, matched))
 }
 
-fn describe(body: &[u8], matched: &[usize]) -> String {
+fn describe(event: &WebhookEvent, matched: &[usize]) -> String {
     let names: Vec<&str> = matched
         .iter()
         .map(|i| if *i == 0 { "current" } else { "previous" })
         .collect();
     let verified = format!("verified with the {} secret", names.join(" and the "));
-    let Ok(event) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return format!("{verified}, but the body is not JSON");
-    };
-    let data = &event["data"];
-    let what = match event["event"].as_str().unwrap_or("") {
-        "TransactionCreated" => format!(
-            "transaction {} {} {} {} ({})",
-            data["id"].as_str().unwrap_or("?"),
-            data["state"].as_str().unwrap_or("?"),
-            data["legs"][0]["amount"],
-            data["legs"][0]["currency"].as_str().unwrap_or("?"),
-            data["reference"].as_str().unwrap_or("")
-        ),
-        "TransactionStateChanged" => format!(
-            "transaction {}: {} -> {}",
-            data["id"].as_str().unwrap_or("?"),
-            data["old_state"].as_str().unwrap_or("?"),
-            data["new_state"].as_str().unwrap_or("?")
-        ),
-        "PayoutLinkCreated" => format!(
+    let what = match &event.data {
+        EventData::TransactionCreated(t) => {
+            let leg = t.legs.first();
+            format!(
+                "transaction {} {} {} {} ({})",
+                t.id,
+                t.state,
+                leg.map_or(0.0, |l| l.amount),
+                leg.map_or("?", |l| l.currency.as_str()),
+                t.reference.as_deref().unwrap_or("")
+            )
+        }
+        EventData::TransactionStateChanged(c) => {
+            format!("transaction {}: {} -> {}", c.id, c.old_state, c.new_state)
+        }
+        EventData::PayoutLinkCreated(p) => format!(
             "payout link {} is {}",
-            data["id"].as_str().unwrap_or("?"),
-            data["state"].as_str().unwrap_or("?")
+            p.id.as_deref().unwrap_or("?"),
+            p.state.as_ref().map_or("?".to_owned(), |s| s.to_string())
         ),
-        "PayoutLinkStateChanged" => format!(
-            "payout link {}: {} -> {}",
-            data["id"].as_str().unwrap_or("?"),
-            data["old_state"].as_str().unwrap_or("?"),
-            data["new_state"].as_str().unwrap_or("?")
-        ),
-        other => format!("an event of type {other}"),
+        EventData::PayoutLinkStateChanged(c) => {
+            format!("payout link {}: {} -> {}", c.id, c.old_state, c.new_state)
+        }
+        _ => "an event of a type this crate does not know".to_owned(),
     };
-    format!(
-        "{verified}; {} at {}: {what}",
-        event["event"].as_str().unwrap_or("?"),
-        event["timestamp"].as_str().unwrap_or("?")
-    )
+    let at = event.timestamp.format(&Rfc3339).unwrap_or_default();
+    format!("{verified}; {} at {at}: {what}", event.event)
 }

@@ -7,40 +7,19 @@ use uuid::Uuid;
 
 use super::{Attempt, AttemptResult, Outcome, Shared, WebhookDelivery};
 use crate::config::{host_of, is_loopback};
+use crate::models::SigningSecret;
+use crate::signature::{sign_all, timestamp_ms};
 
 /// Retries after the first attempt, as Revolut documents for webhooks v2.
 pub(crate) const RETRIES: usize = 3;
 
-// Stand-in for `crate::signature::sign` (branch `receive`), to be replaced by it once
-// `src/signature.rs` is on main; the same algorithm (Revolut's `v1` signature).
-fn sign_v1(secret: &str, timestamp_ms: u64, body: &[u8]) -> String {
-    use hmac::{Hmac, KeyInit, Mac};
-    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
-        .expect("HMAC accepts keys of any length");
-    mac.update(b"v1.");
-    mac.update(timestamp_ms.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    let digest = mac.finalize().into_bytes();
-    let mut out = String::with_capacity(3 + 64);
-    out.push_str("v1=");
-    for byte in digest {
-        out.push_str(&format!("{byte:02x}"));
-    }
-    out
-}
-
 /// The `Revolut-Signature` value: one `v1=` per secret, current secret first.
 pub(crate) fn signature_header(secrets: &[String], timestamp_ms: u64, body: &[u8]) -> String {
-    secrets
+    let secrets: Vec<SigningSecret> = secrets
         .iter()
-        .map(|s| sign_v1(s, timestamp_ms, body))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-pub(crate) fn unix_ms(t: OffsetDateTime) -> u64 {
-    u64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+        .map(|s| SigningSecret::from(s.as_str()))
+        .collect();
+    sign_all(&secrets, timestamp_ms, body)
 }
 
 /// Where to POST: the webhook's URL, except that with loopback http allowed a
@@ -134,7 +113,7 @@ pub(crate) fn deliver(
         else {
             return report; // the webhook was deleted
         };
-        let timestamp_ms = unix_ms(now);
+        let timestamp_ms = timestamp_ms(now);
         let signature = signature_header(&secrets, timestamp_ms, body.as_bytes());
         let result = post(shared, &url, timestamp_ms, &signature, body);
         let success = result.is_success();
@@ -170,7 +149,10 @@ mod tests {
         let body = br#"{"data":{"id":"645a7696-22f3-aa47-9c74-cbae0449cc46","new_state":"completed","old_state":"pending","request_id":"app_charges-9f5d5eb3-1e06-46c5-b1c0-3914763e0bcb"},"event":"TransactionStateChanged","timestamp":"2023-05-09T16:36:38.028960Z"}"#;
         let secret = "wsk_r59a4HfWVAKycbCaNO1RvgCJec02gRd8".to_owned();
         let expected = "v1=bca326fb378d0da7f7c490ad584a8106bab9723d8d9cdd0d50b4c5b3be3837c0";
-        assert_eq!(sign_v1(&secret, 1683650202360, body), expected);
+        assert_eq!(
+            signature_header(std::slice::from_ref(&secret), 1683650202360, body),
+            expected
+        );
         let both = signature_header(&["wsk_other".into(), secret], 1683650202360, body);
         assert!(both.ends_with(&format!(",{expected}")));
         assert_eq!(both.matches("v1=").count(), 2);
@@ -201,14 +183,5 @@ mod tests {
         assert!(target(false, "http://127.0.0.1:9/h").is_err());
         assert!(target(true, "http://example.com/h").is_err());
         assert!(target(true, "ftp://127.0.0.1/h").is_err());
-    }
-
-    #[test]
-    fn milliseconds() {
-        use time::macros::datetime;
-        assert_eq!(
-            unix_ms(datetime!(2023-05-09 16:36:42.360 UTC)),
-            1683650202360
-        );
     }
 }

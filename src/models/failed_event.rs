@@ -9,6 +9,7 @@ use time::{Date, OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
 use crate::error::ValidationError;
+use crate::events::{EventParseError, WebhookEvent};
 
 /// An event Revolut could not deliver, after its retries.
 ///
@@ -41,6 +42,28 @@ impl FailedEvent {
     /// The payload's JSON text, exactly as received.
     pub fn payload_json(&self) -> &str {
         self.payload.get()
+    }
+
+    /// The payload as the typed event a receiver gets from
+    /// [`Verifier::verify_and_parse`](crate::Verifier::verify_and_parse), so a replay
+    /// of failed events can feed the same handler as live deliveries.
+    ///
+    /// ```
+    /// # let page = r#"[{"id":"d6d04ec2-2a48-4825-8fba-3603cdacdba7","created_at":"2023-07-22T11:52:21.297570Z",
+    /// #  "updated_at":"2023-07-22T11:52:21.534872Z","webhook_id":"c8083529-fb91-4de0-a66d-9fc3ccc1da10",
+    /// #  "webhook_url":"https://www.example.com","payload":{"data":{"id":"0e1a8d4b-1d1e-457d-9f10-3e7007a82ea8",
+    /// #  "request_id":"2e2837f5-828d-473f-85e8-5614afd3f8e8","old_state":"active","new_state":"processed"},
+    /// #  "event":"PayoutLinkStateChanged","timestamp":"2023-07-22T12:31:18.534798Z"}}]"#;
+    /// # let events: Vec<revolut_webhooks::FailedEvent> = serde_json::from_str(page)?;
+    /// use revolut_webhooks::{EventData, EventType};
+    ///
+    /// let event = events[0].event()?;
+    /// assert_eq!(event.event, EventType::PayoutLinkStateChanged);
+    /// assert!(matches!(event.data, EventData::PayoutLinkStateChanged(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn event(&self) -> Result<WebhookEvent, EventParseError> {
+        WebhookEvent::from_json(self.payload.get())
     }
 
     /// Decodes the payload into any type: your own struct, or `serde_json::Value`.

@@ -341,6 +341,13 @@ pub async fn failed_events_sends_limit_and_bound_and_keeps_payloads() {
         events[1].last_sent_date,
         Some(datetime!(2023-07-22 12:52:21.534798 UTC))
     );
+    // A failed event's payload is the same typed event a receiver gets.
+    let replayed = events[0].event().unwrap();
+    assert_eq!(replayed.event, EventType::TransactionCreated);
+    match &replayed.data {
+        revolut_webhooks::EventData::TransactionCreated(t) => assert_eq!(t.legs.len(), 1),
+        other => panic!("{other:?}"),
+    }
     let payload: serde_json::Value = events[1].payload_as().unwrap();
     assert_eq!(payload["event"], "PayoutLinkStateChanged");
     assert_eq!(payload["data"]["new_state"], "processed");
