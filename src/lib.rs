@@ -6,6 +6,16 @@
 //! - **Both modes, one codebase**: a blocking client on ureq ([`blocking::Client`], the
 //!   default) and an async client on reqwest ([`nonblocking::Client`], feature `async`),
 //!   compiled from the same source. The features are additive: enable both and you get both.
+//! - **Receive**: [`Verifier`] checks `Revolut-Signature` over the raw body (several
+//!   secrets during a rotation, constant-time, a tolerance on the millisecond timestamp)
+//!   and [`WebhookEvent`] types the event by its name. No HTTP feature needed.
+//! - **Authenticate**: a `TokenProvider` seam per mode, [`StaticToken`], and a
+//!   `RefreshingTokenProvider` that refreshes 40-minute tokens ahead of expiry with a
+//!   signed client assertion, once however many callers wait ([`auth`]).
+//! - **Recover**: retries that respect `Retry-After` and never repeat a create
+//!   ([`RetryPolicy`]), a client-side [`RateLimiter`], and lossless pagination of failed
+//!   events whose payloads parse into the same [`WebhookEvent`] ([`FailedEvent::event`]).
+//! - **Test**: a local emulator of the API and its deliveries (feature `emulator`).
 //! - **Typed and safe**: models with `Uuid` ids and `OffsetDateTime` times, forward-compatible
 //!   enums ([`EventType::Unknown`]), typed errors that carry the status, Revolut's code and
 //!   message and `Retry-After` ([`ApiError`]), validation before sending, and secrets that
@@ -17,8 +27,29 @@
 //! |---|---|---|
 //! | `blocking` | [`blocking::Client`] on ureq (rustls); no async runtime | yes |
 //! | `async` | [`nonblocking::Client`] on reqwest (rustls); `Send` futures, needs tokio | no |
+//! | `http` | `Verifier::verify_headers` from an `http::HeaderMap` (axum, hyper) | no |
+//! | `jwt` | RS256 client assertions from a PEM key (jsonwebtoken on aws-lc-rs) | no |
 //! | `emulator` | `emulator::Emulator`: a local emulator of the webhooks API, the token endpoint and deliveries (enables `blocking`) | no |
-//! | (none) | models, errors, the sans-IO [`request`] builders and parsers | |
+//! | (none) | models, errors, [`Verifier`], [`sign`], typed events, the sans-IO [`request`] builders and parsers | |
+//!
+//! # Receiving
+//!
+//! ```
+//! use revolut_webhooks::{sign, EventData, SigningSecret, Verifier};
+//!
+//! let secret = SigningSecret::from("wsk_r59a4HfWVAKycbCaNO1RvgCJec02gRd8");
+//! let verifier = Verifier::new(secret.clone())?;
+//! // What Revolut sends: the raw body and two headers.
+//! let body = br#"{"data":{"id":"645a7696-22f3-aa47-9c74-cbae0449cc46","new_state":"completed","old_state":"pending","request_id":"app_charges-1"},"event":"TransactionStateChanged","timestamp":"2023-05-09T16:36:38.028960Z"}"#;
+//! let now_ms = revolut_webhooks::signature::timestamp_ms(time::OffsetDateTime::now_utc());
+//! let (timestamp, signature) = (now_ms.to_string(), sign(&secret, now_ms, body));
+//!
+//! let event = verifier.verify_and_parse(body, &timestamp, &signature)?;
+//! assert!(matches!(event.data, EventData::TransactionStateChanged(_)));
+//! // A tampered body never verifies.
+//! assert!(verifier.verify(b"{}", &timestamp, &signature).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Which client?
 //!
