@@ -90,7 +90,7 @@ impl Setup {
             "REVOLUT_REDIRECT_URI",
             "REVOLUT_PRIVATE_KEY",
             "REVOLUT_CLIENT_ASSERTION",
-            "REVOLUT_SIGNING_SECRET",
+            "REVOLUT_WEBHOOK_SECRET",
         ] {
             command.env_remove(var);
         }
@@ -465,7 +465,7 @@ fn replay_after_an_outage_delivers_every_event_exactly_once_across_an_interrupti
     ];
     let secret = [
         ("REVOLUT_ACCESS_TOKEN", s.token()),
-        ("REVOLUT_SIGNING_SECRET", RECEIVER_SECRET),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
     ];
 
     // The receiver goes down again after two events: partial replay, exit 5.
@@ -544,7 +544,7 @@ fn replay_dry_run_and_time_range() {
     let id_s = id.to_string();
     let env = [
         ("REVOLUT_ACCESS_TOKEN", s.token()),
-        ("REVOLUT_SIGNING_SECRET", RECEIVER_SECRET),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
     ];
     let events: Vec<Value> = s.run(&["failed", &id_s, "-o", "json"]).json_lines();
     // Newest first: evt-3, evt-2, evt-1, evt-0.
@@ -611,7 +611,7 @@ fn verify_says_valid_or_why_not() {
             &signature,
         ];
         args.extend(extra);
-        s.run_with(&args, &[("REVOLUT_SIGNING_SECRET", RECEIVER_SECRET)])
+        s.run_with(&args, &[("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET)])
     };
 
     let ok = verify(&good, &now, &[]);
@@ -668,7 +668,7 @@ fn verify_says_valid_or_why_not() {
     );
 
     // A secret that is not one, or a body that is not there: usage errors.
-    let run = s.run_with(&args(true)[..7], &[("REVOLUT_SIGNING_SECRET", "nope")]);
+    let run = s.run_with(&args(true)[..7], &[("REVOLUT_WEBHOOK_SECRET", "nope")]);
     assert_code(&run, 2);
     assert!(one_error_line(&run).contains("does not start with `wsk_`"));
     let missing = s.dir.join("missing.json");
@@ -774,7 +774,7 @@ fn exit_codes_and_one_line_errors() {
     // Secrets in the environment are not shown by --help.
     let help = s.run_with(
         &["replay", "--help"],
-        &[("REVOLUT_SIGNING_SECRET", RECEIVER_SECRET)],
+        &[("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET)],
     );
     assert!(!help.stdout.contains(RECEIVER_SECRET));
 
@@ -791,7 +791,7 @@ fn exit_codes_and_one_line_errors() {
         ],
         &[
             ("REVOLUT_ACCESS_TOKEN", s.token()),
-            ("REVOLUT_SIGNING_SECRET", RECEIVER_SECRET),
+            ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
         ],
     );
     assert_code(&run, 5);

@@ -181,7 +181,7 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "URL")]
     pub to: String,
     /// The signing secret your receiver verifies with (wsk_...).
-    #[arg(long, env = "REVOLUT_SIGNING_SECRET", hide_env_values = true)]
+    #[arg(long, env = "REVOLUT_WEBHOOK_SECRET", hide_env_values = true)]
     pub secret: String,
     /// Only events created at or after this date or date-time.
     #[arg(long, value_name = "WHEN")]
@@ -218,7 +218,7 @@ pub struct VerifyArgs {
     /// A signing secret to try (repeat for several, e.g. during a rotation).
     #[arg(
         long = "secret",
-        env = "REVOLUT_SIGNING_SECRET",
+        env = "REVOLUT_WEBHOOK_SECRET",
         hide_env_values = true,
         required = true,
         value_delimiter = ','

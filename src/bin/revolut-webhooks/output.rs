@@ -98,6 +98,7 @@ pub fn webhook_with_secret(json: bool, hook: &WebhookWithSecret, show_secret: bo
     }
     table(&headers, &[row], "");
     if !show_secret {
+        // A hint for people; JSON output stays free of it.
         eprintln!(
             "(signing secret hidden: `revolut-webhooks get {} --show-secret` shows it)",
             plain.id

@@ -103,21 +103,21 @@ pub fn run(global: &Global, json: bool, args: &ReplayArgs) -> Outcome {
         }
         match deliver(&agent, to, &secret, event) {
             Ok(status) => {
-                if let Some(file) = state.as_mut() {
-                    if let Err(e) = record(file, event.id) {
-                        progress.clear();
-                        tally.delivered += 1;
-                        tally.not_attempted = total - n - 1;
-                        summary(json, &tally);
-                        return Err(Failure::new(
-                            failure::PARTIAL,
-                            format!(
-                                "cannot write to the state file {}: {e}; event {} was delivered but not recorded",
-                                state_path.display(),
-                                event.id
-                            ),
-                        ));
-                    }
+                if let Some(file) = state.as_mut()
+                    && let Err(e) = record(file, event.id)
+                {
+                    progress.clear();
+                    tally.delivered += 1;
+                    tally.not_attempted = total - n - 1;
+                    summary(json, &tally);
+                    return Err(Failure::new(
+                        failure::PARTIAL,
+                        format!(
+                            "cannot write to the state file {}: {e}; event {} was delivered but not recorded",
+                            state_path.display(),
+                            event.id
+                        ),
+                    ));
                 }
                 done.insert(event.id);
                 tally.delivered += 1;
