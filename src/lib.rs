@@ -17,6 +17,7 @@
 //! |---|---|---|
 //! | `blocking` | [`blocking::Client`] on ureq (rustls); no async runtime | yes |
 //! | `async` | [`nonblocking::Client`] on reqwest (rustls); `Send` futures, needs tokio | no |
+//! | `cli` | the `revolut-webhooks` command-line tool (enables `blocking`; add `jwt` for PEM keys, `emulator` for its `emulator` command) | no |
 //! | `emulator` | `emulator::Emulator`: a local emulator of the webhooks API, the token endpoint and deliveries (enables `blocking`) | no |
 //! | (none) | models, errors, the sans-IO [`request`] builders and parsers | |
 //!
