@@ -29,6 +29,7 @@
 //! | `async` | [`nonblocking::Client`] on reqwest (rustls); `Send` futures, needs tokio | no |
 //! | `http` | `Verifier::verify_headers` from an `http::HeaderMap` (axum, hyper) | no |
 //! | `jwt` | RS256 client assertions from a PEM key (jsonwebtoken on aws-lc-rs) | no |
+//! | `cli` | the `revolut-webhooks` command-line tool (enables `blocking`; add `jwt` for PEM keys, `emulator` for its `emulator` command) | no |
 //! | `emulator` | `emulator::Emulator`: a local emulator of the webhooks API, the token endpoint and deliveries (enables `blocking`) | no |
 //! | (none) | models, errors, [`Verifier`], [`sign`], typed events, the sans-IO [`request`] builders and parsers | |
 //!

@@ -1,0 +1,249 @@
+//! The command line, declared with clap's derive API.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use uuid::Uuid;
+
+use crate::time_arg::TimeArg;
+
+const AFTER_HELP: &str = "\
+Configuration (flags win over the environment):
+  REVOLUT_ENVIRONMENT    production (default), sandbox, or a base URL such as http://127.0.0.1:8080
+  REVOLUT_ACCESS_TOKEN   an access token (lives 40 minutes), or instead the refreshing settings:
+  REVOLUT_REFRESH_TOKEN, REVOLUT_CLIENT_ID, REVOLUT_REDIRECT_URI and
+  REVOLUT_PRIVATE_KEY (PEM key path, needs the `jwt` feature) or REVOLUT_CLIENT_ASSERTION (a signed JWT)
+
+Secrets are never printed unless a flag asks (`get --show-secret`).
+
+Exit codes:
+  0 success, 1 API error, 2 usage error, 3 authentication error,
+  4 verification failed, 5 partial replay";
+
+/// Manage, inspect, verify and replay Revolut Business webhooks.
+#[derive(Debug, Parser)]
+#[command(name = "revolut-webhooks", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Which API: production, sandbox, or a base URL (https, or http to a loopback host).
+    #[arg(
+        long,
+        short = 'e',
+        global = true,
+        env = "REVOLUT_ENVIRONMENT",
+        default_value = "production"
+    )]
+    pub environment: String,
+
+    /// An access token (prefer the environment variable: flags show in `ps`).
+    #[arg(
+        long,
+        global = true,
+        env = "REVOLUT_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
+    pub access_token: Option<String>,
+
+    /// A refresh token: the tool then renews access tokens itself (with a client assertion).
+    #[arg(
+        long,
+        global = true,
+        env = "REVOLUT_REFRESH_TOKEN",
+        hide_env_values = true
+    )]
+    pub refresh_token: Option<String>,
+
+    /// The app's client id (with --refresh-token and --private-key).
+    #[arg(long, global = true, env = "REVOLUT_CLIENT_ID")]
+    pub client_id: Option<String>,
+
+    /// The app's OAuth redirect URI; its domain becomes the assertion's issuer.
+    #[arg(long, global = true, env = "REVOLUT_REDIRECT_URI")]
+    pub redirect_uri: Option<String>,
+
+    /// Path of the PEM private key whose certificate is uploaded to Revolut (feature `jwt`).
+    #[arg(long, global = true, env = "REVOLUT_PRIVATE_KEY")]
+    pub private_key: Option<PathBuf>,
+
+    /// A client assertion JWT signed elsewhere, instead of --private-key.
+    #[arg(
+        long,
+        global = true,
+        env = "REVOLUT_CLIENT_ASSERTION",
+        hide_env_values = true
+    )]
+    pub client_assertion: Option<String>,
+
+    /// `table` for people, `json` for scripts (one object per line for lists).
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+
+    /// Add the Revolut error id and the attempt count to error messages.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns, for people.
+    Table,
+    /// JSON, one object per line, for scripts.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the business's webhooks (never with secrets).
+    List,
+    /// Show one webhook.
+    Get {
+        /// The webhook id.
+        id: Uuid,
+        /// Also print the signing secret.
+        #[arg(long)]
+        show_secret: bool,
+    },
+    /// Create a webhook (at most 10 per business).
+    Create {
+        /// The https URL Revolut delivers to.
+        url: String,
+        /// Event types, comma separated (default: TransactionCreated,TransactionStateChanged).
+        #[arg(long, value_delimiter = ',')]
+        events: Vec<String>,
+        /// Also print the new signing secret (otherwise: `get --show-secret`).
+        #[arg(long)]
+        show_secret: bool,
+    },
+    /// Change a webhook's URL, events, or both.
+    Update {
+        /// The webhook id.
+        id: Uuid,
+        /// The new https URL.
+        #[arg(long)]
+        url: Option<String>,
+        /// The new event types, comma separated.
+        #[arg(long, value_delimiter = ',')]
+        events: Vec<String>,
+    },
+    /// Delete a webhook (its failed events go with it).
+    Delete {
+        /// The webhook id.
+        id: Uuid,
+    },
+    /// Give a webhook a new signing secret.
+    Rotate {
+        /// The webhook id.
+        id: Uuid,
+        /// Keep the old secret valid this long, as ISO 8601 (PT5H30M, P1D; at most P7D).
+        /// Without it the old secret stops working at once.
+        #[arg(long, value_name = "DURATION")]
+        expire_after: Option<String>,
+        /// Also print the new signing secret.
+        #[arg(long)]
+        show_secret: bool,
+    },
+    /// List a webhook's failed events, newest first: one page, or --all.
+    Failed {
+        /// The webhook id.
+        id: Uuid,
+        /// Every failed event, page after page, each exactly once.
+        #[arg(long)]
+        all: bool,
+        /// Page size, 1..=1000 (default 100).
+        #[arg(long)]
+        limit: Option<u32>,
+        /// Only events created before this date (2026-01-05) or date-time (RFC 3339).
+        #[arg(long, value_name = "WHEN")]
+        before: Option<TimeArg>,
+    },
+    /// POST a webhook's failed events to a receiver again, signed, resumably.
+    Replay(ReplayArgs),
+    /// Check a captured delivery's signature: says valid or why not.
+    Verify(VerifyArgs),
+    /// Run the local emulator of the webhooks API (binary built with `emulator`).
+    Emulator(EmulatorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The webhook whose failed events to replay.
+    pub id: Uuid,
+    /// The receiver URL to POST each payload to.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The signing secret your receiver verifies with (wsk_...).
+    #[arg(long, env = "REVOLUT_WEBHOOK_SECRET", hide_env_values = true)]
+    pub secret: String,
+    /// Only events created at or after this date or date-time.
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<TimeArg>,
+    /// Only events created before this date or date-time.
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<TimeArg>,
+    /// The file of delivered event ids (appended to, one per line; skipped on the next run).
+    /// Default: revolut-replay-<webhook id>.ids in the current directory.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Say what would be sent, send nothing, write no state.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Stop after this many failed deliveries in a row (the receiver is probably down).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub max_consecutive_failures: u32,
+    /// Seconds to wait for the receiver's answer to each delivery.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The body exactly as received (`-` for standard input).
+    #[arg(long, value_name = "FILE")]
+    pub body: PathBuf,
+    /// The Revolut-Request-Timestamp header value.
+    #[arg(long, value_name = "MS")]
+    pub timestamp: String,
+    /// The Revolut-Signature header value.
+    #[arg(long)]
+    pub signature: String,
+    /// A signing secret to try (repeat for several, e.g. during a rotation).
+    #[arg(
+        long = "secret",
+        env = "REVOLUT_WEBHOOK_SECRET",
+        hide_env_values = true,
+        required = true,
+        value_delimiter = ','
+    )]
+    pub secrets: Vec<String>,
+    /// How old (or how far ahead) the timestamp may be, in seconds.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub tolerance: u64,
+    /// Skip the timestamp age check (for deliveries captured long ago).
+    #[arg(long)]
+    pub ignore_age: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// The port on 127.0.0.1 (default: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Real time between delivery attempts, in milliseconds (Revolut: 10 minutes).
+    #[arg(long, default_value_t = 600_000, value_name = "MS")]
+    pub retry_interval_ms: u64,
+    /// The never-expiring access token to accept (default: a random one).
+    #[arg(long)]
+    pub token: Option<String>,
+    /// Refuse http:// webhook URLs even to loopback hosts.
+    #[arg(long)]
+    pub https_only: bool,
+}

@@ -1,0 +1,95 @@
+//! The client, from flags and the environment.
+
+use revolut_webhooks::auth::{ClientAssertion, RefreshToken};
+use revolut_webhooks::blocking::{Client, RefreshingTokenProvider};
+use revolut_webhooks::{Environment, StaticToken};
+
+use crate::args::Global;
+use crate::failure::{AUTH, Failure};
+
+/// `production`, `sandbox`, or a base URL.
+pub fn environment(name: &str) -> Result<Environment, Failure> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "production" | "prod" => Ok(Environment::Production),
+        "sandbox" => Ok(Environment::Sandbox),
+        _ => Environment::custom(name.trim()).map_err(|e| {
+            Failure::usage(format!(
+                "REVOLUT_ENVIRONMENT / --environment {name:?}: expected production, sandbox or a base URL ({})",
+                e.reason
+            ))
+        }),
+    }
+}
+
+/// A client for the configured environment and credentials: a refreshing token
+/// provider when a refresh token is set, otherwise the access token.
+pub fn client(global: &Global) -> Result<Client, Failure> {
+    let environment = environment(&global.environment)?;
+    let builder = Client::builder().environment(environment.clone());
+    let builder = if let Some(refresh) = non_empty(&global.refresh_token) {
+        let provider =
+            RefreshingTokenProvider::builder(RefreshToken::new(refresh), assertion(global)?)
+                .environment(environment)
+                .build()
+                .map_err(Failure::from)?;
+        builder.token_provider(provider)
+    } else if let Some(token) = non_empty(&global.access_token) {
+        builder.token_provider(StaticToken::new(token.trim()))
+    } else {
+        return Err(Failure::new(
+            AUTH,
+            "no credentials: set REVOLUT_ACCESS_TOKEN (or --access-token), or REVOLUT_REFRESH_TOKEN \
+             with REVOLUT_CLIENT_ID, REVOLUT_REDIRECT_URI and REVOLUT_PRIVATE_KEY or REVOLUT_CLIENT_ASSERTION",
+        ));
+    };
+    builder.build().map_err(Failure::from)
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.trim().is_empty())
+}
+
+fn assertion(global: &Global) -> Result<ClientAssertion, Failure> {
+    if let Some(jwt) = non_empty(&global.client_assertion) {
+        return Ok(ClientAssertion::presigned(jwt));
+    }
+    let Some(key) = &global.private_key else {
+        return Err(Failure::new(
+            AUTH,
+            "a refresh token needs a client assertion: set REVOLUT_PRIVATE_KEY (the PEM key's path) \
+             or REVOLUT_CLIENT_ASSERTION (a signed JWT)",
+        ));
+    };
+    let (Some(client_id), Some(redirect_uri)) = (
+        non_empty(&global.client_id),
+        non_empty(&global.redirect_uri),
+    ) else {
+        return Err(Failure::new(
+            AUTH,
+            "signing a client assertion needs REVOLUT_CLIENT_ID and REVOLUT_REDIRECT_URI too",
+        ));
+    };
+    pem_assertion(key, client_id, redirect_uri)
+}
+
+#[cfg(feature = "jwt")]
+fn pem_assertion(
+    key: &std::path::Path,
+    client_id: &str,
+    redirect_uri: &str,
+) -> Result<ClientAssertion, Failure> {
+    ClientAssertion::rs256_pem_file(key, client_id, redirect_uri)
+        .map_err(|e| Failure::new(AUTH, e.to_string()))
+}
+
+#[cfg(not(feature = "jwt"))]
+fn pem_assertion(
+    _key: &std::path::Path,
+    _client_id: &str,
+    _redirect_uri: &str,
+) -> Result<ClientAssertion, Failure> {
+    Err(Failure::usage(
+        "this binary cannot sign with a PEM key: install it with `--features cli,jwt`, \
+         or pass a signed JWT in REVOLUT_CLIENT_ASSERTION",
+    ))
+}

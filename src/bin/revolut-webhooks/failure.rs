@@ -1,0 +1,94 @@
+//! Exit codes, and the one line on stderr that says what went wrong.
+
+use revolut_webhooks::Error;
+
+/// Exit code: success.
+pub const OK: u8 = 0;
+/// Exit code: the API answered with an error, or could not be reached.
+pub const API: u8 = 1;
+/// Exit code: the command line or an input was wrong.
+pub const USAGE: u8 = 2;
+/// Exit code: no credentials, or the token or refresh was refused.
+pub const AUTH: u8 = 3;
+/// Exit code: `verify` found the delivery invalid.
+pub const VERIFY: u8 = 4;
+/// Exit code: `replay` delivered some events but not all.
+pub const PARTIAL: u8 = 5;
+
+/// A failed run: the exit code, the message, and details for `--verbose`.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+    /// Appended with `--verbose`: Revolut's error id, the attempt count.
+    pub detail: Option<String>,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+            detail: None,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(USAGE, message)
+    }
+
+    /// The line printed after `error: `.
+    pub fn line(&self, verbose: bool) -> String {
+        match (&self.detail, verbose) {
+            (Some(detail), true) => format!("{} ({detail})", self.message),
+            _ => self.message.clone(),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        let attempts = error.attempts();
+        match &error {
+            Error::Api(api) => {
+                let mut message = format!("HTTP {}", api.status);
+                if let Some(code) = api.code {
+                    message.push_str(&format!(", Revolut code {code}"));
+                }
+                message.push_str(&format!(": {}", api.message));
+                if api.status == 401 {
+                    message.push_str(
+                        " (check REVOLUT_ACCESS_TOKEN, or the refresh settings, and that they belong to this environment)",
+                    );
+                }
+                if let Some(snippet) = &api.body_snippet {
+                    message.push_str(&format!(" (body starts: {snippet:?})"));
+                }
+                if let Some(wait) = api.retry_after {
+                    message.push_str(&format!("; retry after {} s", wait.as_secs_f64()));
+                }
+                let mut detail = Vec::new();
+                if let Some(id) = &api.error_id {
+                    detail.push(format!("error id {id}"));
+                }
+                detail.push(format!("{attempts} attempt{}", plural(attempts)));
+                Failure {
+                    code: if api.status == 401 { AUTH } else { API },
+                    message,
+                    detail: Some(detail.join(", ")),
+                }
+            }
+            Error::Auth(_) => Failure::new(AUTH, error.to_string()),
+            Error::Validation(_) => Failure::usage(error.to_string()),
+            _ => Failure {
+                code: API,
+                message: error.to_string(),
+                detail: Some(format!("{attempts} attempt{}", plural(attempts))),
+            },
+        }
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,46 @@
+//! `revolut-webhooks`: manage, inspect, verify and replay Revolut Business webhooks
+//! from a shell. Built with `cargo install revolut-webhooks --features cli`.
+//!
+//! Exit codes: 0 success, 1 API error, 2 usage error, 3 authentication error,
+//! 4 verification failed, 5 partial replay.
+
+mod args;
+mod commands;
+mod config;
+mod failure;
+mod output;
+mod replay;
+mod time_arg;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::Cli;
+use failure::Failure;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version print to stdout and exit 0; real usage errors exit 2.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(failure::USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let verbose = cli.global.verbose;
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("error: {}", failure.line(verbose));
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// The exit code of a run that did not fail outright.
+pub(crate) type Outcome = Result<u8, Failure>;
