@@ -212,6 +212,7 @@ mod tests {
     /// Walks to the end; returns the ids yielded and the overflow errors.
     fn walk(server: &mut Server, query: FailedEventsQuery) -> (Vec<Uuid>, Vec<Error>) {
         let mut cursor = FailedEventsCursor::new(Uuid::nil(), &query);
+        assert!(!cursor.is_done());
         let (mut ids, mut errors) = (Vec::new(), Vec::new());
         let mut steps = 0;
         while let Some(call) = cursor.next_call() {

@@ -380,6 +380,8 @@ mod tests {
             .max_delay(Duration::from_millis(2))
             .max_retry_after(Duration::from_secs(3))
             .total_budget(Duration::from_secs(4));
+        assert_eq!(p.budget(), Duration::from_secs(4));
+        assert_eq!(RetryPolicy::default().budget(), Duration::from_secs(120));
         assert_eq!(
             p,
             RetryPolicy {
