@@ -220,9 +220,17 @@ mod tests {
         }
         let e = Environment::custom("http://example.com").unwrap_err();
         assert_eq!(e.field, "base_url");
-        assert!(e.reason.contains("must not travel in the clear"), "{}", e.reason);
+        assert!(
+            e.reason.contains("must not travel in the clear"),
+            "{}",
+            e.reason
+        );
         let e = Environment::custom("ftp://127.0.0.1").unwrap_err();
-        assert!(e.reason.starts_with("the scheme must be https"), "{}", e.reason);
+        assert!(
+            e.reason.starts_with("the scheme must be https"),
+            "{}",
+            e.reason
+        );
     }
 
     #[test]

@@ -487,6 +487,46 @@ mod tests {
     }
 
     #[test]
+    fn error_helpers_say_no_when_they_should() {
+        let server = Error::from(api(500, Some(5000)));
+        assert!(!server.is_not_found());
+        assert!(!server.is_rate_limited());
+        assert_eq!(server.retry_after(), None);
+        let mut limited = api(429, Some(3162));
+        limited.retry_after = Some(Duration::from_secs(7));
+        let limited = Error::from(limited);
+        assert!(limited.is_rate_limited());
+        assert_eq!(limited.retry_after(), Some(Duration::from_secs(7)));
+        let mut transport = Error::from(TransportError::new(
+            TransportErrorKind::Io,
+            "GET",
+            "/x",
+            "reset",
+            None,
+        ));
+        assert_eq!(transport.attempts(), 1);
+        transport.set_attempts(4);
+        assert_eq!(transport.attempts(), 4);
+        assert!(!transport.is_timeout());
+        assert!(transport.to_string().ends_with("[after 4 attempts]"));
+    }
+
+    #[test]
+    fn auth_errors_keep_their_cause_and_say_if_transient() {
+        let io = std::io::Error::other("unreachable");
+        let e = AuthError::new("no token").with_source(io);
+        assert_eq!(
+            std::error::Error::source(&e)
+                .map(|s| s.to_string())
+                .as_deref(),
+            Some("unreachable")
+        );
+        assert!(!e.is_transient());
+        assert!(AuthError::with_kind(AuthErrorKind::Unavailable, "x").is_transient());
+        assert!(std::error::Error::source(&AuthError::new("x")).is_none());
+    }
+
+    #[test]
     fn error_accessors() {
         let mut e = Error::from(api(404, Some(3040)));
         assert!(e.is_not_found());

@@ -723,11 +723,64 @@ mod tests {
     }
 
     #[test]
+    fn status_texts() {
+        for (status, text) in [
+            (400, "Bad Request"),
+            (401, "Unauthorized"),
+            (403, "Forbidden"),
+            (404, "Not Found"),
+            (405, "Method Not Allowed"),
+            (409, "Conflict"),
+            (413, "Payload Too Large"),
+            (422, "Unprocessable Entity"),
+            (429, "Too Many Requests"),
+            (500, "Internal Server Error"),
+            (502, "Bad Gateway"),
+            (503, "Service Unavailable"),
+            (504, "Gateway Timeout"),
+            (302, "Unexpected redirect"),
+            (418, "Client error"),
+            (599, "Server error"),
+            (600, "Unexpected status"),
+            (100, "Unexpected status"),
+        ] {
+            assert_eq!(status_text(status), text, "{status}");
+        }
+    }
+
+    #[test]
+    fn error_fields_of_odd_types() {
+        let e = api_error(
+            &HttpResponse::new(
+                400,
+                br#"{"error_id":12345,"message":null,"code":7}"#.to_vec(),
+            ),
+            now(),
+        );
+        assert_eq!(e.error_id.as_deref(), Some("12345"));
+        assert_eq!(e.message, "Bad Request");
+        let e = api_error(
+            &HttpResponse::new(400, br#"{"error_id":[1]}"#.to_vec()),
+            now(),
+        );
+        assert_eq!(e.error_id, None);
+    }
+
+    #[test]
+    fn call_debug_shows_the_request_only() {
+        let shown = format!("{:?}", list_webhooks());
+        assert!(shown.starts_with("Call { request: HttpRequest"), "{shown}");
+    }
+
+    #[test]
     fn snippets_are_short() {
         let long = "x".repeat(10_000);
         assert_eq!(snippet(long.as_bytes()).unwrap().chars().count(), 200);
         let words = "ab ".repeat(1000);
         assert!(snippet(words.as_bytes()).unwrap().chars().count() <= 200);
+        // Multi-byte characters: 200 characters, not 200 bytes.
+        let euros = "\u{20ac}".repeat(300);
+        assert_eq!(snippet(euros.as_bytes()).unwrap().chars().count(), 200);
         assert_eq!(snippet(b"  \n "), None);
         assert_eq!(snippet(&[0xff, b'a']).as_deref(), Some("\u{fffd}a"));
     }
