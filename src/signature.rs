@@ -778,6 +778,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pairs_of_invalid_digits_never_decode() {
+        // Two invalid digits in a pair, or an even number of invalid pairs, must not
+        // cancel out; ':' (just after '9') and 'g' (just after 'f') are not digits.
+        assert_eq!(decode_hex32(&[b'z'; 64]), None);
+        for bad in [b':', b'g', b'G', b'/', b'@', b'`'] {
+            let mut hex = [b'0'; 64];
+            hex[10] = bad;
+            assert_eq!(decode_hex32(&hex), None, "{}", bad as char);
+        }
+        let header = format!("v1={}", "zz".repeat(32));
+        assert!(matches!(
+            Candidates::parse(&header),
+            Err(VerifyError::MalformedSignature)
+        ));
+    }
+
+    #[test]
     fn hex_round_trip() {
         let bytes: Vec<u8> = (0..32).map(|i| i * 7 + 3).collect();
         let mut s = String::new();

@@ -246,6 +246,8 @@ mod tests {
             "PT1D",
             "PT1M1H",
             "P1D1W",
+            "PT1H1H",
+            "P1D1D",
             "pt1h",
             "P8D",
             "PT168H1S",
