@@ -7,6 +7,7 @@ use revolut_webhooks::nonblocking::{
 };
 use revolut_webhooks::{AccessToken, Result};
 
+#[macro_use]
 #[path = "auth/cases.rs"]
 mod cases;
 
@@ -21,18 +22,7 @@ macro_rules! tests {
     };
 }
 
-tests!(
-    a_refresh_posts_the_exact_form_body,
-    refreshes_ahead_of_expiry_by_the_injected_clock,
-    sixty_four_concurrent_callers_at_expiry_make_one_refresh,
-    a_failed_refresh_reaches_every_waiter_and_the_next_call_retries,
-    a_401_code_1000_refreshes_once_and_replays_once,
-    a_second_401_is_returned_with_advice,
-    invalidate_drops_only_the_rejected_token,
-    the_authorization_code_is_exchanged_for_a_token_set,
-    an_unreachable_token_endpoint_is_a_transient_auth_error,
-    the_provider_and_its_errors_never_print_secrets,
-);
+all_cases!(tests);
 
 /// Spawned tasks on several threads share one refresh too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,6 +9,7 @@ use revolut_webhooks::blocking::{
 };
 use revolut_webhooks::{AccessToken, Result};
 
+#[macro_use]
 #[path = "auth/cases.rs"]
 mod cases;
 
@@ -32,18 +33,7 @@ macro_rules! tests {
     ($($name:ident),* $(,)?) => { $( #[test] fn $name() { cases::$name() } )* };
 }
 
-tests!(
-    a_refresh_posts_the_exact_form_body,
-    refreshes_ahead_of_expiry_by_the_injected_clock,
-    sixty_four_concurrent_callers_at_expiry_make_one_refresh,
-    a_failed_refresh_reaches_every_waiter_and_the_next_call_retries,
-    a_401_code_1000_refreshes_once_and_replays_once,
-    a_second_401_is_returned_with_advice,
-    invalidate_drops_only_the_rejected_token,
-    the_authorization_code_is_exchanged_for_a_token_set,
-    an_unreachable_token_endpoint_is_a_transient_auth_error,
-    the_provider_and_its_errors_never_print_secrets,
-);
+all_cases!(tests);
 
 #[test]
 fn provider_is_send_sync_clone() {

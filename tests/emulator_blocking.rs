@@ -5,6 +5,7 @@ use maybe_async::must_be_sync as maybe_io;
 use revolut_webhooks::blocking::Client;
 use revolut_webhooks::{FailedEvent, FailedEventsQuery, Result};
 
+#[macro_use]
 #[path = "emulator/cases.rs"]
 mod cases;
 
@@ -20,16 +21,4 @@ macro_rules! tests {
     ($($name:ident),* $(,)?) => { $( #[test] fn $name() { cases::$name() } )* };
 }
 
-tests!(
-    crud_round_trip_shows_secrets_only_where_documented,
-    create_without_events_subscribes_to_the_two_transaction_types,
-    an_eleventh_webhook_is_refused_with_3352,
-    unknown_ids_are_404_with_3040_on_every_endpoint,
-    a_rotation_with_expiry_keeps_the_old_secret_until_then,
-    at_most_three_signing_keys_are_active,
-    an_immediate_rotation_invalidates_the_old_secret,
-    failed_events_are_newest_first_paged_and_bounded,
-    the_server_enforces_the_21_day_window_on_its_own_clock,
-    access_tokens_expire_after_40_minutes_on_the_emulator_clock,
-    unknown_tokens_are_refused_with_401_code_1000,
-);
+all_cases!(tests);

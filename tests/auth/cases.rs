@@ -17,6 +17,24 @@ use super::{
     maybe_io,
 };
 
+/// Calls `$m!` with every case's name, so each mode's test file lists them once, here.
+macro_rules! all_cases {
+    ($m:ident) => {
+        $m!(
+            a_refresh_posts_the_exact_form_body,
+            refreshes_ahead_of_expiry_by_the_injected_clock,
+            sixty_four_concurrent_callers_at_expiry_make_one_refresh,
+            a_failed_refresh_reaches_every_waiter_and_the_next_call_retries,
+            a_401_code_1000_refreshes_once_and_replays_once,
+            a_second_401_is_returned_with_advice,
+            invalidate_drops_only_the_rejected_token,
+            the_authorization_code_is_exchanged_for_a_token_set,
+            an_unreachable_token_endpoint_is_a_transient_auth_error,
+            the_provider_and_its_errors_never_print_secrets
+        );
+    };
+}
+
 const TOKEN_PATH: &str = "/api/1.0/auth/token";
 const WEBHOOKS: &str = "/api/2.0/webhooks";
 const REFRESH: &str = "oa_sand_refresh-secret-1";

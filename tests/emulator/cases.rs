@@ -16,6 +16,25 @@ use uuid::Uuid;
 
 use super::{Client, collect_all, maybe_io};
 
+/// Calls `$m!` with every case's name, so each mode's test file lists them once, here.
+macro_rules! all_cases {
+    ($m:ident) => {
+        $m!(
+            crud_round_trip_shows_secrets_only_where_documented,
+            create_without_events_subscribes_to_the_two_transaction_types,
+            an_eleventh_webhook_is_refused_with_3352,
+            unknown_ids_are_404_with_3040_on_every_endpoint,
+            a_rotation_with_expiry_keeps_the_old_secret_until_then,
+            at_most_three_signing_keys_are_active,
+            an_immediate_rotation_invalidates_the_old_secret,
+            failed_events_are_newest_first_paged_and_bounded,
+            the_server_enforces_the_21_day_window_on_its_own_clock,
+            access_tokens_expire_after_40_minutes_on_the_emulator_clock,
+            unknown_tokens_are_refused_with_401_code_1000
+        );
+    };
+}
+
 fn clock() -> ManualClock {
     ManualClock::new(datetime!(2026-11-25 12:00 UTC))
 }
