@@ -67,7 +67,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub use event::Event;
@@ -658,19 +658,10 @@ fn control(shared: &Arc<Shared>, request: &Request, rest: &str) -> Response {
     }
 }
 
-/// `2026-11-25T12:00:00.123456Z`: UTC, microseconds, as Revolut writes times.
+/// `2026-11-25T12:00:00.123456Z`: UTC, microseconds, as Revolut writes times (the
+/// client's own `created_before` format).
 pub(crate) fn fmt_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.microsecond()
-    )
+    crate::models::CreatedBefore::DateTime(t).to_string()
 }
 
 pub(crate) fn truncate_micros(t: OffsetDateTime) -> OffsetDateTime {
