@@ -610,3 +610,34 @@ fn control_endpoints_drive_a_standalone_emulator() {
     let code = code.body["code"].as_str().unwrap().to_owned();
     assert_eq!(api.token(&code_grant(&code)).status, 200);
 }
+
+#[test]
+fn random_codes_are_uniform_at_every_position() {
+    // Each position of a random string must be uniform over the 62 letters and
+    // digits. Strings cut from UUIDv4 bytes are not: the version bits confine the
+    // character drawn from byte 6 to 16 of them.
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const DRAWS: usize = 6200;
+    let emu = Emulator::start().unwrap();
+    let mut counts = vec![[0usize; 62]; 24];
+    for _ in 0..DRAWS {
+        let code = emu.authorization_code();
+        let random = code.strip_prefix("oa_emu_code_").unwrap();
+        assert_eq!(random.len(), 24, "{code}");
+        for (position, c) in random.chars().enumerate() {
+            let index = ALPHABET.find(c).unwrap_or_else(|| panic!("{code}"));
+            counts[position][index] += 1;
+        }
+    }
+    // Uniform: 100 of each character per position, standard deviation about 10.
+    // Outside 33..=200 is more than 6.5 deviations away: it does not happen by chance.
+    for (position, row) in counts.iter().enumerate() {
+        for (index, &n) in row.iter().enumerate() {
+            let c = &ALPHABET[index..=index];
+            assert!(
+                (33..=200).contains(&n),
+                "position {position}: {c:?} drawn {n} times in {DRAWS}"
+            );
+        }
+    }
+}
