@@ -6,7 +6,7 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use revolut_webhooks::ManualClock;
 use revolut_webhooks::emulator::Emulator;
@@ -42,6 +42,11 @@ impl Api {
             Some(&self.token),
             body.map(|b| (JSON, b)),
         )
+    }
+
+    fn emu_webhook_count(&self) -> usize {
+        let r = self.call("GET", "/webhooks", None);
+        r.body.as_array().map_or(usize::MAX, Vec::len)
     }
 
     fn create(&self, body: &str) -> Raw {
@@ -517,12 +522,167 @@ fn token_endpoint_validates_the_client_assertion_and_grant() {
 }
 
 #[test]
-fn unknown_routes_and_methods_are_refused() {
+fn unknown_routes_and_methods_answer_code_and_message_like_other_errors() {
     let api = Api::new();
-    assert_eq!(api.call("GET", "/accounts", None).status, 404);
-    assert_eq!(api.call("PUT", "/webhooks", Some("{}")).status, 405);
-    let r = raw(api.emu.base_url(), "GET", "/nothing", None, None);
-    assert_eq!(r.status, 404);
+    let base = api.emu.base_url();
+    for (r, status) in [
+        (api.call("GET", "/accounts", None), 404),
+        (api.call("GET", "/webhooks/x/y/z", None), 404),
+        (raw(base, "GET", "/nothing", None, None), 404),
+        (raw(base, "GET", "/_emulator/nothing", None, None), 404),
+        (api.call("PUT", "/webhooks", Some("{}")), 405),
+        (api.call("DELETE", "/webhooks", None), 405),
+        (raw(base, "GET", "/api/1.0/auth/token", None, None), 405),
+    ] {
+        assert_eq!(r.status, status, "{}", r.text);
+        assert_eq!(r.body["code"], status, "{}", r.text);
+        assert!(r.body["message"].is_string(), "{}", r.text);
+    }
+}
+
+#[test]
+fn trailing_and_doubled_slashes_are_not_paths_of_the_api() {
+    let api = Api::new();
+    let id = api.create(r#"{"url":"https://x.com"}"#).body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for path in [
+        "/webhooks/".to_owned(),
+        format!("/webhooks/{id}/"),
+        format!("/webhooks//{id}"),
+        format!("/webhooks/{id}/failed-events/"),
+    ] {
+        let r = api.call("GET", &path, None);
+        assert_eq!(
+            (r.status, r.body["code"].as_i64()),
+            (404, Some(404)),
+            "{path}: {}",
+            r.text
+        );
+    }
+    let r = raw(
+        api.emu.base_url(),
+        "POST",
+        "/api/1.0/auth/token/",
+        None,
+        Some((FORM, "")),
+    );
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = raw(api.emu.base_url(), "GET", "/_emulator/health/", None, None);
+    assert_eq!(r.status, 404, "{}", r.text);
+    // The exact paths still work.
+    assert_eq!(api.call("GET", "/webhooks", None).status, 200);
+    assert_eq!(
+        api.call("GET", &format!("/webhooks/{id}"), None).status,
+        200
+    );
+}
+
+#[test]
+fn json_bodies_must_be_declared_application_json() {
+    let api = Api::new();
+    let base = api.emu.base_url();
+    let body = r#"{"url":"https://x.com"}"#;
+    let send = |method: &str, path: &str, content_type: Option<&str>, body: &str| {
+        let path = format!("/api/2.0{path}");
+        match content_type {
+            Some(t) => raw(base, method, &path, Some(&api.token), Some((t, body))),
+            None => {
+                let request = format!(
+                    "{method} {path} HTTP/1.1\r\nAuthorization: Bearer {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    api.token,
+                    body.len()
+                );
+                parse(&exchange(&api.emu, request.as_bytes()))
+            }
+        }
+    };
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/jsonx"),
+        None,
+    ] {
+        assert_error(
+            &send("POST", "/webhooks", content_type, body),
+            400,
+            3000,
+            "Content-Type must be application/json",
+        );
+    }
+    assert_eq!(api.emu_webhook_count(), 0);
+    let id = api.create(body).body["id"].as_str().unwrap().to_owned();
+    assert_error(
+        &send(
+            "PATCH",
+            &format!("/webhooks/{id}"),
+            Some("text/plain"),
+            body,
+        ),
+        400,
+        3000,
+        "Content-Type must be application/json",
+    );
+    assert_error(
+        &send(
+            "POST",
+            &format!("/webhooks/{id}/rotate-signing-secret"),
+            None,
+            "{}",
+        ),
+        400,
+        2101,
+        "Content-Type must be application/json",
+    );
+    // Parameters and case do not matter.
+    for content_type in ["application/json; charset=utf-8", "Application/JSON"] {
+        let r = send("POST", "/webhooks", Some(content_type), body);
+        assert_eq!(r.status, 201, "{content_type}: {}", r.text);
+    }
+}
+
+#[test]
+fn repeated_or_malformed_query_parameters_are_400_2101() {
+    let api = Api::new();
+    let id = api.create(r#"{"url":"https://x.com"}"#).body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for query in [
+        "limit=1&limit=2",
+        "limit=5&limit=5",
+        "created_before=2026-01-01&created_before=2026-01-02",
+        "limit=%205",
+        "limit=5%20",
+        "limit=+5",
+        "limit=%2B5",
+        "limit=5&limit",
+    ] {
+        let r = api.call(
+            "GET",
+            &format!("/webhooks/{id}/failed-events?{query}"),
+            None,
+        );
+        assert_eq!(
+            (r.status, r.body["code"].as_i64()),
+            (400, Some(2101)),
+            "{query}: {}",
+            r.text
+        );
+    }
+    let r = api.call(
+        "GET",
+        &format!("/webhooks/{id}/failed-events?limit=1&limit=2"),
+        None,
+    );
+    assert_error(&r, 400, 2101, "limit must be given at most once");
+    let r = api.call(
+        "GET",
+        &format!("/webhooks/{id}/failed-events?limit=5"),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
 }
 
 fn exchange(emu: &Emulator, raw_request: &[u8]) -> String {
@@ -534,6 +694,138 @@ fn exchange(emu: &Emulator, raw_request: &[u8]) -> String {
     let mut out = String::new();
     let _ = s.read_to_string(&mut out);
     out
+}
+
+/// Status and JSON body of a raw answer.
+fn parse(answer: &str) -> Raw {
+    let status = answer.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let text = answer
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, body)| body)
+        .to_owned();
+    Raw {
+        status,
+        body: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        text,
+    }
+}
+
+/// A POST of `rest` (headers, blank line, body) to create a webhook.
+fn post_raw(api: &Api, rest: &str) -> Raw {
+    let request = format!(
+        "POST /api/2.0/webhooks HTTP/1.1\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nConnection: close\r\n{rest}",
+        api.token
+    );
+    parse(&exchange(&api.emu, request.as_bytes()))
+}
+
+#[test]
+fn chunked_bodies_are_read() {
+    let api = Api::new();
+    let r = post_raw(
+        &api,
+        "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"url\r\n12;ext=1\r\n\":\"https://x.com\"}\r\n0\r\nX-Trailer: t\r\n\r\n",
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["url"], "https://x.com");
+    // Case-insensitive coding name; a chunked body followed by a second request on
+    // the same connection.
+    let request = format!(
+        "POST /api/2.0/webhooks HTTP/1.1\r\nAuthorization: Bearer {t}\r\nContent-Type: application/json\r\nTransfer-Encoding: Chunked\r\n\r\n17\r\n{{\"url\":\"https://y.com\"}}\r\n0\r\n\r\nGET /api/2.0/webhooks HTTP/1.1\r\nAuthorization: Bearer {t}\r\nConnection: close\r\n\r\n",
+        t = api.token
+    );
+    let out = exchange(&api.emu, request.as_bytes());
+    assert!(out.starts_with("HTTP/1.1 201"), "{out}");
+    assert_eq!(out.matches("HTTP/1.1 200").count(), 1, "{out}");
+    assert!(out.contains("https://y.com"), "{out}");
+    assert_eq!(api.emu_webhook_count(), 2);
+}
+
+#[test]
+fn chunked_bodies_have_the_same_size_limit_and_strict_framing() {
+    let api = Api::new();
+    // Over 1 MiB in total, in chunks of 64 KiB: refused once the limit is passed.
+    let chunk = format!("10000\r\n{}\r\n", "a".repeat(0x10000));
+    let r = post_raw(
+        &api,
+        &format!(
+            "Transfer-Encoding: chunked\r\n\r\n{}0\r\n\r\n",
+            chunk.repeat(17)
+        ),
+    );
+    assert_eq!(r.status, 413, "{}", r.text);
+    // One chunk announced larger than the limit: refused from its size line.
+    let r = post_raw(&api, "Transfer-Encoding: chunked\r\n\r\n100001\r\n");
+    assert_eq!(r.status, 413, "{}", r.text);
+    let r = post_raw(
+        &api,
+        "Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n",
+    );
+    assert_eq!(r.status, 413, "{}", r.text);
+    for (rest, status) in [
+        ("Transfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+        ("Transfer-Encoding: chunked\r\n\r\n-1\r\n", 400),
+        (
+            "Transfer-Encoding: chunked\r\n\r\n 2\r\n{}\r\n0\r\n\r\n",
+            400,
+        ),
+        ("Transfer-Encoding: chunked\r\n\r\n2\r\n{}xx0\r\n\r\n", 400),
+        ("Transfer-Encoding: gzip\r\n\r\n", 400),
+        ("Transfer-Encoding: chunked, gzip\r\n\r\n", 400),
+        ("Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
+        (
+            "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+            400,
+        ),
+        (
+            "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+            400,
+        ),
+    ] {
+        let r = post_raw(&api, rest);
+        assert_eq!(r.status, status, "{rest:?}: {}", r.text);
+        assert_eq!(r.body["code"], status, "{rest:?}: {}", r.text);
+    }
+    // HTTP/1.0 has no chunked coding: the framing is faulty.
+    let out = exchange(
+        &api.emu,
+        b"POST /api/2.0/webhooks HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    );
+    assert!(out.starts_with("HTTP/1.1 400"), "{out}");
+    assert_eq!(api.emu_webhook_count(), 0);
+}
+
+#[test]
+fn content_length_is_plain_digits_given_once() {
+    let api = Api::new();
+    for rest in [
+        "Content-Length: +2\r\n\r\n{}",
+        "Content-Length: -2\r\n\r\n{}",
+        "Content-Length: 0x2\r\n\r\n{}",
+        "Content-Length: 2 2\r\n\r\n{}",
+        "Content-Length: 2,2\r\n\r\n{}",
+        "Content-Length: 2, 3\r\n\r\n{}",
+        "Content-Length: \r\n\r\n{}",
+        "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+        "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+    ] {
+        let r = post_raw(&api, rest);
+        assert_eq!(
+            (r.status, r.body["code"].as_i64()),
+            (400, Some(400)),
+            "{rest:?}: {}",
+            r.text
+        );
+    }
+    let r = post_raw(&api, &format!("Content-Length: {}\r\n\r\n", "9".repeat(40)));
+    assert_eq!(r.status, 413, "{}", r.text);
+    assert_eq!(api.emu_webhook_count(), 0);
+    let body = r#"{"url":"https://x.com"}"#;
+    let r = post_raw(
+        &api,
+        &format!("Content-Length: {}\r\n\r\n{body}", body.len()),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
 }
 
 #[test]
@@ -557,7 +849,10 @@ fn oversized_chunked_and_garbage_requests_are_refused_safely() {
         &api.emu,
         b"POST /api/2.0/webhooks HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     );
-    assert!(out.starts_with("HTTP/1.1 411"), "{out}");
+    assert!(
+        out.starts_with("HTTP/1.1 401"),
+        "read, then refused for want of a token: {out}"
+    );
     let out = exchange(
         &api.emu,
         b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
@@ -640,4 +935,101 @@ fn random_codes_are_uniform_at_every_position() {
             );
         }
     }
+}
+
+#[test]
+fn idle_and_slow_connections_do_not_lock_others_out() {
+    let api = Api::new();
+    let addr = api.emu.addr();
+    // 100 connections that send nothing and 100 that send half a head and stop.
+    let mut held = Vec::new();
+    for i in 0..200 {
+        let mut s = TcpStream::connect(addr).unwrap();
+        if i % 2 == 1 {
+            s.write_all(b"GET /api/2.0/webhooks HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+                .unwrap();
+        }
+        held.push(s);
+    }
+    let started = Instant::now();
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    let request = format!(
+        "GET /api/2.0/webhooks HTTP/1.1\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+        api.token
+    );
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let r = parse(&out);
+    assert_eq!((r.status, r.body.clone()), (200, json!([])), "{out}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(held);
+}
+
+#[test]
+fn a_request_head_must_arrive_within_the_head_timeout() {
+    let api = Api::with(Emulator::builder().head_timeout(Duration::from_millis(300)));
+    let addr = api.emu.addr();
+    // An idle connection is closed, with nothing written.
+    let mut idle = TcpStream::connect(addr).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let started = Instant::now();
+    let mut out = Vec::new();
+    let _ = idle.read_to_end(&mut out);
+    assert!(out.is_empty(), "{}", String::from_utf8_lossy(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // A client trickling its head a byte every 50 ms is answered 408 and closed,
+    // however steadily it sends.
+    let mut slow = TcpStream::connect(addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    for byte in b"GET /api/2.0/webhooks HTTP/1.1\r\n"
+        .iter()
+        .cycle()
+        .take(60)
+    {
+        if slow.write_all(std::slice::from_ref(byte)).is_err() {
+            break;
+        }
+        let mut chunk = [0u8; 512];
+        match slow.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&chunk[..n]),
+            Err(_) => {} // nothing yet: the 50 ms pause
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // A keep-alive connection gets the same time for each next head.
+    let mut keep = TcpStream::connect(addr).unwrap();
+    keep.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    keep.write_all(b"GET /_emulator/health HTTP/1.1\r\n\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let mut out = Vec::new();
+    let _ = keep.read_to_end(&mut out);
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert_eq!(out.matches("HTTP/1.1").count(), 1, "{out}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
 }

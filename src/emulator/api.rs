@@ -127,7 +127,8 @@ fn oauth_error(status: u16, error: &str, description: &str) -> Response {
 }
 
 pub(crate) fn handle(shared: &std::sync::Arc<Shared>, request: Request) -> Response {
-    let path = request.path.trim_end_matches('/').to_owned();
+    // Paths match exactly: `/webhooks/` or `/webhooks//id` are not paths of the API.
+    let path = request.path.clone();
     if path == "/api/1.0/auth/token" {
         return match request.method.as_str() {
             "POST" => token_endpoint(shared, &request),
@@ -145,14 +146,22 @@ pub(crate) fn handle(shared: &std::sync::Arc<Shared>, request: Request) -> Respo
     if let Some(rest) = path.strip_prefix("/_emulator") {
         return super::control(shared, &request, rest);
     }
-    Response::json(
+    no_endpoint(&request)
+}
+
+/// 404 for a path the API does not have, in the API's `{code, message}` shape.
+pub(crate) fn no_endpoint(request: &Request) -> Response {
+    Response::refusal(
         404,
-        &json!({ "message": format!("The emulator has no endpoint {} {}", request.method, request.path) }),
+        format!(
+            "The emulator has no endpoint {} {}",
+            request.method, request.path
+        ),
     )
 }
 
 fn method_not_allowed(allow: &str) -> Response {
-    Response::json(405, &json!({ "message": "Method not allowed" })).with_header("allow", allow)
+    Response::refusal(405, format!("Method not allowed; use {allow}")).with_header("allow", allow)
 }
 
 fn authenticate(shared: &Shared, request: &Request) -> Result<(), Response> {
@@ -175,7 +184,12 @@ fn authenticate(shared: &Shared, request: &Request) -> Result<(), Response> {
 }
 
 fn webhooks(shared: &Shared, request: &Request, rest: &str) -> Response {
-    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    // `rest` is empty or starts with `/`; an empty segment (a trailing or doubled
+    // slash) matches no route below.
+    let segments: Vec<&str> = rest.split('/').skip(1).collect();
+    if segments.iter().any(|s| s.is_empty()) {
+        return no_endpoint(request);
+    }
     let method = request.method.as_str();
     match segments.as_slice() {
         [] => match method {
@@ -205,10 +219,7 @@ fn webhooks(shared: &Shared, request: &Request, rest: &str) -> Response {
                 _ => method_not_allowed("GET"),
             }
         }
-        _ => Response::json(
-            404,
-            &json!({ "message": format!("The emulator has no endpoint {} {}", method, request.path) }),
-        ),
+        _ => no_endpoint(request),
     }
 }
 
@@ -225,10 +236,19 @@ fn get(shared: &Shared, id: Uuid) -> Response {
     }
 }
 
-/// The JSON object of a create or update body, or the 400 (code 3000) refusing it.
+/// The JSON object of a create, update or rotate body, or the 400 (with `code`)
+/// refusing it.
 fn json_object(request: &Request, code: i64) -> Result<serde_json::Map<String, Value>, Response> {
     if request.body.iter().all(u8::is_ascii_whitespace) {
         return Err(error(400, code, "Required request body is missing"));
+    }
+    // The spec declares only `application/json` request bodies.
+    let media_type = request
+        .header("content-type")
+        .and_then(|v| v.split(';').next())
+        .map(str::trim);
+    if !media_type.is_some_and(|t| t.eq_ignore_ascii_case("application/json")) {
+        return Err(error(400, code, "Content-Type must be application/json"));
     }
     match serde_json::from_slice::<Value>(&request.body) {
         Ok(Value::Object(map)) => Ok(map),
@@ -458,17 +478,27 @@ fn failed_events(shared: &Shared, request: &Request, id: Uuid) -> Response {
     let Some(query) = parse_pairs(&request.query, false) else {
         return error(400, 2101, "Something went wrong");
     };
+    for (i, (name, _)) in query.iter().enumerate() {
+        if query[..i].iter().any(|(earlier, _)| earlier == name) {
+            return error(400, 2101, format!("{name} must be given at most once"));
+        }
+    }
     let param = |name: &str| {
         query
             .iter()
-            .rev()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
     let limit = match param("limit") {
         None => 100,
-        Some(text) => match text.trim().parse::<u32>() {
-            Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n as usize,
+        // Plain digits only: `u32::from_str` would also take `+5`.
+        Some(text) => match text
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| text.parse::<u32>().ok())
+            .flatten()
+        {
+            Some(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n as usize,
             _ => return error(400, 2101, "limit must be between 1 and 1000"),
         },
     };
@@ -528,7 +558,7 @@ fn failed_events(shared: &Shared, request: &Request, id: Uuid) -> Response {
         .collect();
     match serde_json::to_vec(&items) {
         Ok(body) => Response::new(200, "application/json", body),
-        Err(_) => Response::json(500, &json!({ "message": "could not encode failed events" })),
+        Err(_) => error(500, 5000, "could not encode failed events"),
     }
 }
 

@@ -84,6 +84,9 @@ pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_secs(600);
 /// How long the emulator waits for a receiver's answer by default (Revolut does not
 /// document its own timeout).
 pub const DEFAULT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection may take to send a complete request head by default:
+/// 5 seconds (see [`EmulatorBuilder::head_timeout`]).
+pub const DEFAULT_HEAD_TIMEOUT: Duration = http::DEFAULT_HEAD_TIMEOUT;
 /// How long an access token from the token endpoint is valid: 40 minutes.
 pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(40 * 60);
 
@@ -370,6 +373,7 @@ pub struct EmulatorBuilder {
     clock: Arc<dyn Clock>,
     retry_interval: Duration,
     delivery_timeout: Duration,
+    head_timeout: Duration,
     allow_loopback_http: bool,
     access_token: Option<String>,
     authorization_code: Option<String>,
@@ -383,6 +387,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("clock", &self.clock)
             .field("retry_interval", &self.retry_interval)
             .field("delivery_timeout", &self.delivery_timeout)
+            .field("head_timeout", &self.head_timeout)
             .field("allow_loopback_http", &self.allow_loopback_http)
             .finish_non_exhaustive()
     }
@@ -414,6 +419,16 @@ impl EmulatorBuilder {
     /// (default [`DEFAULT_DELIVERY_TIMEOUT`]).
     pub fn delivery_timeout(mut self, timeout: Duration) -> Self {
         self.delivery_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may take to send a complete request head (default
+    /// [`DEFAULT_HEAD_TIMEOUT`]), counted from when the emulator starts waiting for
+    /// it: from the connection's opening, or from the previous answer on a
+    /// keep-alive connection. An idle connection is then closed, a partial head
+    /// answered 408, so idle and slow clients cannot hold the server's connections.
+    pub fn head_timeout(mut self, timeout: Duration) -> Self {
+        self.head_timeout = timeout;
         self
     }
 
@@ -474,6 +489,9 @@ impl EmulatorBuilder {
         let server = Server::bind(
             SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.port)),
             Arc::new(move |request| api::handle(&handler_shared, request)),
+            http::Limits {
+                head_timeout: self.head_timeout,
+            },
         )?;
         Ok(Emulator {
             base_url: format!("http://{}", server.addr()),
@@ -513,6 +531,7 @@ impl Emulator {
             clock: Arc::new(SystemClock),
             retry_interval: DEFAULT_RETRY_INTERVAL,
             delivery_timeout: DEFAULT_DELIVERY_TIMEOUT,
+            head_timeout: DEFAULT_HEAD_TIMEOUT,
             allow_loopback_http: false,
             access_token: None,
             authorization_code: None,
@@ -632,13 +651,13 @@ fn control(shared: &Arc<Shared>, request: &Request, rest: &str) -> Response {
                 Ok(v) => v,
                 Err(_) if request.body.is_empty() => json!({}),
                 Err(e) => {
-                    return Response::json(400, &json!({ "message": format!("bad JSON: {e}") }));
+                    return Response::refusal(400, format!("bad JSON: {e}"));
                 }
             };
             let Some(name) = body.get("event").and_then(|v| v.as_str()) else {
-                return Response::json(
+                return Response::refusal(
                     400,
-                    &json!({ "message": "give the event type: {\"event\":\"TransactionCreated\"}, optionally with \"data\"" }),
+                    "give the event type: {\"event\":\"TransactionCreated\"}, optionally with \"data\"",
                 );
             };
             let mut event = Event::sample(&EventType::from(name));
@@ -651,9 +670,9 @@ fn control(shared: &Arc<Shared>, request: &Request, rest: &str) -> Response {
                 &json!({ "event": name, "webhooks": delivery.webhook_count(), "body": delivery.body() }),
             )
         }
-        _ => Response::json(
+        _ => Response::refusal(
             404,
-            &json!({ "message": "emulator endpoints: GET /_emulator/health, POST /_emulator/events, POST /_emulator/authorization-code" }),
+            "emulator endpoints: GET /_emulator/health, POST /_emulator/events, POST /_emulator/authorization-code",
         ),
     }
 }
