@@ -340,3 +340,35 @@ fn dropping_the_emulator_cancels_pending_retries() {
     assert_eq!(report.deliveries[0].outcome, Outcome::Cancelled);
     assert_eq!(report.deliveries[0].attempts.len(), 1);
 }
+
+#[test]
+fn a_retry_waiting_its_turn_holds_no_delivery_thread() {
+    // Twenty deliveries wait ten minutes for their retry: more than the pool has
+    // threads. Another event must still go out at once.
+    let s = setup_with(|b| b.retry_interval(Duration::from_secs(600)));
+    let failing = Receiver::start();
+    failing.always(Reply::Status(500));
+    subscribe(&s, &failing.url(), &[EventType::TransactionCreated]);
+    let fine = Receiver::start();
+    subscribe(&s, &fine.url(), &[EventType::PayoutLinkCreated]);
+    let waiting: Vec<_> = (0..20)
+        .map(|_| s.emu.emit(Event::transaction_created()))
+        .collect();
+    for _ in 0..500 {
+        if failing.received().len() == 20 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(failing.received().len(), 20, "every first attempt went out");
+    let delivery = s.emu.emit(Event::payout_link_created());
+    for _ in 0..500 {
+        if !fine.received().is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(fine.received().len(), 1, "delivered while the retries wait");
+    assert!(delivery.wait().all_delivered());
+    drop(waiting);
+}

@@ -1,17 +1,28 @@
 // Delivering one event to one webhook: sign, POST, retry, record the failure.
+//
+// Deliveries run on a small pool of threads per emulator (at most `MAX_WORKERS`),
+// however many events are emitted: each delivery is a job in a queue ordered by
+// when its next attempt is due, and a worker makes one attempt at a time, so a
+// job waiting for its retry holds no thread. Jobs beyond what the workers can take
+// wait in the queue; none is dropped.
 
-use std::time::Duration;
+use std::cmp::Ordering as CmpOrdering;
+use std::collections::BinaryHeap;
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-use super::{Attempt, AttemptResult, Outcome, Shared, WebhookDelivery};
+use super::{Attempt, AttemptResult, InFlight, Outcome, Shared, WebhookDelivery};
 use crate::config::{host_of, is_loopback};
 use crate::models::SigningSecret;
 use crate::signature::{sign_all, timestamp_ms};
 
 /// Retries after the first attempt, as Revolut documents for webhooks v2.
 pub(crate) const RETRIES: usize = 3;
+/// Most delivery threads per emulator.
+pub(crate) const MAX_WORKERS: usize = 8;
 
 /// The `Revolut-Signature` value: one `v1=` per secret, current secret first.
 pub(crate) fn signature_header(secrets: &[String], timestamp_ms: u64, body: &[u8]) -> String {
@@ -86,58 +97,282 @@ fn post(
     }
 }
 
-/// Delivers `body` to the webhook `webhook_id`: up to 1 + [`RETRIES`] attempts,
+/// The delivery of one event to one webhook: up to 1 + [`RETRIES`] attempts,
 /// `retry_interval` apart. Each attempt reads the webhook's current URL and active
 /// secrets, and stamps its own timestamp.
-pub(crate) fn deliver(
-    shared: &Shared,
-    webhook_id: Uuid,
-    body: &str,
-    created_at: OffsetDateTime,
-) -> WebhookDelivery {
-    let mut report = WebhookDelivery {
-        webhook_id,
-        url: String::new(),
-        attempts: Vec::new(),
-        outcome: Outcome::Cancelled,
-    };
-    for attempt in 0..=RETRIES {
-        if attempt > 0 && !shared.sleep(shared.config.retry_interval) {
-            return report; // the emulator stopped
-        }
+pub(crate) struct Job {
+    /// Its place in the emitted event's report.
+    pub index: usize,
+    pub body: Arc<str>,
+    pub created_at: OffsetDateTime,
+    pub report: WebhookDelivery,
+    /// Where the finished report goes; dropping the job unsent reports it cancelled.
+    pub done: Sender<(usize, WebhookDelivery)>,
+    /// Held for its `Drop`: the job counts as in flight until it ends, however.
+    pub _in_flight: InFlight,
+}
+
+/// What is left of a job after an attempt.
+enum Next {
+    Retry(Job),
+    Finished,
+}
+
+impl Job {
+    /// Makes the next attempt; finishes the job (sends its report) unless a retry is due.
+    fn attempt(mut self, shared: &Shared) -> Next {
         let now = shared.now();
+        let webhook_id = self.report.webhook_id;
         let Some((url, secrets)) = shared
             .lock()
             .hook(webhook_id)
             .map(|h| (h.url.clone(), h.active_secrets(now)))
         else {
-            return report; // the webhook was deleted
+            return self.finish(); // the webhook was deleted: cancelled
         };
         let timestamp_ms = timestamp_ms(now);
-        let signature = signature_header(&secrets, timestamp_ms, body.as_bytes());
-        let result = post(shared, &url, timestamp_ms, &signature, body);
+        let signature = signature_header(&secrets, timestamp_ms, self.body.as_bytes());
+        let result = post(shared, &url, timestamp_ms, &signature, &self.body);
         let success = result.is_success();
-        report.url = url;
-        report.attempts.push(Attempt {
+        self.report.url = url;
+        self.report.attempts.push(Attempt {
             sent_at: now,
             timestamp_ms,
             signature,
             result,
         });
         if success {
-            report.outcome = Outcome::Delivered;
-            return report;
+            self.report.outcome = Outcome::Delivered;
+            return self.finish();
+        }
+        if self.report.attempts.len() <= RETRIES {
+            return Next::Retry(self);
+        }
+        let last_sent = self
+            .report
+            .attempts
+            .last()
+            .map_or(self.created_at, |a| a.sent_at);
+        if let Some(id) = super::api::record_failure(
+            shared,
+            webhook_id,
+            &self.report.url,
+            &self.body,
+            self.created_at,
+            last_sent,
+        ) {
+            self.report.outcome = Outcome::Failed {
+                failed_event_id: id,
+            };
+        }
+        self.finish()
+    }
+
+    fn finish(self) -> Next {
+        // The emitter may have dropped its `Delivery`: nobody to tell, nothing lost.
+        let _ = self.done.send((self.index, self.report));
+        Next::Finished
+    }
+
+    /// Whether it has not been tried yet: a first attempt is made even while the
+    /// emulator stops, only retries are cancelled.
+    fn untried(&self) -> bool {
+        self.report.attempts.is_empty()
+    }
+}
+
+/// A job in the queue, ordered by when its next attempt is due (earliest first),
+/// then by arrival.
+struct Queued {
+    due: Instant,
+    seq: u64,
+    job: Job,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == CmpOrdering::Equal
+    }
+}
+
+impl Eq for Queued {}
+
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Queued {
+    // Reversed: `BinaryHeap` is a max-heap, and the earliest due job must come first.
+    fn cmp(&self, other: &Self) -> CmpOrdering {
+        (other.due, other.seq).cmp(&(self.due, self.seq))
+    }
+}
+
+#[derive(Default)]
+struct PoolState {
+    queue: BinaryHeap<Queued>,
+    seq: u64,
+    workers: usize,
+    busy: usize,
+}
+
+/// The delivery queue and its workers.
+#[derive(Default)]
+pub(crate) struct Pool {
+    state: Mutex<PoolState>,
+    work: Condvar,
+}
+
+impl Pool {
+    fn lock(&self) -> MutexGuard<'_, PoolState> {
+        // Every change is a push, a pop or a counter step; a panic cannot tear them.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wakes every worker, to see that the emulator stopped.
+    pub fn wake_all(&self) {
+        let _guard = self.lock();
+        self.work.notify_all();
+    }
+}
+
+fn push(state: &mut PoolState, due: Instant, job: Job) {
+    state.seq += 1;
+    let seq = state.seq;
+    state.queue.push(Queued { due, seq, job });
+}
+
+/// Queues a job's first attempt, starting a worker if none is free and fewer than
+/// [`MAX_WORKERS`] run.
+pub(crate) fn enqueue(shared: &Arc<Shared>, job: Job) {
+    let pool = &shared.pool;
+    let mut state = pool.lock();
+    push(&mut state, Instant::now(), job);
+    let free = state.workers - state.busy;
+    if state.queue.len() > free && state.workers < MAX_WORKERS {
+        let worker_shared = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("revolut-emulator-delivery".into())
+            .spawn(move || work(&worker_shared));
+        if spawned.is_ok() {
+            state.workers += 1;
+        } else if state.workers == 0 {
+            // No thread at all: deliver right here, slower but never lost.
+            drop(state);
+            run_here(shared);
+            return;
         }
     }
-    let last_sent = report.attempts.last().map_or(created_at, |a| a.sent_at);
-    if let Some(id) =
-        super::api::record_failure(shared, webhook_id, &report.url, body, created_at, last_sent)
-    {
-        report.outcome = Outcome::Failed {
-            failed_event_id: id,
+    pool.work.notify_one();
+}
+
+/// Runs every queued job to its end on the calling thread.
+fn run_here(shared: &Shared) {
+    loop {
+        let Some(queued) = shared.pool.lock().queue.pop() else {
+            return;
         };
+        let wait = queued.due.saturating_duration_since(Instant::now());
+        if !queued.job.untried() && !shared.sleep(wait) {
+            cancel(queued.job);
+            continue;
+        }
+        if let Next::Retry(job) = queued.job.attempt(shared) {
+            push(
+                &mut shared.pool.lock(),
+                Instant::now() + shared.config.retry_interval,
+                job,
+            );
+        }
     }
-    report
+}
+
+fn cancel(job: Job) {
+    // Its report says `Cancelled` with the attempts made so far.
+    let _ = job.finish();
+}
+
+/// Keeps the pool's counts right when a worker ends, even by a panic.
+struct Worker<'a> {
+    pool: &'a Pool,
+    busy: bool,
+}
+
+impl Drop for Worker<'_> {
+    fn drop(&mut self) {
+        let mut state = self.pool.lock();
+        state.workers -= 1;
+        if self.busy {
+            state.busy -= 1;
+        }
+    }
+}
+
+/// A worker: takes the earliest due job, makes one attempt, requeues a retry;
+/// ends once the emulator stopped and no first attempt is left.
+fn work(shared: &Shared) {
+    let pool = &shared.pool;
+    let mut me = Worker { pool, busy: false };
+    loop {
+        let job = {
+            let mut state = pool.lock();
+            loop {
+                let now = Instant::now();
+                if shared.is_stopped() {
+                    // Retries are cancelled; first attempts still go out.
+                    let jobs: Vec<Job> = std::mem::take(&mut state.queue)
+                        .into_iter()
+                        .map(|q| q.job)
+                        .collect();
+                    let (untried, retries): (Vec<Job>, Vec<Job>) =
+                        jobs.into_iter().partition(Job::untried);
+                    for job in untried {
+                        push(&mut state, now, job);
+                    }
+                    drop(state);
+                    retries.into_iter().for_each(cancel);
+                    state = pool.lock();
+                    if state.queue.is_empty() {
+                        return;
+                    }
+                }
+                match state.queue.peek().map(|q| q.due) {
+                    Some(due) if due <= now => {
+                        let job = state.queue.pop().map(|q| q.job);
+                        // Counted busy under the same lock, so `enqueue` never
+                        // mistakes this worker for a free one.
+                        state.busy += 1;
+                        me.busy = true;
+                        break job;
+                    }
+                    Some(due) => {
+                        state = pool
+                            .work
+                            .wait_timeout(state, due - now)
+                            .unwrap_or_else(|e| e.into_inner())
+                            .0;
+                    }
+                    None => {
+                        state = pool.work.wait(state).unwrap_or_else(|e| e.into_inner());
+                    }
+                }
+            }
+        };
+        let next = job.map(|job| job.attempt(shared));
+        let mut state = pool.lock();
+        state.busy -= 1;
+        me.busy = false;
+        if let Some(Next::Retry(job)) = next {
+            push(
+                &mut state,
+                Instant::now() + shared.config.retry_interval,
+                job,
+            );
+            pool.work.notify_one();
+        }
+    }
 }
 
 #[cfg(test)]

@@ -795,7 +795,8 @@ mod tests {
 
     #[test]
     fn chunked_bodies_decode_whatever_the_reads_split() {
-        let wire = b"4;a=b\r\nWiki\r\n6\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\nT: 1\r\n\r\nNEXT";
+        let wire =
+            b"4;a=b\r\nWiki\r\n6\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\nT: 1\r\n\r\nNEXT";
         let complete = wire.len() - 4;
         // Every prefix: incomplete until the last CRLF, then the whole body.
         let mut decoder = Chunked::default();

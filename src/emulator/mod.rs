@@ -62,8 +62,7 @@ mod http;
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -106,6 +105,7 @@ pub(crate) struct Shared {
     stop_signal: Condvar,
     in_flight: Mutex<usize>,
     idle_signal: Condvar,
+    pool: delivery::Pool,
 }
 
 impl Shared {
@@ -141,6 +141,11 @@ impl Shared {
     fn stop(&self) {
         *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
         self.stop_signal.notify_all();
+        self.pool.wake_all();
+    }
+
+    fn is_stopped(&self) -> bool {
+        *self.stopped.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn in_flight(&self) -> MutexGuard<'_, usize> {
@@ -159,7 +164,7 @@ impl Drop for InFlight {
     }
 }
 
-/// Sends `event` to every webhook subscribed to its type, one thread per webhook.
+/// Queues `event` for every webhook subscribed to its type, on the delivery pool.
 fn emit(shared: &Arc<Shared>, event: &Event) -> Delivery {
     let now = shared.now();
     let body: Arc<str> = event.body_at(now).into();
@@ -171,52 +176,30 @@ fn emit(shared: &Arc<Shared>, event: &Event) -> Delivery {
         .map(|h| h.id)
         .collect();
     *shared.in_flight() += targets.len();
-    let mut running = Vec::with_capacity(targets.len());
-    for id in targets {
-        let guard = InFlight(shared.clone());
-        let (task_shared, body) = (shared.clone(), body.clone());
-        let task = move || {
-            let _guard = guard;
-            delivery::deliver(&task_shared, id, &body, now)
+    let (done, reports) = mpsc::channel();
+    for (index, &webhook_id) in targets.iter().enumerate() {
+        let job = delivery::Job {
+            index,
+            body: body.clone(),
+            created_at: now,
+            report: cancelled(webhook_id),
+            done: done.clone(),
+            _in_flight: InFlight(shared.clone()),
         };
-        running.push(Running::spawn(task));
+        delivery::enqueue(shared, job);
     }
     Delivery {
         event_type: event.event_type().clone(),
         body: body.to_string(),
-        running,
+        targets,
+        reports,
     }
 }
 
-enum Running {
-    Thread(JoinHandle<Option<WebhookDelivery>>),
-    Done(WebhookDelivery),
-}
-
-impl Running {
-    fn spawn(task: impl FnOnce() -> WebhookDelivery + Send + 'static) -> Running {
-        // If no thread can be started, deliver right here: slower, never lost.
-        let task = Arc::new(Mutex::new(Some(task)));
-        let in_thread = task.clone();
-        let spawned = std::thread::Builder::new()
-            .name("revolut-emulator-delivery".into())
-            .spawn(move || {
-                let task = in_thread.lock().ok().and_then(|mut t| t.take());
-                task.map(|t| t())
-            });
-        match spawned {
-            Ok(handle) => Running::Thread(handle),
-            Err(_) => {
-                let task = task.lock().ok().and_then(|mut t| t.take());
-                Running::Done(task.map_or_else(cancelled, |t| t()))
-            }
-        }
-    }
-}
-
-fn cancelled() -> WebhookDelivery {
+/// A delivery that made no attempt (yet).
+fn cancelled(webhook_id: Uuid) -> WebhookDelivery {
     WebhookDelivery {
-        webhook_id: Uuid::nil(),
+        webhook_id,
         url: String::new(),
         attempts: Vec::new(),
         outcome: Outcome::Cancelled,
@@ -229,14 +212,16 @@ fn cancelled() -> WebhookDelivery {
 pub struct Delivery {
     event_type: EventType,
     body: String,
-    running: Vec<Running>,
+    targets: Vec<Uuid>,
+    /// Each job's report, by its index in `targets`.
+    reports: mpsc::Receiver<(usize, WebhookDelivery)>,
 }
 
 impl fmt::Debug for Delivery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Delivery")
             .field("event_type", &self.event_type)
-            .field("webhooks", &self.running.len())
+            .field("webhooks", &self.targets.len())
             .finish()
     }
 }
@@ -244,7 +229,7 @@ impl fmt::Debug for Delivery {
 impl Delivery {
     /// How many webhooks the event is being delivered to.
     pub fn webhook_count(&self) -> usize {
-        self.running.len()
+        self.targets.len()
     }
 
     /// The exact body being delivered (and signed).
@@ -255,13 +240,21 @@ impl Delivery {
     /// Waits until every webhook's delivery has succeeded, failed for good (after
     /// all retries) or been cancelled, and reports how each went.
     pub fn wait(self) -> DeliveryReport {
-        let deliveries = self
-            .running
+        let mut slots: Vec<Option<WebhookDelivery>> = vec![None; self.targets.len()];
+        // Ends when every job reported or was dropped unreported (say by a panic),
+        // which closes the channel.
+        while let Ok((index, report)) = self.reports.recv() {
+            if let Some(slot) = slots.get_mut(index) {
+                *slot = Some(report);
+            }
+            if slots.iter().all(Option::is_some) {
+                break;
+            }
+        }
+        let deliveries = slots
             .into_iter()
-            .map(|r| match r {
-                Running::Thread(handle) => handle.join().ok().flatten().unwrap_or_else(cancelled),
-                Running::Done(report) => report,
-            })
+            .zip(&self.targets)
+            .map(|(slot, &id)| slot.unwrap_or_else(|| cancelled(id)))
             .collect();
         DeliveryReport {
             event_type: self.event_type,
@@ -484,6 +477,7 @@ impl EmulatorBuilder {
             stop_signal: Condvar::new(),
             in_flight: Mutex::new(0),
             idle_signal: Condvar::new(),
+            pool: delivery::Pool::default(),
         });
         let handler_shared = shared.clone();
         let server = Server::bind(
