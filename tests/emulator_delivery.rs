@@ -372,3 +372,24 @@ fn a_retry_waiting_its_turn_holds_no_delivery_thread() {
     assert!(delivery.wait().all_delivered());
     drop(waiting);
 }
+
+#[test]
+fn durations_too_large_to_add_mean_never_and_do_not_panic() {
+    let s = setup_with(|b| b.retry_interval(Duration::MAX).head_timeout(Duration::MAX));
+    let failing = Receiver::start();
+    failing.always(Reply::Status(500));
+    subscribe(&s, &failing.url(), &[EventType::TransactionCreated]);
+    let pending = s.emu.emit(Event::transaction_created());
+    for _ in 0..500 {
+        if !failing.received().is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(s.client.webhooks().list().unwrap().len(), 1);
+    drop(s.client);
+    s.emu.shutdown();
+    let report = pending.wait();
+    assert_eq!(report.deliveries[0].outcome, Outcome::Cancelled);
+    assert_eq!(report.deliveries[0].attempts.len(), 1, "{report:?}");
+}

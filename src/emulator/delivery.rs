@@ -282,7 +282,7 @@ fn run_here(shared: &Shared) {
         if let Next::Retry(job) = queued.job.attempt(shared) {
             push(
                 &mut shared.pool.lock(),
-                Instant::now() + shared.config.retry_interval,
+                super::after(shared.config.retry_interval),
                 job,
             );
         }
@@ -365,11 +365,7 @@ fn work(shared: &Shared) {
         state.busy -= 1;
         me.busy = false;
         if let Some(Next::Retry(job)) = next {
-            push(
-                &mut state,
-                Instant::now() + shared.config.retry_interval,
-                job,
-            );
+            push(&mut state, super::after(shared.config.retry_interval), job);
             pool.work.notify_one();
         }
     }

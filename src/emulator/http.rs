@@ -288,7 +288,7 @@ fn read_request(
 ) -> Result<Option<Request>, Response> {
     // The deadline holds however the bytes trickle in: a client sending one byte
     // at a time never leaves `fill` waiting, so it is checked on every turn.
-    let head_deadline = Instant::now() + limits.head_timeout;
+    let head_deadline = super::after(limits.head_timeout);
     let head_end = loop {
         if let Some(end) = find_head_end(buffer) {
             break end;
@@ -296,7 +296,13 @@ fn read_request(
         if buffer.len() > MAX_HEAD_BYTES {
             return Err(Response::refusal(431, "request head too large"));
         }
-        if Instant::now() >= head_deadline {
+        match fill(stream, buffer) {
+            Fill::Data => {}
+            Fill::Closed => return Ok(None),
+            Fill::Waiting if stop.load(Ordering::SeqCst) => return Ok(None),
+            Fill::Waiting => {}
+        }
+        if Instant::now() >= head_deadline && find_head_end(buffer).is_none() {
             return if buffer.is_empty() {
                 Ok(None)
             } else {
@@ -305,12 +311,6 @@ fn read_request(
                     "the request head took too long to arrive",
                 ))
             };
-        }
-        match fill(stream, buffer) {
-            Fill::Data => {}
-            Fill::Closed => return Ok(None),
-            Fill::Waiting if stop.load(Ordering::SeqCst) => return Ok(None),
-            Fill::Waiting => {}
         }
     };
     if head_end > MAX_HEAD_BYTES {
@@ -334,7 +334,7 @@ fn read_request(
             .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
             .map_err(|_| Response::refusal(400, "write failed"))?;
     }
-    let body_deadline = Instant::now() + BODY_TIMEOUT;
+    let body_deadline = super::after(BODY_TIMEOUT);
     let mut chunked = Chunked::default();
     loop {
         let done = match framing {

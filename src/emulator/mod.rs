@@ -120,7 +120,7 @@ impl Shared {
 
     /// Sleeps `d` of real time; `false` if the emulator stopped meanwhile.
     fn sleep(&self, d: Duration) -> bool {
-        let deadline = Instant::now() + d;
+        let deadline = after(d);
         let mut stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if *stopped {
@@ -603,7 +603,7 @@ impl Emulator {
 
     /// Waits until no delivery is under way, at most `timeout`; `true` if none is.
     pub fn wait_idle(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        let deadline = after(timeout);
         let mut n = self.shared.in_flight();
         while *n > 0 {
             let now = Instant::now();
@@ -669,6 +669,15 @@ fn control(shared: &Arc<Shared>, request: &Request, rest: &str) -> Response {
             "emulator endpoints: GET /_emulator/health, POST /_emulator/events, POST /_emulator/authorization-code",
         ),
     }
+}
+
+/// The instant `d` from now; a year from now for durations too large to add
+/// (`Duration::MAX` from a caller), which is as good as never here.
+pub(crate) fn after(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d)
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(now)
 }
 
 /// `2026-11-25T12:00:00.123456Z`: UTC, microseconds, as Revolut writes times (the
