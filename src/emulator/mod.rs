@@ -53,6 +53,9 @@
 //!   delivered over plain http.
 //! - Extra, non-Revolut endpoints under `/_emulator/` drive it over HTTP (see the
 //!   `emulator` example).
+//! - Its own errors, which Revolut does not document (unknown paths, wrong methods,
+//!   malformed HTTP), have the API's `{code, message}` shape with the HTTP status as
+//!   the code.
 
 mod api;
 mod delivery;
