@@ -54,7 +54,12 @@ struct Setup {
 
 impl Setup {
     fn new(name: &str) -> Setup {
-        let clock = ManualClock::new(OffsetDateTime::now_utc() - time::Duration::hours(2));
+        Self::starting_at(name, OffsetDateTime::now_utc() - time::Duration::hours(2))
+    }
+
+    /// With the emulator's clock at `start`.
+    fn starting_at(name: &str, start: OffsetDateTime) -> Setup {
+        let clock = ManualClock::new(start);
         let emulator = Emulator::builder()
             .clock(clock.clone())
             .retry_interval(Duration::from_millis(1))
@@ -82,6 +87,22 @@ impl Setup {
     }
 
     fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let out = self.command(args, env).output().unwrap();
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        };
+        assert!(
+            !run.all().contains(self.token()),
+            "the access token was printed: {run:?}"
+        );
+        run
+    }
+
+    /// The binary, with only the environment given (plus the emulator's address),
+    /// in the test's directory.
+    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(BIN);
         for var in [
             "REVOLUT_ACCESS_TOKEN",
@@ -100,17 +121,7 @@ impl Setup {
             .current_dir(&self.dir)
             .args(args)
             .stdin(Stdio::null());
-        let out = command.output().unwrap();
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(out.stdout).unwrap(),
-            stderr: String::from_utf8(out.stderr).unwrap(),
-        };
-        assert!(
-            !run.all().contains(self.token()),
-            "the access token was printed: {run:?}"
-        );
-        run
+        command
     }
 
     fn client(&self) -> Client {
@@ -124,6 +135,11 @@ impl Setup {
     /// A webhook whose receiver is down (nothing listens on port 1), and `n` events
     /// that fail on it, one minute apart on the emulator's clock.
     fn outage(&self, n: usize) -> Uuid {
+        self.outage_every(n, time::Duration::minutes(1))
+    }
+
+    /// Like `outage`, with the events `step` apart.
+    fn outage_every(&self, n: usize, step: time::Duration) -> Uuid {
         let hook = self
             .client()
             .webhooks()
@@ -134,7 +150,7 @@ impl Setup {
             )
             .unwrap();
         for i in 0..n {
-            self.clock.advance(time::Duration::minutes(1));
+            self.clock.advance(step);
             let event = Event::transaction_created().with_data(json!({
                 "id": format!("evt-{i}"),
                 "type": "transfer",
@@ -825,4 +841,358 @@ fn emulator_subcommand_serves_the_api() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(listed.unwrap().is_empty());
+}
+
+/// Waits at most five seconds for the child, then kills it; its exit code, or -1
+/// when it was killed (a run that hangs fails the test instead of blocking it).
+fn wait_bounded(child: &mut std::process::Child) -> i32 {
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    -1
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly_with_success() {
+    let s = Setup::new("pipe");
+    let id = s.outage(3).to_string();
+    let env = [
+        ("REVOLUT_ACCESS_TOKEN", s.token()),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+    ];
+    for args in [
+        &["failed", &id, "--all", "-o", "json"][..],
+        &["failed", &id, "--all"],
+        &["failed", &id],
+        &["list"],
+        &["list", "-o", "json"],
+        &["get", &id],
+        &["replay", &id, "--to", "http://127.0.0.1:1/x", "--dry-run"],
+        &["--help"],
+    ] {
+        // The reader is gone before the tool writes its first byte, as with
+        // `| head -1` once head has its line: every write meets a closed pipe.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut child = s
+            .command(args, &env)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let code = wait_bounded(&mut child);
+        assert_eq!((code, stderr.as_str()), (0, ""), "{args:?}");
+    }
+}
+
+#[test]
+fn times_print_with_six_fractional_digits_and_columns_align() {
+    // Microseconds that end in zeros: .100000, then .100001 and .100002 (the
+    // clock moves on before each event).
+    let start = (OffsetDateTime::now_utc() - time::Duration::hours(2))
+        .replace_microsecond(99_999)
+        .unwrap();
+    let s = Setup::starting_at("times", start);
+    let id = s.outage_every(
+        3,
+        time::Duration::minutes(1) + time::Duration::microseconds(1),
+    );
+    let id_s = id.to_string();
+    let exact = |text: &str| {
+        text.len() == 27
+            && text.as_bytes()[19] == b'.'
+            && text[20..26].bytes().all(|b| b.is_ascii_digit())
+            && text.ends_with('Z')
+    };
+
+    let json = s.run(&["failed", &id_s, "-o", "json"]);
+    assert_code(&json, 0);
+    let lines = json.json_lines();
+    let oldest = &lines[2];
+    assert_eq!(oldest["payload"]["data"]["id"], "evt-0");
+    assert!(
+        oldest["created_at"].as_str().unwrap().ends_with(".100000Z"),
+        "{oldest}"
+    );
+    for line in &lines {
+        for field in ["created_at", "updated_at", "last_sent_date"] {
+            let t = line[field].as_str().unwrap();
+            assert!(exact(t), "{field}: {t}");
+        }
+    }
+
+    // The same text in tables, and every column starts at the same place.
+    let column_of = |lines: &[&str], word: &str| -> HashSet<usize> {
+        lines.iter().map(|l| l.find(word).unwrap()).collect()
+    };
+    let table = s.run(&["failed", &id_s]);
+    let rows: Vec<&str> = table.stdout.lines().skip(1).collect();
+    assert!(table.stdout.contains(".100000Z"), "{table:?}");
+    assert_eq!(column_of(&rows, "TransactionCreated").len(), 1, "{table:?}");
+
+    let replay = s.run_with(
+        &["replay", &id_s, "--to", "http://127.0.0.1:1/x", "--dry-run"],
+        &[
+            ("REVOLUT_ACCESS_TOKEN", s.token()),
+            ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+        ],
+    );
+    assert_code(&replay, 0);
+    let rows: Vec<&str> = replay
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("would-deliver"))
+        .collect();
+    assert_eq!(rows.len(), 3, "{replay:?}");
+    assert!(rows[0].contains(".100000Z"), "{replay:?}");
+    assert_eq!(
+        column_of(&rows, "TransactionCreated").len(),
+        1,
+        "{replay:?}"
+    );
+}
+
+#[test]
+fn one_page_of_failed_events_says_when_there_is_more() {
+    let s = Setup::new("more");
+    let id = s.outage(3).to_string();
+
+    let page = s.run(&["failed", &id, "--limit", "2"]);
+    assert_code(&page, 0);
+    assert_eq!(page.stdout.lines().count(), 3, "{page:?}");
+    assert!(
+        page.stderr.contains("more failed events than the 2 shown")
+            && page.stderr.contains("--all"),
+        "{page:?}"
+    );
+    let page = s.run(&["failed", &id, "--limit", "2", "-o", "json"]);
+    assert_eq!(page.json_lines().len(), 2);
+    assert!(page.stderr.contains("--all"), "{page:?}");
+
+    // Exactly a page, or less: nothing more to say.
+    for args in [&["failed", &id, "--limit", "3"][..], &["failed", &id]] {
+        let run = s.run(args);
+        assert_code(&run, 0);
+        assert_eq!(run.stdout.lines().count(), 4, "{run:?}");
+        assert_eq!(run.stderr, "", "{args:?}");
+    }
+}
+
+const CREDENTIAL_FLAGS: [&str; 7] = [
+    "--environment",
+    "--access-token",
+    "--refresh-token",
+    "--client-id",
+    "--redirect-uri",
+    "--private-key",
+    "--client-assertion",
+];
+
+#[test]
+fn help_fits_the_command() {
+    let s = Setup::new("help");
+    let help = s.run(&["--help"]);
+    assert_code(&help, 0);
+    assert_eq!(
+        help.stdout.lines().next().unwrap(),
+        "Manage, inspect, verify and replay Revolut Business webhooks from a shell."
+    );
+    for flag in CREDENTIAL_FLAGS {
+        assert!(!help.stdout.contains(flag), "{flag}: {help:?}");
+    }
+    for command in ["verify", "emulator"] {
+        let help = s.run(&[command, "--help"]);
+        assert_code(&help, 0);
+        for flag in CREDENTIAL_FLAGS {
+            assert!(!help.stdout.contains(flag), "{command} {flag}: {help:?}");
+        }
+    }
+    for command in [
+        "list", "get", "create", "update", "delete", "rotate", "failed", "replay",
+    ] {
+        let help = s.run(&[command, "--help"]);
+        assert_code(&help, 0);
+        for flag in CREDENTIAL_FLAGS {
+            assert!(help.stdout.contains(flag), "{command} {flag}: {help:?}");
+        }
+    }
+    // A secret that may come from the environment is not shown as a required flag.
+    for command in ["replay", "verify"] {
+        let help = s.run(&[command, "--help"]);
+        let usage = help
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("Usage:"))
+            .unwrap();
+        assert!(!usage.contains("--secret"), "{usage}");
+    }
+    // ... but is still needed.
+    let run = s.run(&[
+        "replay",
+        &Uuid::new_v4().to_string(),
+        "--to",
+        "http://127.0.0.1:1/",
+    ]);
+    assert_code(&run, 2);
+    assert!(
+        one_error_line(&run).contains("REVOLUT_WEBHOOK_SECRET"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn messages_name_the_flag_say_each_fact_once_and_use_human_units() {
+    let s = Setup::new("words");
+    let unknown = Uuid::new_v4().to_string();
+
+    for (args, flag) in [
+        (
+            &["rotate", &unknown, "--expire-after", "P8D"][..],
+            "--expire-after",
+        ),
+        (
+            &["rotate", &unknown, "--expire-after", "PT5X"],
+            "--expire-after",
+        ),
+        (&["failed", &unknown, "--limit", "0"], "--limit"),
+        (&["failed", &unknown, "--before", "2020-01-01"], "--before"),
+        (
+            &["create", "https://127.0.0.1:9/a", "--events", "Nope"],
+            "--events",
+        ),
+    ] {
+        let run = s.run(args);
+        assert_code(&run, 2);
+        let line = one_error_line(&run);
+        assert!(line.starts_with(&format!("error: {flag}")), "{line}");
+        for field in ["expiration_period", "created_before", "invalid limit"] {
+            assert!(!line.contains(field), "{line}");
+        }
+    }
+
+    // Nothing listens on port 1: three attempts, said once.
+    let run = s.run_with(
+        &["list", "--verbose"],
+        &[
+            ("REVOLUT_ACCESS_TOKEN", s.token()),
+            ("REVOLUT_ENVIRONMENT", "http://127.0.0.1:1"),
+        ],
+    );
+    assert_code(&run, 1);
+    let line = one_error_line(&run);
+    assert_eq!(line.matches("attempt").count(), 1, "{line}");
+    assert!(line.ends_with("(3 attempts)"), "{line}");
+
+    // An old capture's age in days and hours, not milliseconds.
+    let body = b"{}";
+    let file = s.dir.join("body.json");
+    std::fs::write(&file, body).unwrap();
+    let ts = timestamp_ms(OffsetDateTime::now_utc() - time::Duration::hours(26));
+    let sig = sign(&SigningSecret::from(RECEIVER_SECRET), ts, body);
+    let run = s.run_with(
+        &[
+            "verify",
+            "--body",
+            file.to_str().unwrap(),
+            "--timestamp",
+            &ts.to_string(),
+            "--signature",
+            &sig,
+        ],
+        &[("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET)],
+    );
+    assert_code(&run, 4);
+    assert!(
+        run.stdout.starts_with(
+            "invalid: webhook timestamp is too old: 1 day 2 h ago, more than the 5 min tolerance"
+        ),
+        "{run:?}"
+    );
+    assert!(!run.stdout.contains("ms"), "{run:?}");
+}
+
+#[test]
+fn every_duration_flag_is_bounded() {
+    let s = Setup::new("durations");
+    let id = Uuid::new_v4().to_string();
+    let huge = "18446744073709551615";
+    let env = [
+        ("REVOLUT_ACCESS_TOKEN", s.token()),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+    ];
+    let replay = |timeout: &str| {
+        vec![
+            "replay".to_owned(),
+            id.clone(),
+            "--to".into(),
+            "http://127.0.0.1:1/".into(),
+            "--timeout".into(),
+            timeout.into(),
+        ]
+    };
+    let verify = |tolerance: &str| {
+        [
+            "verify",
+            "--body",
+            "-",
+            "--timestamp",
+            "1",
+            "--signature",
+            "v1=00",
+            "--tolerance",
+            tolerance,
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    for (args, flag) in [
+        (replay(huge), "--timeout"),
+        (replay("3601"), "--timeout"),
+        (replay("0"), "--timeout"),
+        (verify(huge), "--tolerance"),
+        (verify("604801"), "--tolerance"),
+        (
+            ["emulator", "--retry-interval-ms", huge]
+                .map(String::from)
+                .to_vec(),
+            "--retry-interval-ms",
+        ),
+        (
+            ["rotate", &id, "--expire-after", "P99999999999999999999D"]
+                .map(String::from)
+                .to_vec(),
+            "--expire-after",
+        ),
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut child = s
+            .command(&args, &env)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let code = wait_bounded(&mut child);
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
 }

@@ -33,10 +33,13 @@ fn main() -> ExitCode {
         }
     };
     let verbose = cli.global.verbose;
-    match commands::run(cli) {
+    let mut out = output::Out::new();
+    match commands::run(&mut out, cli).and_then(|code| out.flush().map(|()| code)) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("error: {}", failure.line(verbose));
+            if !failure.quiet {
+                output::note(format_args!("error: {}", failure.line(verbose)));
+            }
             ExitCode::from(failure.code)
         }
     }

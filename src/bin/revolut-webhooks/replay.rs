@@ -21,9 +21,10 @@ use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::args::{Global, ReplayArgs};
+use crate::args::{Api, ReplayArgs};
 use crate::failure::{self, Failure};
-use crate::{Outcome, commands, config, output};
+use crate::output::{self, Out};
+use crate::{Outcome, commands, config};
 
 #[derive(Debug, Default)]
 struct Tally {
@@ -34,8 +35,14 @@ struct Tally {
     dry_run: usize,
 }
 
-pub fn run(global: &Global, json: bool, args: &ReplayArgs) -> Outcome {
-    let secret = SigningSecret::from(args.secret.trim());
+pub fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
+    let Some(secret) = args.secret.as_deref().filter(|s| !s.trim().is_empty()) else {
+        return Err(Failure::usage(
+            "replay needs the secret your receiver verifies with: set REVOLUT_WEBHOOK_SECRET \
+             or pass --secret wsk_...",
+        ));
+    };
+    let secret = SigningSecret::from(secret.trim());
     Verifier::new(secret.clone()).map_err(|e| Failure::usage(format!("--secret: {e}")))?;
     let to = args.to.trim();
     if !(to.starts_with("http://") || to.starts_with("https://")) {
@@ -43,16 +50,13 @@ pub fn run(global: &Global, json: bool, args: &ReplayArgs) -> Outcome {
             "--to {to:?}: expected an http:// or https:// URL"
         )));
     }
-    if args.timeout == 0 {
-        return Err(Failure::usage("--timeout must be at least 1 second"));
-    }
     let state_path = args
         .state
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("revolut-replay-{}.ids", args.id)));
     let mut done = read_state(&state_path)?;
 
-    let events = fetch(global, args)?;
+    let events = fetch(&args.api, args)?;
 
     let mut state = if args.dry_run {
         None
@@ -93,12 +97,12 @@ pub fn run(global: &Global, json: bool, args: &ReplayArgs) -> Outcome {
         ));
         if done.contains(&event.id) {
             tally.skipped += 1;
-            report(json, &progress, event, "skipped", None);
+            report(out, json, &progress, event, "skipped", None)?;
             continue;
         }
         if args.dry_run {
             tally.dry_run += 1;
-            report(json, &progress, event, "would-deliver", None);
+            report(out, json, &progress, event, "would-deliver", None)?;
             continue;
         }
         match deliver(&agent, to, &secret, event) {
@@ -109,7 +113,7 @@ pub fn run(global: &Global, json: bool, args: &ReplayArgs) -> Outcome {
                     progress.clear();
                     tally.delivered += 1;
                     tally.not_attempted = total - n - 1;
-                    summary(json, &tally);
+                    summary(out, json, &tally)?;
                     return Err(Failure::new(
                         failure::PARTIAL,
                         format!(
@@ -123,17 +127,18 @@ pub fn run(global: &Global, json: bool, args: &ReplayArgs) -> Outcome {
                 tally.delivered += 1;
                 consecutive_failures = 0;
                 report(
+                    out,
                     json,
                     &progress,
                     event,
                     "delivered",
                     Some(format!("HTTP {status}")),
-                );
+                )?;
             }
             Err(why) => {
                 tally.failed += 1;
                 consecutive_failures += 1;
-                report(json, &progress, event, "failed", Some(why));
+                report(out, json, &progress, event, "failed", Some(why))?;
                 if consecutive_failures >= args.max_consecutive_failures.max(1) {
                     tally.not_attempted = total - n - 1;
                     break;
@@ -142,13 +147,13 @@ pub fn run(global: &Global, json: bool, args: &ReplayArgs) -> Outcome {
         }
     }
     progress.clear();
-    summary(json, &tally);
+    summary(out, json, &tally)?;
     if tally.failed > 0 || tally.not_attempted > 0 {
         if !json {
-            eprintln!(
+            output::note(format_args!(
                 "replay incomplete: run the same command again to send the rest (state: {})",
                 state_path.display()
-            );
+            ));
         }
         Ok(failure::PARTIAL)
     } else {
@@ -194,9 +199,9 @@ fn read_state(path: &Path) -> Result<HashSet<Uuid>, Failure> {
 }
 
 /// The failed events in the range, oldest first.
-fn fetch(global: &Global, args: &ReplayArgs) -> Result<Vec<FailedEvent>, Failure> {
-    let client = config::client(global)?;
-    let query = commands::query(Some(1000), args.until)?;
+fn fetch(api: &Api, args: &ReplayArgs) -> Result<Vec<FailedEvent>, Failure> {
+    let client = config::client(api)?;
+    let query = commands::query(Some(1000), args.until, "--until")?;
     let since = args.since.map(|s| s.instant());
     let progress = output::Progress::new();
     let mut events = Vec::new();
@@ -245,35 +250,36 @@ fn record(file: &mut File, id: Uuid) -> std::io::Result<()> {
 }
 
 fn report(
+    out: &mut Out,
     json: bool,
     progress: &output::Progress,
     event: &FailedEvent,
     result: &str,
     detail: Option<String>,
-) {
+) -> Result<(), Failure> {
     progress.clear();
     if json {
-        output::json_line(&json!({
+        out.json(&json!({
             "id": event.id,
             "created_at": output::time(event.created_at),
             "event": output::event_name(event),
             "result": result,
             "detail": detail,
-        }));
+        }))
     } else {
-        println!(
+        out.line(format_args!(
             "{result:<13}  {}  {}  {}{}",
             event.id,
             output::time(event.created_at),
             output::event_name(event),
             detail.map(|d| format!("  {d}")).unwrap_or_default()
-        );
+        ))
     }
 }
 
-fn summary(json: bool, tally: &Tally) {
+fn summary(out: &mut Out, json: bool, tally: &Tally) -> Result<(), Failure> {
     if json {
-        output::json_line(&json!({
+        out.json(&json!({
             "summary": {
                 "delivered": tally.delivered,
                 "skipped": tally.skipped,
@@ -281,7 +287,7 @@ fn summary(json: bool, tally: &Tally) {
                 "not_attempted": tally.not_attempted,
                 "would_deliver": tally.dry_run,
             }
-        }));
+        }))
     } else {
         let mut line = format!(
             "replay: {} delivered, {} skipped (delivered before), {} failed",
@@ -296,6 +302,6 @@ fn summary(json: bool, tally: &Tally) {
         if tally.dry_run > 0 {
             line.push_str(&format!(", {} would be delivered (dry run)", tally.dry_run));
         }
-        println!("{line}");
+        out.line(line)
     }
 }
