@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use revolut_webhooks::blocking::Client;
+use revolut_webhooks::checkpoint::Checkpoint;
 use revolut_webhooks::emulator::{Emulator, Event};
 use revolut_webhooks::signature::{sign, timestamp_ms};
 use revolut_webhooks::{
@@ -386,6 +387,15 @@ struct Receiver {
 
 impl Receiver {
     fn start(budget: usize) -> Receiver {
+        Self::start_with(budget, false)
+    }
+
+    /// After `budget` deliveries, takes each request and never answers it.
+    fn stalling(budget: usize) -> Receiver {
+        Self::start_with(budget, true)
+    }
+
+    fn start_with(budget: usize, stall: bool) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hooks", listener.local_addr().unwrap());
         let accepted = Arc::new(Mutex::new(Vec::new()));
@@ -394,6 +404,7 @@ impl Receiver {
         let (acc, bud, req) = (accepted.clone(), budget.clone(), requests.clone());
         std::thread::spawn(move || {
             let verifier = Verifier::new(RECEIVER_SECRET).unwrap();
+            let mut held = Vec::new();
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
                 stream
@@ -435,6 +446,9 @@ impl Receiver {
                 {
                     acc.lock().unwrap().push(body);
                     200
+                } else if stall {
+                    held.push(stream);
+                    continue;
                 } else {
                     503
                 };
@@ -495,8 +509,8 @@ fn replay_after_an_outage_delivers_every_event_exactly_once_across_an_interrupti
         "{first:?}"
     );
     assert!(first.stderr.contains("run the same command again"));
-    let state = s.dir.join(format!("revolut-replay-{id}.ids"));
-    assert_eq!(std::fs::read_to_string(&state).unwrap().lines().count(), 2);
+    let state = default_state(&s, id);
+    assert_eq!(state_ids(&state, id, &receiver.url).len(), 2);
 
     // The receiver is back: the rerun sends only the rest.
     receiver.budget.store(usize::MAX, Ordering::SeqCst);
@@ -571,7 +585,7 @@ fn replay_dry_run_and_time_range() {
     assert_eq!(dry.stdout.matches("would-deliver").count(), 4, "{dry:?}");
     assert!(dry.stdout.contains("4 would be delivered (dry run)"));
     assert_eq!(receiver.requests.load(Ordering::SeqCst), 0);
-    assert!(!s.dir.join(format!("revolut-replay-{id}.ids")).exists());
+    assert!(state_files(&s, id).is_empty());
 
     // evt-1 and evt-2: since is inclusive, until exclusive.
     let state = s.dir.join("range.ids");
@@ -597,7 +611,7 @@ fn replay_dry_run_and_time_range() {
     assert_code(&ranged, 0);
     assert_eq!(receiver.data_ids(), ["evt-1", "evt-2"]);
     assert_eq!(ranged.json_lines().len(), 3);
-    assert_eq!(std::fs::read_to_string(&state).unwrap().lines().count(), 2);
+    assert_eq!(state_ids(&state, id, &receiver.url).len(), 2);
 }
 
 #[test]
@@ -1195,4 +1209,273 @@ fn every_duration_flag_is_bounded() {
         assert!(stderr.contains(flag), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
+}
+
+/// The replay checkpoints of webhook `id` in the test's directory.
+fn state_files(s: &Setup, id: Uuid) -> Vec<PathBuf> {
+    let prefix = format!("revolut-replay-{id}");
+    std::fs::read_dir(&s.dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with(&prefix)
+        })
+        .collect()
+}
+
+/// The one default checkpoint of webhook `id`.
+fn default_state(s: &Setup, id: Uuid) -> PathBuf {
+    let files = state_files(s, id);
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+/// The event ids a checkpoint records as delivered to `receiver`, read with the library.
+fn state_ids(path: &std::path::Path, id: Uuid, receiver: &str) -> HashSet<Uuid> {
+    Checkpoint::builder(path, id, receiver).peek().unwrap()
+}
+
+/// The failed events' ids, oldest first.
+fn failed_ids_oldest_first(s: &Setup, id: Uuid) -> Vec<Uuid> {
+    let mut events: Vec<_> = s
+        .client()
+        .webhooks()
+        .failed_events_all(id, &FailedEventsQuery::new())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
+    events.sort_by_key(|e| e.created_at);
+    events.iter().map(|e| e.id).collect()
+}
+
+#[test]
+fn ctrl_c_during_replay_keeps_every_acknowledged_delivery_and_exits_130() {
+    let s = Setup::new("sigint");
+    let id = s.outage(6);
+    let receiver = Receiver::stalling(2);
+    let id_s = id.to_string();
+    let env = [
+        ("REVOLUT_ACCESS_TOKEN", s.token()),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+    ];
+    let args = ["replay", &id_s, "--to", &receiver.url];
+    let mut child = s
+        .command(&args, &env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Two delivered, the third in flight at a receiver that never answers.
+    for _ in 0..200 {
+        if receiver.requests.load(Ordering::SeqCst) >= 3 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(receiver.requests.load(Ordering::SeqCst), 3);
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let code = wait_bounded(&mut child);
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(code, 130, "{stdout}{stderr}");
+    let summary: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("replay:"))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "replay: 2 delivered, 0 skipped (delivered before), 0 failed, 4 not attempted (interrupted)"
+        ],
+        "{stdout}"
+    );
+    assert!(stderr.contains("run the same command again"), "{stderr}");
+
+    // The checkpoint holds exactly the two acknowledged deliveries.
+    let oldest = failed_ids_oldest_first(&s, id);
+    let state = default_state(&s, id);
+    assert_eq!(
+        state_ids(&state, id, &receiver.url),
+        HashSet::from([oldest[0], oldest[1]])
+    );
+
+    // The rerun sends the rest, the abandoned one included.
+    receiver.budget.store(usize::MAX, Ordering::SeqCst);
+    let rerun = s.run_with(&args, &env);
+    assert_code(&rerun, 0);
+    assert!(
+        rerun
+            .stdout
+            .contains("replay: 4 delivered, 2 skipped (delivered before), 0 failed"),
+        "{rerun:?}"
+    );
+    assert_eq!(
+        receiver.data_ids(),
+        ["evt-0", "evt-1", "evt-2", "evt-3", "evt-4", "evt-5"]
+    );
+}
+
+#[test]
+fn replay_state_belongs_to_a_receiver_not_only_to_a_webhook() {
+    let s = Setup::new("receivers");
+    let id = s.outage(3);
+    let id_s = id.to_string();
+    let staging = Receiver::start(usize::MAX);
+    let production = Receiver::start(usize::MAX);
+    let env = [
+        ("REVOLUT_ACCESS_TOKEN", s.token()),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+    ];
+    let replay = |to: &str, extra: &[&str]| {
+        let mut args = vec!["replay", &id_s, "--to", to];
+        args.extend(extra);
+        s.run_with(&args, &env)
+    };
+
+    let run = replay(&staging.url, &[]);
+    assert_code(&run, 0);
+    assert!(
+        run.stdout.contains("replay: 3 delivered, 0 skipped"),
+        "{run:?}"
+    );
+    let run = replay(&production.url, &[]);
+    assert_code(&run, 0);
+    assert!(
+        run.stdout.contains("replay: 3 delivered, 0 skipped"),
+        "{run:?}"
+    );
+    assert_eq!(production.data_ids(), ["evt-0", "evt-1", "evt-2"]);
+    let run = replay(&production.url, &[]);
+    assert!(
+        run.stdout.contains("replay: 0 delivered, 3 skipped"),
+        "{run:?}"
+    );
+    assert_eq!(state_files(&s, id).len(), 2);
+    // The query string (which may carry a token) does not make another receiver.
+    let run = replay(&format!("{}?token=abc", production.url), &[]);
+    assert!(
+        run.stdout.contains("replay: 0 delivered, 3 skipped"),
+        "{run:?}"
+    );
+    for file in state_files(&s, id) {
+        assert!(!std::fs::read_to_string(file).unwrap().contains("token=abc"));
+    }
+
+    // One --state file for two receivers: refused before anything is sent.
+    let shared = s.dir.join("shared.ids");
+    let shared_s = shared.to_str().unwrap();
+    let other = Receiver::start(usize::MAX);
+    assert_code(&replay(&staging.url, &["--state", shared_s]), 0);
+    let run = replay(&other.url, &["--state", shared_s]);
+    assert_code(&run, 2);
+    let line = one_error_line(&run);
+    assert!(
+        line.contains(&staging.url) && line.contains(&other.url),
+        "{line}"
+    );
+    assert_eq!(other.requests.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn an_earlier_versions_state_file_is_refused_by_default_and_adopted_by_name() {
+    let s = Setup::new("legacy-state");
+    let id = s.outage(3);
+    let id_s = id.to_string();
+    let receiver = Receiver::start(usize::MAX);
+    let env = [
+        ("REVOLUT_ACCESS_TOKEN", s.token()),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+    ];
+    let oldest = failed_ids_oldest_first(&s, id);
+    let legacy = s.dir.join(format!("revolut-replay-{id}.ids"));
+    std::fs::write(&legacy, format!("{}\n", oldest[0])).unwrap();
+
+    // The default file would be new, but an old one exists: say what to do.
+    let run = s.run_with(&["replay", &id_s, "--to", &receiver.url], &env);
+    assert_code(&run, 2);
+    let line = one_error_line(&run);
+    assert!(
+        line.contains("--state") && line.contains("earlier version"),
+        "{line}"
+    );
+    assert_eq!(receiver.requests.load(Ordering::SeqCst), 0);
+
+    // Named with --state, it is taken over for this receiver.
+    let name = legacy.file_name().unwrap().to_str().unwrap();
+    let run = s.run_with(
+        &["replay", &id_s, "--to", &receiver.url, "--state", name],
+        &env,
+    );
+    assert_code(&run, 0);
+    assert!(
+        run.stdout.contains("replay: 2 delivered, 1 skipped"),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("earlier version"), "{run:?}");
+    assert_eq!(receiver.data_ids(), ["evt-1", "evt-2"]);
+    assert_eq!(state_ids(&legacy, id, &receiver.url).len(), 3);
+}
+
+#[test]
+fn a_replay_killed_outright_resumes_from_its_checkpoint() {
+    let s = Setup::new("sigkill");
+    let id = s.outage(4);
+    let receiver = Receiver::stalling(2);
+    let id_s = id.to_string();
+    let env = [
+        ("REVOLUT_ACCESS_TOKEN", s.token()),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+    ];
+    let args = ["replay", &id_s, "--to", &receiver.url];
+    let mut child = s
+        .command(&args, &env)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if receiver.requests.load(Ordering::SeqCst) >= 3 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(receiver.requests.load(Ordering::SeqCst), 3);
+    // No handler runs: whatever is on disk is all there is.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let oldest = failed_ids_oldest_first(&s, id);
+    let state = default_state(&s, id);
+    assert_eq!(
+        state_ids(&state, id, &receiver.url),
+        HashSet::from([oldest[0], oldest[1]])
+    );
+    receiver.budget.store(usize::MAX, Ordering::SeqCst);
+    let rerun = s.run_with(&args, &env);
+    assert_code(&rerun, 0);
+    assert!(
+        rerun
+            .stdout
+            .contains("replay: 2 delivered, 2 skipped (delivered before), 0 failed"),
+        "{rerun:?}"
+    );
+    assert_eq!(receiver.data_ids(), ["evt-0", "evt-1", "evt-2", "evt-3"]);
 }

@@ -14,6 +14,8 @@ pub const AUTH: u8 = 3;
 pub const VERIFY: u8 = 4;
 /// Exit code: `replay` delivered some events but not all.
 pub const PARTIAL: u8 = 5;
+/// Exit code: `replay` stopped by Ctrl-C (SIGINT), as shells report it (128 + 2).
+pub const INTERRUPTED: u8 = 130;
 
 /// A failed run: the exit code, the message, and details for `--verbose`.
 #[derive(Debug)]

@@ -2,7 +2,7 @@
 //! from a shell. Built with `cargo install revolut-webhooks --features cli`.
 //!
 //! Exit codes: 0 success, 1 API error, 2 usage error, 3 authentication error,
-//! 4 verification failed, 5 partial replay.
+//! 4 verification failed, 5 partial replay, 130 replay interrupted (Ctrl-C).
 
 mod args;
 mod commands;
