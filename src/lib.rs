@@ -113,6 +113,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
+pub mod checkpoint;
 pub mod clock;
 pub mod config;
 pub mod error;

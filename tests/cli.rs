@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use revolut_webhooks::blocking::Client;
+use revolut_webhooks::checkpoint::Checkpoint;
 use revolut_webhooks::emulator::{Emulator, Event};
 use revolut_webhooks::signature::{sign, timestamp_ms};
 use revolut_webhooks::{
@@ -54,7 +55,12 @@ struct Setup {
 
 impl Setup {
     fn new(name: &str) -> Setup {
-        let clock = ManualClock::new(OffsetDateTime::now_utc() - time::Duration::hours(2));
+        Self::starting_at(name, OffsetDateTime::now_utc() - time::Duration::hours(2))
+    }
+
+    /// With the emulator's clock at `start`.
+    fn starting_at(name: &str, start: OffsetDateTime) -> Setup {
+        let clock = ManualClock::new(start);
         let emulator = Emulator::builder()
             .clock(clock.clone())
             .retry_interval(Duration::from_millis(1))
@@ -82,6 +88,22 @@ impl Setup {
     }
 
     fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let out = self.command(args, env).output().unwrap();
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        };
+        assert!(
+            !run.all().contains(self.token()),
+            "the access token was printed: {run:?}"
+        );
+        run
+    }
+
+    /// The binary, with only the environment given (plus the emulator's address),
+    /// in the test's directory.
+    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(BIN);
         for var in [
             "REVOLUT_ACCESS_TOKEN",
@@ -100,17 +122,7 @@ impl Setup {
             .current_dir(&self.dir)
             .args(args)
             .stdin(Stdio::null());
-        let out = command.output().unwrap();
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(out.stdout).unwrap(),
-            stderr: String::from_utf8(out.stderr).unwrap(),
-        };
-        assert!(
-            !run.all().contains(self.token()),
-            "the access token was printed: {run:?}"
-        );
-        run
+        command
     }
 
     fn client(&self) -> Client {
@@ -124,6 +136,11 @@ impl Setup {
     /// A webhook whose receiver is down (nothing listens on port 1), and `n` events
     /// that fail on it, one minute apart on the emulator's clock.
     fn outage(&self, n: usize) -> Uuid {
+        self.outage_every(n, time::Duration::minutes(1))
+    }
+
+    /// Like `outage`, with the events `step` apart.
+    fn outage_every(&self, n: usize, step: time::Duration) -> Uuid {
         let hook = self
             .client()
             .webhooks()
@@ -134,7 +151,7 @@ impl Setup {
             )
             .unwrap();
         for i in 0..n {
-            self.clock.advance(time::Duration::minutes(1));
+            self.clock.advance(step);
             let event = Event::transaction_created().with_data(json!({
                 "id": format!("evt-{i}"),
                 "type": "transfer",
@@ -370,6 +387,15 @@ struct Receiver {
 
 impl Receiver {
     fn start(budget: usize) -> Receiver {
+        Self::start_with(budget, false)
+    }
+
+    /// After `budget` deliveries, takes each request and never answers it.
+    fn stalling(budget: usize) -> Receiver {
+        Self::start_with(budget, true)
+    }
+
+    fn start_with(budget: usize, stall: bool) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hooks", listener.local_addr().unwrap());
         let accepted = Arc::new(Mutex::new(Vec::new()));
@@ -378,6 +404,7 @@ impl Receiver {
         let (acc, bud, req) = (accepted.clone(), budget.clone(), requests.clone());
         std::thread::spawn(move || {
             let verifier = Verifier::new(RECEIVER_SECRET).unwrap();
+            let mut held = Vec::new();
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
                 stream
@@ -419,6 +446,9 @@ impl Receiver {
                 {
                     acc.lock().unwrap().push(body);
                     200
+                } else if stall {
+                    held.push(stream);
+                    continue;
                 } else {
                     503
                 };
@@ -479,8 +509,8 @@ fn replay_after_an_outage_delivers_every_event_exactly_once_across_an_interrupti
         "{first:?}"
     );
     assert!(first.stderr.contains("run the same command again"));
-    let state = s.dir.join(format!("revolut-replay-{id}.ids"));
-    assert_eq!(std::fs::read_to_string(&state).unwrap().lines().count(), 2);
+    let state = default_state(&s, id);
+    assert_eq!(state_ids(&state, id, &receiver.url).len(), 2);
 
     // The receiver is back: the rerun sends only the rest.
     receiver.budget.store(usize::MAX, Ordering::SeqCst);
@@ -555,7 +585,7 @@ fn replay_dry_run_and_time_range() {
     assert_eq!(dry.stdout.matches("would-deliver").count(), 4, "{dry:?}");
     assert!(dry.stdout.contains("4 would be delivered (dry run)"));
     assert_eq!(receiver.requests.load(Ordering::SeqCst), 0);
-    assert!(!s.dir.join(format!("revolut-replay-{id}.ids")).exists());
+    assert!(state_files(&s, id).is_empty());
 
     // evt-1 and evt-2: since is inclusive, until exclusive.
     let state = s.dir.join("range.ids");
@@ -581,7 +611,7 @@ fn replay_dry_run_and_time_range() {
     assert_code(&ranged, 0);
     assert_eq!(receiver.data_ids(), ["evt-1", "evt-2"]);
     assert_eq!(ranged.json_lines().len(), 3);
-    assert_eq!(std::fs::read_to_string(&state).unwrap().lines().count(), 2);
+    assert_eq!(state_ids(&state, id, &receiver.url).len(), 2);
 }
 
 #[test]
@@ -825,4 +855,627 @@ fn emulator_subcommand_serves_the_api() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(listed.unwrap().is_empty());
+}
+
+/// Waits at most five seconds for the child, then kills it; its exit code, or -1
+/// when it was killed (a run that hangs fails the test instead of blocking it).
+fn wait_bounded(child: &mut std::process::Child) -> i32 {
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    -1
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly_with_success() {
+    let s = Setup::new("pipe");
+    let id = s.outage(3).to_string();
+    let env = [
+        ("REVOLUT_ACCESS_TOKEN", s.token()),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+    ];
+    for args in [
+        &["failed", &id, "--all", "-o", "json"][..],
+        &["failed", &id, "--all"],
+        &["failed", &id],
+        &["list"],
+        &["list", "-o", "json"],
+        &["get", &id],
+        &["replay", &id, "--to", "http://127.0.0.1:1/x", "--dry-run"],
+        &["--help"],
+    ] {
+        // The reader is gone before the tool writes its first byte, as with
+        // `| head -1` once head has its line: every write meets a closed pipe.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut child = s
+            .command(args, &env)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let code = wait_bounded(&mut child);
+        assert_eq!((code, stderr.as_str()), (0, ""), "{args:?}");
+    }
+}
+
+#[test]
+fn times_print_with_six_fractional_digits_and_columns_align() {
+    // Microseconds that end in zeros: .100000, then .100001 and .100002 (the
+    // clock moves on before each event).
+    let start = (OffsetDateTime::now_utc() - time::Duration::hours(2))
+        .replace_microsecond(99_999)
+        .unwrap();
+    let s = Setup::starting_at("times", start);
+    let id = s.outage_every(
+        3,
+        time::Duration::minutes(1) + time::Duration::microseconds(1),
+    );
+    let id_s = id.to_string();
+    let exact = |text: &str| {
+        text.len() == 27
+            && text.as_bytes()[19] == b'.'
+            && text[20..26].bytes().all(|b| b.is_ascii_digit())
+            && text.ends_with('Z')
+    };
+
+    let json = s.run(&["failed", &id_s, "-o", "json"]);
+    assert_code(&json, 0);
+    let lines = json.json_lines();
+    let oldest = &lines[2];
+    assert_eq!(oldest["payload"]["data"]["id"], "evt-0");
+    assert!(
+        oldest["created_at"].as_str().unwrap().ends_with(".100000Z"),
+        "{oldest}"
+    );
+    for line in &lines {
+        for field in ["created_at", "updated_at", "last_sent_date"] {
+            let t = line[field].as_str().unwrap();
+            assert!(exact(t), "{field}: {t}");
+        }
+    }
+
+    // The same text in tables, and every column starts at the same place.
+    let column_of = |lines: &[&str], word: &str| -> HashSet<usize> {
+        lines.iter().map(|l| l.find(word).unwrap()).collect()
+    };
+    let table = s.run(&["failed", &id_s]);
+    let rows: Vec<&str> = table.stdout.lines().skip(1).collect();
+    assert!(table.stdout.contains(".100000Z"), "{table:?}");
+    assert_eq!(column_of(&rows, "TransactionCreated").len(), 1, "{table:?}");
+
+    let replay = s.run_with(
+        &["replay", &id_s, "--to", "http://127.0.0.1:1/x", "--dry-run"],
+        &[
+            ("REVOLUT_ACCESS_TOKEN", s.token()),
+            ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+        ],
+    );
+    assert_code(&replay, 0);
+    let rows: Vec<&str> = replay
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("would-deliver"))
+        .collect();
+    assert_eq!(rows.len(), 3, "{replay:?}");
+    assert!(rows[0].contains(".100000Z"), "{replay:?}");
+    assert_eq!(
+        column_of(&rows, "TransactionCreated").len(),
+        1,
+        "{replay:?}"
+    );
+}
+
+#[test]
+fn one_page_of_failed_events_says_when_there_is_more() {
+    let s = Setup::new("more");
+    let id = s.outage(3).to_string();
+
+    let page = s.run(&["failed", &id, "--limit", "2"]);
+    assert_code(&page, 0);
+    assert_eq!(page.stdout.lines().count(), 3, "{page:?}");
+    assert!(
+        page.stderr.contains("more failed events than the 2 shown")
+            && page.stderr.contains("--all"),
+        "{page:?}"
+    );
+    let page = s.run(&["failed", &id, "--limit", "2", "-o", "json"]);
+    assert_eq!(page.json_lines().len(), 2);
+    assert!(page.stderr.contains("--all"), "{page:?}");
+
+    // Exactly a page, or less: nothing more to say.
+    for args in [&["failed", &id, "--limit", "3"][..], &["failed", &id]] {
+        let run = s.run(args);
+        assert_code(&run, 0);
+        assert_eq!(run.stdout.lines().count(), 4, "{run:?}");
+        assert_eq!(run.stderr, "", "{args:?}");
+    }
+}
+
+const CREDENTIAL_FLAGS: [&str; 7] = [
+    "--environment",
+    "--access-token",
+    "--refresh-token",
+    "--client-id",
+    "--redirect-uri",
+    "--private-key",
+    "--client-assertion",
+];
+
+#[test]
+fn help_fits_the_command() {
+    let s = Setup::new("help");
+    let help = s.run(&["--help"]);
+    assert_code(&help, 0);
+    assert_eq!(
+        help.stdout.lines().next().unwrap(),
+        "Manage, inspect, verify and replay Revolut Business webhooks from a shell."
+    );
+    for flag in CREDENTIAL_FLAGS {
+        assert!(!help.stdout.contains(flag), "{flag}: {help:?}");
+    }
+    for command in ["verify", "emulator"] {
+        let help = s.run(&[command, "--help"]);
+        assert_code(&help, 0);
+        for flag in CREDENTIAL_FLAGS {
+            assert!(!help.stdout.contains(flag), "{command} {flag}: {help:?}");
+        }
+    }
+    for command in [
+        "list", "get", "create", "update", "delete", "rotate", "failed", "replay",
+    ] {
+        let help = s.run(&[command, "--help"]);
+        assert_code(&help, 0);
+        for flag in CREDENTIAL_FLAGS {
+            assert!(help.stdout.contains(flag), "{command} {flag}: {help:?}");
+        }
+    }
+    // A secret that may come from the environment is not shown as a required flag.
+    for command in ["replay", "verify"] {
+        let help = s.run(&[command, "--help"]);
+        let usage = help
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("Usage:"))
+            .unwrap();
+        assert!(!usage.contains("--secret"), "{usage}");
+    }
+    // ... but is still needed.
+    let run = s.run(&[
+        "replay",
+        &Uuid::new_v4().to_string(),
+        "--to",
+        "http://127.0.0.1:1/",
+    ]);
+    assert_code(&run, 2);
+    assert!(
+        one_error_line(&run).contains("REVOLUT_WEBHOOK_SECRET"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn messages_name_the_flag_say_each_fact_once_and_use_human_units() {
+    let s = Setup::new("words");
+    let unknown = Uuid::new_v4().to_string();
+
+    for (args, flag) in [
+        (
+            &["rotate", &unknown, "--expire-after", "P8D"][..],
+            "--expire-after",
+        ),
+        (
+            &["rotate", &unknown, "--expire-after", "PT5X"],
+            "--expire-after",
+        ),
+        (&["failed", &unknown, "--limit", "0"], "--limit"),
+        (&["failed", &unknown, "--before", "2020-01-01"], "--before"),
+        (
+            &["create", "https://127.0.0.1:9/a", "--events", "Nope"],
+            "--events",
+        ),
+    ] {
+        let run = s.run(args);
+        assert_code(&run, 2);
+        let line = one_error_line(&run);
+        assert!(line.starts_with(&format!("error: {flag}")), "{line}");
+        for field in ["expiration_period", "created_before", "invalid limit"] {
+            assert!(!line.contains(field), "{line}");
+        }
+    }
+
+    // Nothing listens on port 1: three attempts, said once.
+    let run = s.run_with(
+        &["list", "--verbose"],
+        &[
+            ("REVOLUT_ACCESS_TOKEN", s.token()),
+            ("REVOLUT_ENVIRONMENT", "http://127.0.0.1:1"),
+        ],
+    );
+    assert_code(&run, 1);
+    let line = one_error_line(&run);
+    assert_eq!(line.matches("attempt").count(), 1, "{line}");
+    assert!(line.ends_with("(3 attempts)"), "{line}");
+
+    // An old capture's age in days and hours, not milliseconds.
+    let body = b"{}";
+    let file = s.dir.join("body.json");
+    std::fs::write(&file, body).unwrap();
+    let ts = timestamp_ms(OffsetDateTime::now_utc() - time::Duration::hours(26));
+    let sig = sign(&SigningSecret::from(RECEIVER_SECRET), ts, body);
+    let run = s.run_with(
+        &[
+            "verify",
+            "--body",
+            file.to_str().unwrap(),
+            "--timestamp",
+            &ts.to_string(),
+            "--signature",
+            &sig,
+        ],
+        &[("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET)],
+    );
+    assert_code(&run, 4);
+    assert!(
+        run.stdout.starts_with(
+            "invalid: webhook timestamp is too old: 1 day 2 h ago, more than the 5 min tolerance"
+        ),
+        "{run:?}"
+    );
+    assert!(!run.stdout.contains("ms"), "{run:?}");
+}
+
+#[test]
+fn every_duration_flag_is_bounded() {
+    let s = Setup::new("durations");
+    let id = Uuid::new_v4().to_string();
+    let huge = "18446744073709551615";
+    let env = [
+        ("REVOLUT_ACCESS_TOKEN", s.token()),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+    ];
+    let replay = |timeout: &str| {
+        vec![
+            "replay".to_owned(),
+            id.clone(),
+            "--to".into(),
+            "http://127.0.0.1:1/".into(),
+            "--timeout".into(),
+            timeout.into(),
+        ]
+    };
+    let verify = |tolerance: &str| {
+        [
+            "verify",
+            "--body",
+            "-",
+            "--timestamp",
+            "1",
+            "--signature",
+            "v1=00",
+            "--tolerance",
+            tolerance,
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    for (args, flag) in [
+        (replay(huge), "--timeout"),
+        (replay("3601"), "--timeout"),
+        (replay("0"), "--timeout"),
+        (verify(huge), "--tolerance"),
+        (verify("604801"), "--tolerance"),
+        (
+            ["emulator", "--retry-interval-ms", huge]
+                .map(String::from)
+                .to_vec(),
+            "--retry-interval-ms",
+        ),
+        (
+            ["rotate", &id, "--expire-after", "P99999999999999999999D"]
+                .map(String::from)
+                .to_vec(),
+            "--expire-after",
+        ),
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut child = s
+            .command(&args, &env)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let code = wait_bounded(&mut child);
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+/// The replay checkpoints of webhook `id` in the test's directory.
+fn state_files(s: &Setup, id: Uuid) -> Vec<PathBuf> {
+    let prefix = format!("revolut-replay-{id}");
+    std::fs::read_dir(&s.dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with(&prefix)
+        })
+        .collect()
+}
+
+/// The one default checkpoint of webhook `id`.
+fn default_state(s: &Setup, id: Uuid) -> PathBuf {
+    let files = state_files(s, id);
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+/// The event ids a checkpoint records as delivered to `receiver`, read with the library.
+fn state_ids(path: &std::path::Path, id: Uuid, receiver: &str) -> HashSet<Uuid> {
+    Checkpoint::builder(path, id, receiver).peek().unwrap()
+}
+
+/// The failed events' ids, oldest first.
+fn failed_ids_oldest_first(s: &Setup, id: Uuid) -> Vec<Uuid> {
+    let mut events: Vec<_> = s
+        .client()
+        .webhooks()
+        .failed_events_all(id, &FailedEventsQuery::new())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
+    events.sort_by_key(|e| e.created_at);
+    events.iter().map(|e| e.id).collect()
+}
+
+#[test]
+fn ctrl_c_during_replay_keeps_every_acknowledged_delivery_and_exits_130() {
+    let s = Setup::new("sigint");
+    let id = s.outage(6);
+    let receiver = Receiver::stalling(2);
+    let id_s = id.to_string();
+    let env = [
+        ("REVOLUT_ACCESS_TOKEN", s.token()),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+    ];
+    let args = ["replay", &id_s, "--to", &receiver.url];
+    let mut child = s
+        .command(&args, &env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Two delivered, the third in flight at a receiver that never answers.
+    for _ in 0..200 {
+        if receiver.requests.load(Ordering::SeqCst) >= 3 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(receiver.requests.load(Ordering::SeqCst), 3);
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let code = wait_bounded(&mut child);
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(code, 130, "{stdout}{stderr}");
+    let summary: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("replay:"))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "replay: 2 delivered, 0 skipped (delivered before), 0 failed, 4 not attempted (interrupted)"
+        ],
+        "{stdout}"
+    );
+    assert!(stderr.contains("run the same command again"), "{stderr}");
+
+    // The checkpoint holds exactly the two acknowledged deliveries.
+    let oldest = failed_ids_oldest_first(&s, id);
+    let state = default_state(&s, id);
+    assert_eq!(
+        state_ids(&state, id, &receiver.url),
+        HashSet::from([oldest[0], oldest[1]])
+    );
+
+    // The rerun sends the rest, the abandoned one included.
+    receiver.budget.store(usize::MAX, Ordering::SeqCst);
+    let rerun = s.run_with(&args, &env);
+    assert_code(&rerun, 0);
+    assert!(
+        rerun
+            .stdout
+            .contains("replay: 4 delivered, 2 skipped (delivered before), 0 failed"),
+        "{rerun:?}"
+    );
+    assert_eq!(
+        receiver.data_ids(),
+        ["evt-0", "evt-1", "evt-2", "evt-3", "evt-4", "evt-5"]
+    );
+}
+
+#[test]
+fn replay_state_belongs_to_a_receiver_not_only_to_a_webhook() {
+    let s = Setup::new("receivers");
+    let id = s.outage(3);
+    let id_s = id.to_string();
+    let staging = Receiver::start(usize::MAX);
+    let production = Receiver::start(usize::MAX);
+    let env = [
+        ("REVOLUT_ACCESS_TOKEN", s.token()),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+    ];
+    let replay = |to: &str, extra: &[&str]| {
+        let mut args = vec!["replay", &id_s, "--to", to];
+        args.extend(extra);
+        s.run_with(&args, &env)
+    };
+
+    let run = replay(&staging.url, &[]);
+    assert_code(&run, 0);
+    assert!(
+        run.stdout.contains("replay: 3 delivered, 0 skipped"),
+        "{run:?}"
+    );
+    let run = replay(&production.url, &[]);
+    assert_code(&run, 0);
+    assert!(
+        run.stdout.contains("replay: 3 delivered, 0 skipped"),
+        "{run:?}"
+    );
+    assert_eq!(production.data_ids(), ["evt-0", "evt-1", "evt-2"]);
+    let run = replay(&production.url, &[]);
+    assert!(
+        run.stdout.contains("replay: 0 delivered, 3 skipped"),
+        "{run:?}"
+    );
+    assert_eq!(state_files(&s, id).len(), 2);
+    // The query string (which may carry a token) does not make another receiver.
+    let run = replay(&format!("{}?token=abc", production.url), &[]);
+    assert!(
+        run.stdout.contains("replay: 0 delivered, 3 skipped"),
+        "{run:?}"
+    );
+    for file in state_files(&s, id) {
+        assert!(!std::fs::read_to_string(file).unwrap().contains("token=abc"));
+    }
+
+    // One --state file for two receivers: refused before anything is sent.
+    let shared = s.dir.join("shared.ids");
+    let shared_s = shared.to_str().unwrap();
+    let other = Receiver::start(usize::MAX);
+    assert_code(&replay(&staging.url, &["--state", shared_s]), 0);
+    let run = replay(&other.url, &["--state", shared_s]);
+    assert_code(&run, 2);
+    let line = one_error_line(&run);
+    assert!(
+        line.contains(&staging.url) && line.contains(&other.url),
+        "{line}"
+    );
+    assert_eq!(other.requests.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn an_earlier_versions_state_file_is_refused_by_default_and_adopted_by_name() {
+    let s = Setup::new("legacy-state");
+    let id = s.outage(3);
+    let id_s = id.to_string();
+    let receiver = Receiver::start(usize::MAX);
+    let env = [
+        ("REVOLUT_ACCESS_TOKEN", s.token()),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+    ];
+    let oldest = failed_ids_oldest_first(&s, id);
+    let legacy = s.dir.join(format!("revolut-replay-{id}.ids"));
+    std::fs::write(&legacy, format!("{}\n", oldest[0])).unwrap();
+
+    // The default file would be new, but an old one exists: say what to do.
+    let run = s.run_with(&["replay", &id_s, "--to", &receiver.url], &env);
+    assert_code(&run, 2);
+    let line = one_error_line(&run);
+    assert!(
+        line.contains("--state") && line.contains("earlier version"),
+        "{line}"
+    );
+    assert_eq!(receiver.requests.load(Ordering::SeqCst), 0);
+
+    // Named with --state, it is taken over for this receiver.
+    let name = legacy.file_name().unwrap().to_str().unwrap();
+    let run = s.run_with(
+        &["replay", &id_s, "--to", &receiver.url, "--state", name],
+        &env,
+    );
+    assert_code(&run, 0);
+    assert!(
+        run.stdout.contains("replay: 2 delivered, 1 skipped"),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("earlier version"), "{run:?}");
+    assert_eq!(receiver.data_ids(), ["evt-1", "evt-2"]);
+    assert_eq!(state_ids(&legacy, id, &receiver.url).len(), 3);
+}
+
+#[test]
+fn a_replay_killed_outright_resumes_from_its_checkpoint() {
+    let s = Setup::new("sigkill");
+    let id = s.outage(4);
+    let receiver = Receiver::stalling(2);
+    let id_s = id.to_string();
+    let env = [
+        ("REVOLUT_ACCESS_TOKEN", s.token()),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+    ];
+    let args = ["replay", &id_s, "--to", &receiver.url];
+    let mut child = s
+        .command(&args, &env)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if receiver.requests.load(Ordering::SeqCst) >= 3 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(receiver.requests.load(Ordering::SeqCst), 3);
+    // No handler runs: whatever is on disk is all there is.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let oldest = failed_ids_oldest_first(&s, id);
+    let state = default_state(&s, id);
+    assert_eq!(
+        state_ids(&state, id, &receiver.url),
+        HashSet::from([oldest[0], oldest[1]])
+    );
+    receiver.budget.store(usize::MAX, Ordering::SeqCst);
+    let rerun = s.run_with(&args, &env);
+    assert_code(&rerun, 0);
+    assert!(
+        rerun
+            .stdout
+            .contains("replay: 2 delivered, 2 skipped (delivered before), 0 failed"),
+        "{rerun:?}"
+    );
+    assert_eq!(receiver.data_ids(), ["evt-0", "evt-1", "evt-2", "evt-3"]);
 }

@@ -18,11 +18,20 @@ Secrets are never printed unless a flag asks (`get --show-secret`).
 
 Exit codes:
   0 success, 1 API error, 2 usage error, 3 authentication error,
-  4 verification failed, 5 partial replay";
+  4 verification failed, 5 partial replay, 130 replay interrupted (Ctrl-C)";
 
-/// Manage, inspect, verify and replay Revolut Business webhooks.
+/// The tool's own one-line description (the crate's is about the library).
+const ABOUT: &str = "Manage, inspect, verify and replay Revolut Business webhooks from a shell.";
+
+/// The longest `--timeout` for one delivery: beyond it a receiver is not answering.
+pub const MAX_TIMEOUT_SECS: u64 = 3600;
+/// The longest `verify --tolerance`: a week (use `--ignore-age` for older captures).
+pub const MAX_TOLERANCE_SECS: u64 = 7 * 86_400;
+/// The longest `emulator --retry-interval-ms`: a day.
+pub const MAX_RETRY_INTERVAL_MS: u64 = 86_400_000;
+
 #[derive(Debug, Parser)]
-#[command(name = "revolut-webhooks", version, about, after_help = AFTER_HELP)]
+#[command(name = "revolut-webhooks", version, about = ABOUT, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -33,55 +42,6 @@ pub struct Cli {
 /// Options every subcommand takes.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Which API: production, sandbox, or a base URL (https, or http to a loopback host).
-    #[arg(
-        long,
-        short = 'e',
-        global = true,
-        env = "REVOLUT_ENVIRONMENT",
-        default_value = "production"
-    )]
-    pub environment: String,
-
-    /// An access token (prefer the environment variable: flags show in `ps`).
-    #[arg(
-        long,
-        global = true,
-        env = "REVOLUT_ACCESS_TOKEN",
-        hide_env_values = true
-    )]
-    pub access_token: Option<String>,
-
-    /// A refresh token: the tool then renews access tokens itself (with a client assertion).
-    #[arg(
-        long,
-        global = true,
-        env = "REVOLUT_REFRESH_TOKEN",
-        hide_env_values = true
-    )]
-    pub refresh_token: Option<String>,
-
-    /// The app's client id (with --refresh-token and --private-key).
-    #[arg(long, global = true, env = "REVOLUT_CLIENT_ID")]
-    pub client_id: Option<String>,
-
-    /// The app's OAuth redirect URI; its domain becomes the assertion's issuer.
-    #[arg(long, global = true, env = "REVOLUT_REDIRECT_URI")]
-    pub redirect_uri: Option<String>,
-
-    /// Path of the PEM private key whose certificate is uploaded to Revolut (feature `jwt`).
-    #[arg(long, global = true, env = "REVOLUT_PRIVATE_KEY")]
-    pub private_key: Option<PathBuf>,
-
-    /// A client assertion JWT signed elsewhere, instead of --private-key.
-    #[arg(
-        long,
-        global = true,
-        env = "REVOLUT_CLIENT_ASSERTION",
-        hide_env_values = true
-    )]
-    pub client_assertion: Option<String>,
-
     /// `table` for people, `json` for scripts (one object per line for lists).
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = Format::Table)]
     pub output: Format,
@@ -89,6 +49,44 @@ pub struct Global {
     /// Add the Revolut error id and the attempt count to error messages.
     #[arg(long, short = 'v', global = true)]
     pub verbose: bool,
+}
+
+/// Where the API is and how to authenticate: only the subcommands that call the API take these.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "API and credentials")]
+pub struct Api {
+    /// Which API: production, sandbox, or a base URL (https, or http to a loopback host).
+    #[arg(
+        long,
+        short = 'e',
+        env = "REVOLUT_ENVIRONMENT",
+        default_value = "production"
+    )]
+    pub environment: String,
+
+    /// An access token (prefer the environment variable: flags show in `ps`).
+    #[arg(long, env = "REVOLUT_ACCESS_TOKEN", hide_env_values = true)]
+    pub access_token: Option<String>,
+
+    /// A refresh token: the tool then renews access tokens itself (with a client assertion).
+    #[arg(long, env = "REVOLUT_REFRESH_TOKEN", hide_env_values = true)]
+    pub refresh_token: Option<String>,
+
+    /// The app's client id (with --refresh-token and --private-key).
+    #[arg(long, env = "REVOLUT_CLIENT_ID")]
+    pub client_id: Option<String>,
+
+    /// The app's OAuth redirect URI; its domain becomes the assertion's issuer.
+    #[arg(long, env = "REVOLUT_REDIRECT_URI")]
+    pub redirect_uri: Option<String>,
+
+    /// Path of the PEM private key whose certificate is uploaded to Revolut (feature `jwt`).
+    #[arg(long, env = "REVOLUT_PRIVATE_KEY")]
+    pub private_key: Option<PathBuf>,
+
+    /// A client assertion JWT signed elsewhere, instead of --private-key.
+    #[arg(long, env = "REVOLUT_CLIENT_ASSERTION", hide_env_values = true)]
+    pub client_assertion: Option<String>,
 }
 
 /// Output format.
@@ -103,7 +101,10 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the business's webhooks (never with secrets).
-    List,
+    List {
+        #[command(flatten)]
+        api: Api,
+    },
     /// Show one webhook.
     Get {
         /// The webhook id.
@@ -111,6 +112,8 @@ pub enum Command {
         /// Also print the signing secret.
         #[arg(long)]
         show_secret: bool,
+        #[command(flatten)]
+        api: Api,
     },
     /// Create a webhook (at most 10 per business).
     Create {
@@ -122,6 +125,8 @@ pub enum Command {
         /// Also print the new signing secret (otherwise: `get --show-secret`).
         #[arg(long)]
         show_secret: bool,
+        #[command(flatten)]
+        api: Api,
     },
     /// Change a webhook's URL, events, or both.
     Update {
@@ -133,11 +138,15 @@ pub enum Command {
         /// The new event types, comma separated.
         #[arg(long, value_delimiter = ',')]
         events: Vec<String>,
+        #[command(flatten)]
+        api: Api,
     },
     /// Delete a webhook (its failed events go with it).
     Delete {
         /// The webhook id.
         id: Uuid,
+        #[command(flatten)]
+        api: Api,
     },
     /// Give a webhook a new signing secret.
     Rotate {
@@ -150,6 +159,8 @@ pub enum Command {
         /// Also print the new signing secret.
         #[arg(long)]
         show_secret: bool,
+        #[command(flatten)]
+        api: Api,
     },
     /// List a webhook's failed events, newest first: one page, or --all.
     Failed {
@@ -164,6 +175,8 @@ pub enum Command {
         /// Only events created before this date (2026-01-05) or date-time (RFC 3339).
         #[arg(long, value_name = "WHEN")]
         before: Option<TimeArg>,
+        #[command(flatten)]
+        api: Api,
     },
     /// POST a webhook's failed events to a receiver again, signed, resumably.
     Replay(ReplayArgs),
@@ -180,17 +193,23 @@ pub struct ReplayArgs {
     /// The receiver URL to POST each payload to.
     #[arg(long, value_name = "URL")]
     pub to: String,
-    /// The signing secret your receiver verifies with (wsk_...).
-    #[arg(long, env = "REVOLUT_WEBHOOK_SECRET", hide_env_values = true)]
-    pub secret: String,
+    /// The signing secret your receiver verifies with (wsk_...); this or REVOLUT_WEBHOOK_SECRET.
+    #[arg(
+        long,
+        env = "REVOLUT_WEBHOOK_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub secret: Option<String>,
     /// Only events created at or after this date or date-time.
     #[arg(long, value_name = "WHEN")]
     pub since: Option<TimeArg>,
     /// Only events created before this date or date-time.
     #[arg(long, value_name = "WHEN")]
     pub until: Option<TimeArg>,
-    /// The file of delivered event ids (appended to, one per line; skipped on the next run).
-    /// Default: revolut-replay-<webhook id>.ids in the current directory.
+    /// The checkpoint of events delivered to this receiver (appended to, synced after each;
+    /// skipped on the next run). Default: revolut-replay-<webhook id>-<receiver tag>.ids
+    /// in the current directory, one file per webhook and receiver.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// Say what would be sent, send nothing, write no state.
@@ -199,9 +218,16 @@ pub struct ReplayArgs {
     /// Stop after this many failed deliveries in a row (the receiver is probably down).
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub max_consecutive_failures: u32,
-    /// Seconds to wait for the receiver's answer to each delivery.
-    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    /// Seconds to wait for the receiver's answer to each delivery (1..=3600).
+    #[arg(
+        long,
+        default_value_t = 30,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
+    )]
     pub timeout: u64,
+    #[command(flatten)]
+    pub api: Api,
 }
 
 #[derive(Debug, Args)]
@@ -215,17 +241,23 @@ pub struct VerifyArgs {
     /// The Revolut-Signature header value.
     #[arg(long)]
     pub signature: String,
-    /// A signing secret to try (repeat for several, e.g. during a rotation).
+    /// A signing secret to try (several comma separated, e.g. during a rotation); this or
+    /// REVOLUT_WEBHOOK_SECRET.
     #[arg(
         long = "secret",
         env = "REVOLUT_WEBHOOK_SECRET",
         hide_env_values = true,
-        required = true,
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_name = "SECRET"
     )]
     pub secrets: Vec<String>,
-    /// How old (or how far ahead) the timestamp may be, in seconds.
-    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    /// How old (or how far ahead) the timestamp may be, in seconds (at most 604800, a week).
+    #[arg(
+        long,
+        default_value_t = 300,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(0..=MAX_TOLERANCE_SECS)
+    )]
     pub tolerance: u64,
     /// Skip the timestamp age check (for deliveries captured long ago).
     #[arg(long)]
@@ -237,8 +269,13 @@ pub struct EmulatorArgs {
     /// The port on 127.0.0.1 (default: any free port).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// Real time between delivery attempts, in milliseconds (Revolut: 10 minutes).
-    #[arg(long, default_value_t = 600_000, value_name = "MS")]
+    /// Real time between delivery attempts, in milliseconds, at most 86400000 (Revolut: 10 minutes).
+    #[arg(
+        long,
+        default_value_t = 600_000,
+        value_name = "MS",
+        value_parser = clap::value_parser!(u64).range(0..=MAX_RETRY_INTERVAL_MS)
+    )]
     pub retry_interval_ms: u64,
     /// The never-expiring access token to accept (default: a random one).
     #[arg(long)]

@@ -3,44 +3,59 @@
 use std::io::Read;
 use std::time::Duration;
 
+use revolut_webhooks::models::{FAILED_EVENTS_WINDOW, MAX_PAGE_SIZE};
 use revolut_webhooks::{
-    CreateWebhook, EventType, FailedEventsQuery, SecretExpiration, UpdateWebhook, Verifier,
+    CreateWebhook, EventType, FailedEventsQuery, SecretExpiration, UpdateWebhook, ValidationError,
+    Verifier, VerifyError,
 };
 use serde_json::json;
 
-use crate::args::{Cli, Command, EmulatorArgs, Format, Global, VerifyArgs};
+use crate::args::{Api, Cli, Command, EmulatorArgs, Format, VerifyArgs};
 use crate::failure::{self, Failure};
+use crate::output::{self, Out};
 use crate::time_arg::TimeArg;
-use crate::{Outcome, config, output, replay};
+use crate::{Outcome, config, replay};
 
-pub fn run(cli: Cli) -> Outcome {
+/// The API's page size when none is asked for.
+const DEFAULT_PAGE: u32 = 100;
+
+pub fn run(out: &mut Out, cli: Cli) -> Outcome {
     let json = cli.global.output == Format::Json;
-    let global = &cli.global;
     match cli.command {
-        Command::List => {
-            let hooks = config::client(global)?.webhooks().list()?;
-            output::webhooks(json, &hooks);
+        Command::List { api } => {
+            let hooks = config::client(&api)?.webhooks().list()?;
+            output::webhooks(out, json, &hooks)?;
         }
-        Command::Get { id, show_secret } => {
-            let hook = config::client(global)?.webhooks().get(id)?;
-            output::webhook_with_secret(json, &hook, show_secret);
+        Command::Get {
+            id,
+            show_secret,
+            api,
+        } => {
+            let hook = config::client(&api)?.webhooks().get(id)?;
+            output::webhook_with_secret(out, json, &hook, show_secret)?;
         }
         Command::Create {
             url,
             events,
             show_secret,
+            api,
         } => {
-            let mut create = CreateWebhook::new(url).map_err(usage)?;
+            let mut create = CreateWebhook::new(url).map_err(flag("URL"))?;
             if !events.is_empty() {
                 create = create.events(event_types(&events)?);
             }
-            let hook = config::client(global)?.webhooks().create(&create)?;
-            output::webhook_with_secret(json, &hook, show_secret);
+            let hook = config::client(&api)?.webhooks().create(&create)?;
+            output::webhook_with_secret(out, json, &hook, show_secret)?;
         }
-        Command::Update { id, url, events } => {
+        Command::Update {
+            id,
+            url,
+            events,
+            api,
+        } => {
             let mut update = UpdateWebhook::new();
             if let Some(url) = url {
-                update = update.url(url).map_err(usage)?;
+                update = update.url(url).map_err(flag("--url"))?;
             }
             if !events.is_empty() {
                 update = update.events(event_types(&events)?);
@@ -48,47 +63,50 @@ pub fn run(cli: Cli) -> Outcome {
             if url_and_events_missing(&update) {
                 return Err(Failure::usage("update needs --url, --events, or both"));
             }
-            let hook = config::client(global)?.webhooks().update(id, &update)?;
-            output::webhooks(json, &[hook]);
+            let hook = config::client(&api)?.webhooks().update(id, &update)?;
+            output::webhooks(out, json, &[hook])?;
         }
-        Command::Delete { id } => {
-            config::client(global)?.webhooks().delete(id)?;
+        Command::Delete { id, api } => {
+            config::client(&api)?.webhooks().delete(id)?;
             if json {
-                output::json_line(&json!({ "id": id, "deleted": true }));
+                out.json(&json!({ "id": id, "deleted": true }))?;
             } else {
-                println!("deleted {id}");
+                out.line(format_args!("deleted {id}"))?;
             }
         }
         Command::Rotate {
             id,
             expire_after,
             show_secret,
+            api,
         } => {
             let expiration = expire_after
                 .as_deref()
                 .map(str::parse::<SecretExpiration>)
                 .transpose()
-                .map_err(usage)?;
-            let hook = config::client(global)?
+                .map_err(flag("--expire-after"))?;
+            let hook = config::client(&api)?
                 .webhooks()
                 .rotate_signing_secret(id, expiration)?;
-            output::webhook_with_secret(json, &hook, show_secret);
+            output::webhook_with_secret(out, json, &hook, show_secret)?;
         }
         Command::Failed {
             id,
             all,
             limit,
             before,
-        } => failed(global, json, id, all, limit, before)?,
-        Command::Replay(args) => return replay::run(global, json, &args),
-        Command::Verify(args) => return verify(json, &args),
-        Command::Emulator(args) => return emulator(json, &args),
+            api,
+        } => failed(out, &api, json, id, all, limit, before)?,
+        Command::Replay(args) => return replay::run(out, json, &args),
+        Command::Verify(args) => return verify(out, json, &args),
+        Command::Emulator(args) => return emulator(out, json, &args),
     }
     Ok(failure::OK)
 }
 
-fn usage(e: impl std::fmt::Display) -> Failure {
-    Failure::usage(e.to_string())
+/// A refused value, in the words the user typed: the flag's name, not the API field's.
+pub fn flag(name: &'static str) -> impl Fn(ValidationError) -> Failure {
+    move |e| Failure::usage(format!("{name}: {}", e.reason))
 }
 
 fn url_and_events_missing(update: &UpdateWebhook) -> bool {
@@ -105,7 +123,7 @@ fn event_types(names: &[String]) -> Result<Vec<EventType>, Failure> {
             if t.is_unknown() {
                 let known: Vec<&str> = EventType::ALL.iter().map(EventType::as_str).collect();
                 Err(Failure::usage(format!(
-                    "unknown event type {name:?}; known: {}",
+                    "--events: unknown event type {name:?}; known: {}",
                     known.join(", ")
                 )))
             } else {
@@ -115,67 +133,103 @@ fn event_types(names: &[String]) -> Result<Vec<EventType>, Failure> {
         .collect()
 }
 
-pub fn query(limit: Option<u32>, before: Option<TimeArg>) -> Result<FailedEventsQuery, Failure> {
+pub fn query(
+    limit: Option<u32>,
+    before: Option<TimeArg>,
+    before_flag: &'static str,
+) -> Result<FailedEventsQuery, Failure> {
     let mut query = FailedEventsQuery::new();
     if let Some(limit) = limit {
-        query = query.limit(limit).map_err(usage)?;
+        query = query.limit(limit).map_err(flag("--limit"))?;
     }
     if let Some(before) = before {
+        // The library checks the 21-day window too, but names the API's field.
+        let oldest = time::OffsetDateTime::now_utc() - FAILED_EVENTS_WINDOW;
+        if before.instant() < oldest {
+            return Err(Failure::usage(format!(
+                "{before_flag} {}: more than 21 days ago; Revolut keeps failed events for 21 days",
+                before.0
+            )));
+        }
         query = query.created_before(before.0);
     }
     Ok(query)
 }
 
 fn failed(
-    global: &Global,
+    out: &mut Out,
+    api: &Api,
     json: bool,
     id: uuid::Uuid,
     all: bool,
     limit: Option<u32>,
     before: Option<TimeArg>,
 ) -> Result<(), Failure> {
-    let client = config::client(global)?;
-    let query = query(limit, before)?;
-    let events = if all {
+    let client = config::client(api)?;
+    if all {
+        let query = query(limit, before, "--before")?;
         let progress = output::Progress::new();
-        let mut events = Vec::new();
+        let mut rows = Vec::new();
         let mut count = 0usize;
         for event in client.webhooks().failed_events_all(id, &query)? {
-            let event = match event {
-                Ok(event) => event,
-                Err(e) => {
-                    progress.clear();
-                    return Err(e.into());
-                }
-            };
+            let event = event.inspect_err(|_| progress.clear())?;
             if json {
                 // Stream: a script sees events as pages arrive.
-                output::json_line(&output::failed_json(&event));
+                out.json(&output::failed_json(&event))
+                    .inspect_err(|_| progress.clear())?;
             } else {
-                events.push(event);
+                rows.push(output::failed_row(&event));
             }
             count += 1;
             progress.show(&format!("fetched {count} failed events"));
         }
         progress.clear();
-        events
-    } else {
-        let page = client.webhooks().failed_events(id, &query)?;
-        if json {
-            for event in &page {
-                output::json_line(&output::failed_json(event));
-            }
+        if !json {
+            output::table(out, &output::FAILED_HEADERS, &rows, "no failed events")?;
         }
-        page
+        return Ok(());
+    }
+    // One more than shown says whether there is more, without a second request.
+    let shown = limit.unwrap_or(DEFAULT_PAGE);
+    let asked = shown.saturating_add(1).min(MAX_PAGE_SIZE);
+    let query = query(Some(shown), before, "--before")?
+        .limit(asked)
+        .map_err(flag("--limit"))?;
+    let mut page = client.webhooks().failed_events(id, &query)?;
+    let more = if asked > shown {
+        let more = page.len() > shown as usize;
+        page.truncate(shown as usize);
+        Some(more)
+    } else {
+        // A full page of the largest size: only the next page can tell.
+        (page.len() >= shown as usize).then_some(false)
     };
-    if !json {
-        let rows: Vec<Vec<String>> = events.iter().map(output::failed_row).collect();
-        output::table(&output::FAILED_HEADERS, &rows, "no failed events");
+    if json {
+        for event in &page {
+            out.json(&output::failed_json(event))?;
+        }
+    } else {
+        let rows: Vec<Vec<String>> = page.iter().map(output::failed_row).collect();
+        output::table(out, &output::FAILED_HEADERS, &rows, "no failed events")?;
+    }
+    match more {
+        Some(true) => output::note(format_args!(
+            "(more failed events than the {shown} shown: `--all` lists every one)"
+        )),
+        Some(false) => {}
+        None => output::note(format_args!(
+            "(there may be more failed events than the {shown} shown: `--all` lists every one)"
+        )),
     }
     Ok(())
 }
 
-fn verify(json: bool, args: &VerifyArgs) -> Outcome {
+fn verify(out: &mut Out, json: bool, args: &VerifyArgs) -> Outcome {
+    if args.secrets.iter().all(|s| s.trim().is_empty()) {
+        return Err(Failure::usage(
+            "verify needs the signing secret: set REVOLUT_WEBHOOK_SECRET or pass --secret wsk_...",
+        ));
+    }
     let body = if args.body.as_os_str() == "-" {
         let mut body = Vec::new();
         std::io::stdin().read_to_end(&mut body).map_err(|e| {
@@ -202,25 +256,72 @@ fn verify(json: bool, args: &VerifyArgs) -> Outcome {
     match verifier.verify(&body, &args.timestamp, &args.signature) {
         Ok(()) => {
             if json {
-                output::json_line(&json!({ "valid": true }));
+                out.json(&json!({ "valid": true }))?;
             } else {
-                println!("valid: the signature matches and the timestamp is within tolerance");
+                out.line("valid: the signature matches and the timestamp is within tolerance")?;
             }
             Ok(failure::OK)
         }
         Err(why) => {
+            let reason = verify_reason(&why, args.tolerance);
             if json {
-                output::json_line(&json!({ "valid": false, "reason": why.to_string() }));
+                out.json(&json!({ "valid": false, "reason": reason }))?;
             } else {
-                println!("invalid: {why}");
+                out.line(format_args!("invalid: {reason}"))?;
             }
             Ok(failure::VERIFY)
         }
     }
 }
 
+/// Why a delivery is invalid, with ages in units a person reads.
+fn verify_reason(why: &VerifyError, tolerance_secs: u64) -> String {
+    let tolerance = human_duration(tolerance_secs.saturating_mul(1000));
+    match why {
+        VerifyError::TimestampTooOld { skew_ms } => format!(
+            "webhook timestamp is too old: {} ago, more than the {tolerance} tolerance \
+             (--tolerance, or --ignore-age for a capture this old)",
+            human_duration(*skew_ms)
+        ),
+        VerifyError::TimestampInFuture { skew_ms } => format!(
+            "webhook timestamp is too far in the future: {} ahead, more than the {tolerance} \
+             tolerance (is this machine's clock right?)",
+            human_duration(*skew_ms)
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// `1 day 2 h`, `3 h 5 min`, `4 min 10 s`, `12 s`, `250 ms`: the two largest units.
+pub fn human_duration(ms: u64) -> String {
+    const S: u64 = 1000;
+    const MIN: u64 = 60 * S;
+    const H: u64 = 60 * MIN;
+    const DAY: u64 = 24 * H;
+    let two = |big: u64, big_unit: &str, small: u64, small_unit: &str| {
+        if small == 0 {
+            format!("{big} {big_unit}")
+        } else {
+            format!("{big} {big_unit} {small} {small_unit}")
+        }
+    };
+    if ms >= DAY {
+        let days = ms / DAY;
+        let unit = if days == 1 { "day" } else { "days" };
+        two(days, unit, ms % DAY / H, "h")
+    } else if ms >= H {
+        two(ms / H, "h", ms % H / MIN, "min")
+    } else if ms >= MIN {
+        two(ms / MIN, "min", ms % MIN / S, "s")
+    } else if ms >= S {
+        format!("{} s", ms / S)
+    } else {
+        format!("{ms} ms")
+    }
+}
+
 #[cfg(feature = "emulator")]
-fn emulator(json: bool, args: &EmulatorArgs) -> Outcome {
+fn emulator(out: &mut Out, json: bool, args: &EmulatorArgs) -> Outcome {
     use revolut_webhooks::emulator::Emulator;
 
     let mut builder = Emulator::builder()
@@ -237,32 +338,50 @@ fn emulator(json: bool, args: &EmulatorArgs) -> Outcome {
     // The emulator's own token: printing it is the point (it opens nothing real).
     let token = emulator.access_token().expose_secret();
     if json {
-        output::json_line(&json!({ "base_url": base, "access_token": token }));
+        out.json(&json!({ "base_url": base, "access_token": token }))?;
     } else {
-        println!("Revolut webhooks emulator listening on {base}");
-        println!();
-        println!("  export REVOLUT_ENVIRONMENT={base}");
-        println!("  export REVOLUT_ACCESS_TOKEN={token}");
-        println!();
-        println!("Emit an event to every subscribed webhook:");
-        println!(
-            "  curl -s -X POST {base}/_emulator/events -H 'Content-Type: application/json' -d '{{\"event\":\"TransactionCreated\"}}'"
-        );
-        println!();
-        println!("Press Ctrl-C to stop.");
+        out.line(format_args!(
+            "Revolut webhooks emulator listening on {base}\n\n  \
+             export REVOLUT_ENVIRONMENT={base}\n  \
+             export REVOLUT_ACCESS_TOKEN={token}\n\n\
+             Emit an event to every subscribed webhook:\n  \
+             curl -s -X POST {base}/_emulator/events -H 'Content-Type: application/json' \
+             -d '{{\"event\":\"TransactionCreated\"}}'\n\n\
+             Press Ctrl-C to stop."
+        ))?;
     }
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+    out.flush()?;
     loop {
         std::thread::park();
     }
 }
 
 #[cfg(not(feature = "emulator"))]
-fn emulator(_json: bool, _args: &EmulatorArgs) -> Outcome {
+fn emulator(_out: &mut Out, _json: bool, _args: &EmulatorArgs) -> Outcome {
     Err(Failure::usage(
         "this binary was built without the emulator: install it with \
          `cargo install revolut-webhooks --features cli,emulator`, or run \
          `cargo run --features emulator --example emulator` from the source",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_duration;
+
+    #[test]
+    fn durations_in_the_two_largest_units() {
+        assert_eq!(human_duration(96_168_013_444), "1113 days 1 h");
+        assert_eq!(human_duration(93_600_000), "1 day 2 h");
+        assert_eq!(human_duration(86_400_000), "1 day");
+        assert_eq!(
+            human_duration(3 * 3_600_000 + 5 * 60_000 + 999),
+            "3 h 5 min"
+        );
+        assert_eq!(human_duration(250_000), "4 min 10 s");
+        assert_eq!(human_duration(300_000), "5 min");
+        assert_eq!(human_duration(12_345), "12 s");
+        assert_eq!(human_duration(250), "250 ms");
+        assert_eq!(human_duration(u64::MAX), "213503982334 days 14 h");
+    }
 }

@@ -4,7 +4,7 @@ use revolut_webhooks::auth::{ClientAssertion, RefreshToken};
 use revolut_webhooks::blocking::{Client, RefreshingTokenProvider};
 use revolut_webhooks::{Environment, StaticToken};
 
-use crate::args::Global;
+use crate::args::Api;
 use crate::failure::{AUTH, Failure};
 
 /// `production`, `sandbox`, or a base URL.
@@ -23,7 +23,7 @@ pub fn environment(name: &str) -> Result<Environment, Failure> {
 
 /// A client for the configured environment and credentials: a refreshing token
 /// provider when a refresh token is set, otherwise the access token.
-pub fn client(global: &Global) -> Result<Client, Failure> {
+pub fn client(global: &Api) -> Result<Client, Failure> {
     let environment = environment(&global.environment)?;
     let builder = Client::builder().environment(environment.clone());
     let builder = if let Some(refresh) = non_empty(&global.refresh_token) {
@@ -49,7 +49,7 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|v| !v.trim().is_empty())
 }
 
-fn assertion(global: &Global) -> Result<ClientAssertion, Failure> {
+fn assertion(global: &Api) -> Result<ClientAssertion, Failure> {
     if let Some(jwt) = non_empty(&global.client_assertion) {
         return Ok(ClientAssertion::presigned(jwt));
     }

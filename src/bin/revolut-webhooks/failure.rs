@@ -14,6 +14,8 @@ pub const AUTH: u8 = 3;
 pub const VERIFY: u8 = 4;
 /// Exit code: `replay` delivered some events but not all.
 pub const PARTIAL: u8 = 5;
+/// Exit code: `replay` stopped by Ctrl-C (SIGINT), as shells report it (128 + 2).
+pub const INTERRUPTED: u8 = 130;
 
 /// A failed run: the exit code, the message, and details for `--verbose`.
 #[derive(Debug)]
@@ -22,6 +24,8 @@ pub struct Failure {
     pub message: String,
     /// Appended with `--verbose`: Revolut's error id, the attempt count.
     pub detail: Option<String>,
+    /// Ends the run with `code` and prints nothing (the reader of stdout left).
+    pub quiet: bool,
 }
 
 impl Failure {
@@ -30,6 +34,20 @@ impl Failure {
             code,
             message: message.into(),
             detail: None,
+            quiet: false,
+        }
+    }
+
+    /// Writing to stdout failed. A reader that closed the pipe (`| head -1`) has
+    /// all it wanted: that ends the run with success and no message, as `git log` does.
+    pub fn output(error: std::io::Error) -> Self {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure {
+                quiet: true,
+                ..Self::new(OK, "")
+            }
+        } else {
+            Self::new(API, format!("cannot write to standard output: {error}"))
         }
     }
 
@@ -76,16 +94,28 @@ impl From<Error> for Failure {
                     code: if api.status == 401 { AUTH } else { API },
                     message,
                     detail: Some(detail.join(", ")),
+                    quiet: false,
                 }
             }
             Error::Auth(_) => Failure::new(AUTH, error.to_string()),
             Error::Validation(_) => Failure::usage(error.to_string()),
             _ => Failure {
                 code: API,
-                message: error.to_string(),
+                // The count goes in the detail, once, for --verbose.
+                message: without_attempts(error.to_string(), attempts),
                 detail: Some(format!("{attempts} attempt{}", plural(attempts))),
+                quiet: false,
             },
         }
+    }
+}
+
+/// The library's message without its ` [after N attempts]` suffix.
+fn without_attempts(message: String, attempts: u32) -> String {
+    let suffix = format!(" [after {attempts} attempts]");
+    match message.strip_suffix(&suffix) {
+        Some(rest) => rest.to_owned(),
+        None => message,
     }
 }
 

@@ -2,7 +2,7 @@
 //! from a shell. Built with `cargo install revolut-webhooks --features cli`.
 //!
 //! Exit codes: 0 success, 1 API error, 2 usage error, 3 authentication error,
-//! 4 verification failed, 5 partial replay.
+//! 4 verification failed, 5 partial replay, 130 replay interrupted (Ctrl-C).
 
 mod args;
 mod commands;
@@ -33,10 +33,13 @@ fn main() -> ExitCode {
         }
     };
     let verbose = cli.global.verbose;
-    match commands::run(cli) {
+    let mut out = output::Out::new();
+    match commands::run(&mut out, cli).and_then(|code| out.flush().map(|()| code)) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("error: {}", failure.line(verbose));
+            if !failure.quiet {
+                output::note(format_args!("error: {}", failure.line(verbose)));
+            }
             ExitCode::from(failure.code)
         }
     }

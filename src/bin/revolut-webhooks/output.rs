@@ -1,18 +1,58 @@
-//! Tables for people, JSON lines for scripts.
+//! Tables for people, JSON lines for scripts, all through one locked stdout.
 
-use std::io::{IsTerminal, Write};
+use std::fmt::Display;
+use std::io::{IsTerminal, StdoutLock, Write};
 
-use revolut_webhooks::{EventType, FailedEvent, Webhook, WebhookWithSecret};
+use revolut_webhooks::{CreatedBefore, EventType, FailedEvent, Webhook, WebhookWithSecret};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+
+use crate::failure::Failure;
+
+/// Standard output, locked once for the whole run. Every write says whether it
+/// landed: a reader that went away (`| head -1`) ends the run quietly instead of
+/// panicking the way `println!` does.
+pub struct Out {
+    stdout: StdoutLock<'static>,
+}
+
+impl Out {
+    pub fn new() -> Out {
+        Out {
+            stdout: std::io::stdout().lock(),
+        }
+    }
+
+    /// Writes one line.
+    pub fn line(&mut self, text: impl Display) -> Result<(), Failure> {
+        writeln!(self.stdout, "{text}").map_err(Failure::output)
+    }
+
+    /// One JSON object on one line.
+    pub fn json(&mut self, value: &Value) -> Result<(), Failure> {
+        self.line(value)
+    }
+
+    pub fn flush(&mut self) -> Result<(), Failure> {
+        self.stdout.flush().map_err(Failure::output)
+    }
+}
+
+/// A line for people on stderr. A closed stderr is no reason to fail the run.
+pub fn note(text: impl Display) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
 
 /// Aligned columns: a header row, then one row per item. Prints `empty` instead
 /// when there are no rows.
-pub fn table(headers: &[&str], rows: &[Vec<String>], empty: &str) {
+pub fn table(
+    out: &mut Out,
+    headers: &[&str],
+    rows: &[Vec<String>],
+    empty: &str,
+) -> Result<(), Failure> {
     if rows.is_empty() {
-        println!("{empty}");
-        return;
+        return out.line(empty);
     }
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
@@ -21,29 +61,27 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], empty: &str) {
         }
     }
     let line = |cells: &mut dyn Iterator<Item = &str>| {
-        let mut out = String::new();
+        let mut text = String::new();
         for (i, (cell, w)) in cells.zip(&widths).enumerate() {
             if i + 1 == widths.len() {
-                out.push_str(cell);
+                text.push_str(cell);
             } else {
-                out.push_str(&format!("{cell:<w$}  "));
+                text.push_str(&format!("{cell:<w$}  "));
             }
         }
-        println!("{}", out.trim_end());
+        text.trim_end().to_owned()
     };
-    line(&mut headers.iter().copied());
+    out.line(line(&mut headers.iter().copied()))?;
     for row in rows {
-        line(&mut row.iter().map(String::as_str));
+        out.line(line(&mut row.iter().map(String::as_str)))?;
     }
+    Ok(())
 }
 
-/// One JSON object on one line.
-pub fn json_line(value: &Value) {
-    println!("{value}");
-}
-
+/// An instant as the API writes it: UTC, always six fractional digits, so
+/// columns align and text compares equal to what Revolut sent.
 pub fn time(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+    CreatedBefore::DateTime(t).to_string()
 }
 
 fn events(events: &[EventType]) -> String {
@@ -64,27 +102,32 @@ pub fn webhook_json(hook: &Webhook, secret: Option<&str>) -> Value {
 }
 
 /// Prints webhooks (which carry no secrets) in the chosen format.
-pub fn webhooks(json: bool, hooks: &[Webhook]) {
+pub fn webhooks(out: &mut Out, json: bool, hooks: &[Webhook]) -> Result<(), Failure> {
     if json {
         for hook in hooks {
-            json_line(&webhook_json(hook, None));
+            out.json(&webhook_json(hook, None))?;
         }
+        Ok(())
     } else {
         let rows: Vec<Vec<String>> = hooks
             .iter()
             .map(|h| vec![h.id.to_string(), h.url.clone(), events(&h.events)])
             .collect();
-        table(&["ID", "URL", "EVENTS"], &rows, "no webhooks");
+        table(out, &["ID", "URL", "EVENTS"], &rows, "no webhooks")
     }
 }
 
 /// Prints one webhook that came with its secret; the secret only if `show_secret`.
-pub fn webhook_with_secret(json: bool, hook: &WebhookWithSecret, show_secret: bool) {
+pub fn webhook_with_secret(
+    out: &mut Out,
+    json: bool,
+    hook: &WebhookWithSecret,
+    show_secret: bool,
+) -> Result<(), Failure> {
     let plain = hook.without_secret();
     let secret = show_secret.then(|| hook.signing_secret.expose_secret());
     if json {
-        json_line(&webhook_json(&plain, secret));
-        return;
+        return out.json(&webhook_json(&plain, secret));
     }
     let mut headers = vec!["ID", "URL", "EVENTS"];
     let mut row = vec![
@@ -96,14 +139,15 @@ pub fn webhook_with_secret(json: bool, hook: &WebhookWithSecret, show_secret: bo
         headers.push("SIGNING SECRET");
         row.push(secret.to_owned());
     }
-    table(&headers, &[row], "");
+    table(out, &headers, &[row], "")?;
     if !show_secret {
         // A hint for people; JSON output stays free of it.
-        eprintln!(
+        note(format_args!(
             "(signing secret hidden: `revolut-webhooks get {} --show-secret` shows it)",
             plain.id
-        );
+        ));
     }
+    Ok(())
 }
 
 /// The `event` field of a failed event's payload, if it has one.
@@ -119,9 +163,19 @@ pub fn event_name(event: &FailedEvent) -> String {
         .unwrap_or_else(|| "?".to_owned())
 }
 
-/// A failed event as JSON, payload as it came.
+/// A failed event as JSON: the fields the API sent, times in its own format,
+/// the payload as it came.
 pub fn failed_json(event: &FailedEvent) -> Value {
-    serde_json::to_value(event).unwrap_or_else(|_| json!({ "id": event.id }))
+    let payload: Value = serde_json::from_str(event.payload_json()).unwrap_or(Value::Null);
+    json!({
+        "id": event.id,
+        "created_at": time(event.created_at),
+        "updated_at": time(event.updated_at),
+        "webhook_id": event.webhook_id,
+        "webhook_url": event.webhook_url,
+        "payload": payload,
+        "last_sent_date": event.last_sent_date.map(time),
+    })
 }
 
 pub fn failed_row(event: &FailedEvent) -> Vec<String> {
