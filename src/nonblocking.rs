@@ -22,6 +22,21 @@
 //! ```
 //!
 //! To implement [`TokenProvider`] yourself, use the re-exported [`async_trait`](macro@async_trait) attribute.
+//!
+//! # The runtime
+//!
+//! Calls must run inside a tokio runtime with IO and time enabled (`#[tokio::main]`,
+//! `#[tokio::test]`, `Runtime::block_on`, or a task spawned on one); a current-thread
+//! runtime is fine. Polled outside one, a call returns [`Error::NoRuntime`](crate::Error::NoRuntime)
+//! and sends nothing, instead of panicking inside reqwest. Building a client or a
+//! provider needs no runtime.
+//!
+//! The [`RefreshingTokenProvider`] never blocks the runtime either: the assertion
+//! signer (a KMS call, RS256 signing) and `on_refresh` (storing the token set) run on
+//! tokio's blocking pool (`spawn_blocking`, never `block_in_place`, which panics on a
+//! current-thread runtime). Each refresh runs as its own task, so a caller dropped
+//! mid-refresh (a `tokio::time::timeout`, a `select!`) does not cancel a token
+//! request already sent: the refresh completes and the callers after it use its answer.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
