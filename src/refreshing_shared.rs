@@ -462,7 +462,7 @@ async fn send(
     // is (see the notes at the top), for a code exchange it is not.
     let retry_as = match call.grant() {
         Grant::RefreshToken => Method::Patch,
-        _ => Method::Post,
+        Grant::AuthorizationCode => Method::Post,
     };
     let started = std::time::Instant::now();
     let mut attempts = 0;
