@@ -46,6 +46,29 @@ pub use refreshing::{
 mod flight {
     use std::sync::{Mutex, MutexGuard, PoisonError};
 
+    use super::refreshing::RefreshingTokenProvider;
+    use crate::auth::TokenSet;
+    use crate::error::{AuthError, Error};
+
+    /// Blocking calls need no runtime.
+    pub(super) fn runtime() -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// Runs the locked part of a refresh on the caller's thread: a blocking call
+    /// cannot be abandoned half-way.
+    pub(super) fn detached(
+        provider: &RefreshingTokenProvider,
+        seen: Option<u64>,
+    ) -> Result<TokenSet, AuthError> {
+        provider.refresh_in_flight(seen)
+    }
+
+    /// User code (the assertion signer, `on_refresh`), run in place.
+    pub(super) fn off_runtime<T>(f: impl FnOnce() -> T) -> Option<T> {
+        Some(f())
+    }
+
     /// Held across a token refresh, so one caller refreshes and the others wait.
     pub(super) struct FlightLock(Mutex<()>);
 

@@ -125,6 +125,7 @@ impl Client {
     /// retries as the policy says, and replays once with a fresh token if the
     /// provider can supply one after a 401 "token expired".
     async fn execute<T>(&self, call: Call<T>) -> Result<T> {
+        super::flight::runtime()?;
         let started = std::time::Instant::now();
         let method = call.request().method;
         let mut attempts = 0;
@@ -138,7 +139,8 @@ impl Client {
                     sleep(wait).await;
                 }
             }
-            let token = self.inner.tokens.access_token().await?;
+            let token = (self.inner.tokens.access_token().await)
+                .map_err(|e| e.after_attempts(attempts - 1))?;
             // No attempt may run past the call's total budget.
             let remaining = self.inner.retry.budget().saturating_sub(started.elapsed());
             let timeout = (remaining < self.inner.timeout).then_some(remaining);
@@ -153,7 +155,9 @@ impl Client {
                 )
                 .await
             {
-                Ok(response) => call.parse(&response, self.now()),
+                Ok(response) => {
+                    call.parse_scrubbing(&response, self.now(), &[token.expose_secret()])
+                }
                 Err(e) => Err(Error::Transport(e)),
             };
             let mut error = match outcome {
@@ -416,7 +420,7 @@ impl Walk {
 
 /// A random number for backoff jitter, without a random-number crate: std's
 /// `RandomState` is seeded randomly per thread and advanced on each call.
-fn random() -> u64 {
+pub(super) fn random() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(

@@ -46,6 +46,13 @@ pub enum Error {
         /// The largest page the API allows (1000), all of it at `created_at`.
         page_size: u32,
     },
+    /// An async call was polled outside a tokio runtime. Nothing was sent.
+    #[error(
+        "the async client was called outside a tokio runtime, so nothing was sent: call it from \
+         within a tokio runtime (#[tokio::main], Runtime::block_on or a task spawned on one, with \
+         IO and time enabled), or use the blocking client"
+    )]
+    NoRuntime,
 }
 
 impl Error {
@@ -72,19 +79,35 @@ impl Error {
         matches!(self, Error::Transport(e) if e.kind == TransportErrorKind::Timeout)
     }
 
-    /// How long the server asked us to wait before trying again, if it said.
+    /// How long the server (the API, or the token endpoint) asked us to wait
+    /// before trying again, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.api().and_then(|e| e.retry_after)
+        match self {
+            Error::Auth(e) => e.retry_after,
+            _ => self.api().and_then(|e| e.retry_after),
+        }
     }
 
-    /// How many HTTP attempts were made before this error (0 when none was made).
+    /// How many HTTP requests the call made before this error (0 when none was
+    /// made), to the API and to the token endpoint together.
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Api(e) => e.attempts,
             Error::Transport(e) => e.attempts,
             Error::Decode(e) => e.attempts,
+            Error::Auth(e) => e.attempts,
             _ => 0,
         }
+    }
+
+    /// Adds `earlier` requests (the API attempts a call made before its token
+    /// provider failed) to an authentication error's count.
+    #[cfg(any(feature = "blocking", feature = "async", test))]
+    pub(crate) fn after_attempts(mut self, earlier: u32) -> Self {
+        if let Error::Auth(e) = &mut self {
+            e.attempts = e.attempts.saturating_add(earlier);
+        }
+        self
     }
 
     #[cfg(any(feature = "blocking", feature = "async", test))]
@@ -93,6 +116,7 @@ impl Error {
             Error::Api(e) => e.attempts = attempts,
             Error::Transport(e) => e.attempts = attempts,
             Error::Decode(e) => e.attempts = attempts,
+            Error::Auth(e) => e.attempts = attempts,
             _ => {}
         }
     }
@@ -275,10 +299,13 @@ impl TransportError {
 
 /// A success response whose body could not be decoded.
 ///
-/// The body itself is not kept: success bodies can hold signing secrets.
-#[derive(Debug, thiserror::Error)]
+/// Neither the body nor any value from it is kept: success bodies hold signing
+/// secrets, and serde's own messages quote the value they refused
+/// (`invalid type: string "wsk_…"`). What is kept is the kind of error, the
+/// expectation (`invalid type: string, expected a sequence`), line and column.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "could not decode the {status} response to {method} {path}: {source}{}",
+    "could not decode the {status} response to {method} {path}: {reason} at line {line}, column {column}{}",
     attempts_suffix(*attempts)
 )]
 #[non_exhaustive]
@@ -289,12 +316,241 @@ pub struct DecodeError {
     pub method: &'static str,
     /// The request path.
     pub path: String,
-    /// What serde found wrong, with line and column.
-    #[source]
-    pub source: serde_json::Error,
+    /// Whether the body was not JSON (`Syntax`, `Eof`) or JSON of the wrong shape (`Data`).
+    pub category: serde_json::error::Category,
+    /// What was wrong, without the values from the body.
+    pub reason: String,
+    /// The line of the body where decoding stopped (1-based).
+    pub line: usize,
+    /// The column of that line where decoding stopped (1-based).
+    pub column: usize,
     /// How many attempts were made, this one included (earlier ones may have
     /// failed with a retryable error).
     pub attempts: u32,
+}
+
+impl DecodeError {
+    /// From serde's error, keeping its kind, position and expectation, never a value.
+    pub(crate) fn new(
+        status: u16,
+        method: &'static str,
+        path: &str,
+        error: &serde_json::Error,
+    ) -> Self {
+        DecodeError {
+            status,
+            method,
+            path: path.to_owned(),
+            category: error.classify(),
+            reason: decode_reason(error),
+            line: error.line(),
+            column: error.column(),
+            attempts: 1,
+        }
+    }
+}
+
+/// serde's message without the values it quotes from the body.
+fn decode_reason(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let full = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    let message = full.strip_suffix(&suffix).unwrap_or(&full);
+    if !matches!(error.classify(), Category::Data) {
+        // serde_json's own syntax messages are fixed texts ("expected value", "EOF
+        // while parsing a string", …): no value in them.
+        return message.to_owned();
+    }
+    // "invalid type: string \"wsk_…\", expected a sequence": keep what kind of
+    // value it was and what was expected. The expectation comes from this crate's
+    // types, the value from the body.
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some(at) = rest.rfind(", expected ")
+        {
+            return format!("{prefix}{}{}", unexpected_kind(&rest[..at]), &rest[at..]);
+        }
+    }
+    // "unknown variant `X`, expected one of …", "unknown field `X`, expected …":
+    // the name is from the body.
+    for prefix in ["unknown variant ", "unknown field "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let tail = rest
+                .rfind(", expected ")
+                .or_else(|| rest.rfind(", there are no "))
+                .map_or("", |at| &rest[at..]);
+            return format!("{}{tail}", prefix.trim_end());
+        }
+    }
+    // "missing field `url`" and "invalid length 3, expected …" name only this
+    // crate's fields and counts. Anything else is a custom message from a type's
+    // own parser, which may quote its input: drop every quoted part.
+    if message.starts_with("missing field ")
+        || message.starts_with("duplicate field ")
+        || message.starts_with("invalid length ")
+    {
+        return message.to_owned();
+    }
+    scrub(&without_quoted(message), &[])
+}
+
+/// The kind of a serde `Unexpected` (`string "…"` → `string`), never its value.
+fn unexpected_kind(unexpected: &str) -> &'static str {
+    const KINDS: [&str; 17] = [
+        "boolean",
+        "integer",
+        "floating point",
+        "character",
+        "string",
+        "byte array",
+        "unit value",
+        "Option value",
+        "newtype struct",
+        "sequence",
+        "map",
+        "enum",
+        "unit variant",
+        "newtype variant",
+        "tuple variant",
+        "struct variant",
+        "null",
+    ];
+    KINDS
+        .iter()
+        .find(|kind| unexpected.starts_with(*kind))
+        .copied()
+        .unwrap_or("a value")
+}
+
+/// Replaces every `"…"`, `` `…` `` and `'…'` span with `<…>`.
+fn without_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if matches!(c, '"' | '`' | '\'') {
+            out.push_str("<…>");
+            let mut escaped = false;
+            for inner in chars.by_ref() {
+                if escaped {
+                    escaped = false;
+                } else if inner == '\\' {
+                    escaped = true;
+                } else if inner == c {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What replaces a secret in an error text.
+const REDACTED: &str = "<redacted>";
+
+/// Removes secrets from a text that came from a server (an error body, an echo of
+/// the request): each of `secrets` as sent, raw and form-encoded, and anything
+/// shaped like a credential whoever it belongs to: `Bearer <…>`, a webhook
+/// signing secret (`wsk_…`), a Revolut token (`oa_prod_…`, `oa_sand_…`) and a
+/// JWT (`eyJ….….…`).
+///
+/// Every error text built from a server's answer goes through here, before it
+/// is cut short, so no part of a secret survives at a cut either.
+pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets {
+        // Shorter values would match ordinary words; no real credential is that short.
+        if secret.len() < 4 {
+            continue;
+        }
+        if out.contains(secret) {
+            out = out.replace(secret, REDACTED);
+        }
+        let encoded = form_encoded(secret);
+        if encoded != *secret && out.contains(&encoded) {
+            out = out.replace(&encoded, REDACTED);
+        }
+    }
+    scrub_shapes(&out)
+}
+
+fn form_encoded(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Whether `byte` can be part of a credential: what tokens, secrets and JWTs are
+/// made of, and percent-escapes.
+fn credential_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric()
+        || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'=' | b'%')
+}
+
+fn scrub_shapes(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let lower = text.to_ascii_lowercase();
+    let lower = lower.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    // Everything before `copied` is in `out`; only ASCII positions are cut at, so
+    // every slice is on a character boundary.
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts_word = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+        let keep = if lower[i..].starts_with(b"bearer")
+            && bytes.get(i + 6).is_some_and(|b| *b == b' ' || *b == b'\t')
+        {
+            // Keep the scheme and the spaces, drop the credential after them.
+            let mut start = i + 6;
+            while bytes.get(start).is_some_and(|b| *b == b' ' || *b == b'\t') {
+                start += 1;
+            }
+            Some(start)
+        } else if starts_word
+            && (lower[i..].starts_with(b"wsk_")
+                || lower[i..].starts_with(b"oa_prod_")
+                || lower[i..].starts_with(b"oa_sand_"))
+        {
+            Some(i)
+        } else if starts_word && bytes[i..].starts_with(b"eyJ") {
+            let end = credential_end(bytes, i);
+            bytes[i..end].contains(&b'.').then_some(i)
+        } else {
+            None
+        };
+        match keep {
+            Some(start) => {
+                let end = credential_end(bytes, start);
+                if end > start {
+                    out.push_str(&text[copied..start]);
+                    out.push_str(REDACTED);
+                    copied = end;
+                    i = end;
+                } else {
+                    i = start.max(i + 1);
+                }
+            }
+            None => i += 1,
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+fn credential_end(bytes: &[u8], start: usize) -> usize {
+    let mut end = start;
+    while end < bytes.len() && credential_byte(bytes[end]) {
+        end += 1;
+    }
+    end
 }
 
 /// An input refused before sending, naming the field and the rule.
@@ -351,6 +607,11 @@ pub struct AuthError {
     pub code: Option<String>,
     /// The token endpoint's own description of the error, if any (secrets removed).
     pub server_message: Option<String>,
+    /// How long the token endpoint asked us to wait (its `Retry-After`), if it said.
+    pub retry_after: Option<Duration>,
+    /// How many requests were made: to the token endpoint for this refresh, plus
+    /// the API attempts of the call that needed the token (0 when none was made).
+    pub attempts: u32,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -368,6 +629,8 @@ impl AuthError {
             status: None,
             code: None,
             server_message: None,
+            retry_after: None,
+            attempts: 0,
             source: None,
         }
     }
@@ -398,7 +661,11 @@ impl fmt::Display for AuthError {
             }
             f.write_str(")")?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", self.message)?;
+        if let Some(wait) = self.retry_after {
+            write!(f, "; retry after {} s", wait.as_secs_f64())?;
+        }
+        f.write_str(&attempts_suffix(self.attempts))
     }
 }
 
@@ -512,6 +779,67 @@ mod tests {
     }
 
     #[test]
+    fn scrub_removes_secrets_and_credential_shapes() {
+        let cases = [
+            (
+                "Authorization: Bearer abc.DEF-123_x",
+                "Authorization: Bearer <redacted>",
+            ),
+            ("bearer\tabc, next", "bearer\t<redacted>, next"),
+            ("\"BEARER   a+b/c==\"", "\"BEARER   <redacted>\""),
+            ("Bearer <redacted> stays", "Bearer <redacted> stays"),
+            ("a bearer.", "a bearer."),
+            ("secret wsk_4jETWMz1g1b37gC= end", "secret <redacted> end"),
+            ("x=oa_prod_ABC&y=oa_sand_DEF", "x=<redacted>&y=<redacted>"),
+            ("jwt eyJhbGciOi.eyJzdWIi.c2ln!", "jwt <redacted>!"),
+            ("eyJust a word", "eyJust a word"),
+            ("my_wsk_x is a name", "my_wsk_x is a name"),
+            ("é Bearer tök", "é Bearer <redacted>ök"),
+            ("", ""),
+        ];
+        for (text, clean) in cases {
+            assert_eq!(scrub(text, &[]), clean, "{text:?}");
+        }
+        assert_eq!(
+            scrub("rt/a+b= sent as rt%2Fa%2Bb%3D", &["rt/a+b="]),
+            "<redacted> sent as <redacted>"
+        );
+        // Too short to be a credential: left alone rather than shredding the text.
+        assert_eq!(scrub("a cat", &["cat", ""]), "a cat");
+    }
+
+    #[test]
+    fn quoted_parts_are_dropped() {
+        assert_eq!(
+            without_quoted(r#"got "a \" b" and `c` and 'd' and "open"#),
+            "got <…> and <…> and <…> and <…>"
+        );
+    }
+
+    #[test]
+    fn auth_errors_count_attempts_and_waits() {
+        let mut e = AuthError::with_kind(AuthErrorKind::Unavailable, "down");
+        e.attempts = 3;
+        e.retry_after = Some(Duration::from_secs(2));
+        assert_eq!(
+            e.to_string(),
+            "authentication failed: down; retry after 2 s [after 3 attempts]"
+        );
+        let e = Error::from(e).after_attempts(1);
+        assert_eq!(
+            (e.attempts(), e.retry_after()),
+            (4, Some(Duration::from_secs(2)))
+        );
+        let mut e = Error::from(AuthError::new("x"));
+        assert_eq!(e.attempts(), 0);
+        e.set_attempts(2);
+        assert_eq!(e.attempts(), 2);
+        // Only an auth error gains the API attempts before it.
+        let api = Error::from(api(500, None)).after_attempts(5);
+        assert_eq!(api.attempts(), 1);
+    }
+
+    #[test]
     fn auth_errors_keep_their_cause_and_say_if_transient() {
         let io = std::io::Error::other("unreachable");
         let e = AuthError::new("no token").with_source(io);
@@ -546,13 +874,12 @@ mod tests {
         assert_eq!(t.retry_after(), None);
         assert_eq!(t.to_string(), "timed out (GET /webhooks): slow");
         // A decode error after retries counts every attempt, like the others.
-        let mut d = Error::from(DecodeError {
-            status: 200,
-            method: "GET",
-            path: "/webhooks".into(),
-            source: serde_json::from_str::<u8>("x").unwrap_err(),
-            attempts: 1,
-        });
+        let mut d = Error::from(DecodeError::new(
+            200,
+            "GET",
+            "/webhooks",
+            &serde_json::from_str::<u8>("x").unwrap_err(),
+        ));
         assert_eq!(d.attempts(), 1);
         d.set_attempts(2);
         assert_eq!(d.attempts(), 2);

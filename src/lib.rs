@@ -108,6 +108,12 @@
 //!   (an emulator or mock server): [`Environment::custom`] refuses anything else.
 //! - The clients follow no redirects, so a token is never sent to another host.
 //! - Access tokens and signing secrets have redacting `Debug` implementations.
+//! - Error texts built from a server's answer are scrubbed: the token just sent, the
+//!   refresh token and assertion a token request carried (raw or form-encoded), and
+//!   anything shaped like `Bearer <…>`, `wsk_…`, `oa_prod_…`/`oa_sand_…` or a JWT
+//!   become `<redacted>`, so a server or proxy that echoes the request cannot put a
+//!   secret in an error, a log or the CLI's stderr. A [`DecodeError`] keeps serde's
+//!   kind of error, expectation, line and column, never the value it quoted.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

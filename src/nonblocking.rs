@@ -22,6 +22,21 @@
 //! ```
 //!
 //! To implement [`TokenProvider`] yourself, use the re-exported [`async_trait`](macro@async_trait) attribute.
+//!
+//! # The runtime
+//!
+//! Calls must run inside a tokio runtime with IO and time enabled (`#[tokio::main]`,
+//! `#[tokio::test]`, `Runtime::block_on`, or a task spawned on one); a current-thread
+//! runtime is fine. Polled outside one, a call returns [`Error::NoRuntime`](crate::Error::NoRuntime)
+//! and sends nothing, instead of panicking inside reqwest. Building a client or a
+//! provider needs no runtime.
+//!
+//! The [`RefreshingTokenProvider`] never blocks the runtime either: the assertion
+//! signer (a KMS call, RS256 signing) and `on_refresh` (storing the token set) run on
+//! tokio's blocking pool (`spawn_blocking`, never `block_in_place`, which panics on a
+//! current-thread runtime). Each refresh runs as its own task, so a caller dropped
+//! mid-refresh (a `tokio::time::timeout`, a `select!`) does not cancel a token
+//! request already sent: the refresh completes and the callers after it use its answer.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -55,6 +70,48 @@ pub use refreshing::{
 
 mod flight {
     use tokio::sync::{Mutex, MutexGuard};
+
+    use super::refreshing::RefreshingTokenProvider;
+    use crate::auth::TokenSet;
+    use crate::error::{AuthError, Error};
+
+    /// reqwest and tokio's timers panic outside a tokio runtime: say so instead.
+    pub(super) fn runtime() -> Result<(), Error> {
+        tokio::runtime::Handle::try_current()
+            .map(drop)
+            .map_err(|_| Error::NoRuntime)
+    }
+
+    /// Runs the locked part of a refresh as its own task, so that dropping the
+    /// caller's future (a timeout, a `select!`) does not cancel a token request
+    /// already sent: the refresh completes, and the callers after it use its answer.
+    pub(super) async fn detached(
+        provider: &RefreshingTokenProvider,
+        seen: Option<u64>,
+    ) -> Result<TokenSet, AuthError> {
+        let provider = provider.clone();
+        match tokio::spawn(async move { provider.refresh_in_flight(seen).await }).await {
+            Ok(result) => result,
+            // A panic in user code (the signer, `on_refresh`) reaches the caller, as
+            // it does when blocking.
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(super::refreshing::shutting_down()),
+        }
+    }
+
+    /// Runs user code that may block (the assertion signer, `on_refresh`) on
+    /// tokio's blocking pool, not on a runtime thread: this works on a
+    /// current-thread runtime too, where `block_in_place` would panic. `None` if
+    /// the runtime shut down first.
+    pub(super) async fn off_runtime<T: Send + 'static>(
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        match tokio::task::spawn_blocking(f).await {
+            Ok(value) => Some(value),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => None,
+        }
+    }
 
     /// Held across a token refresh, so one task refreshes and the others wait
     /// (without blocking the runtime).

@@ -9,6 +9,17 @@
 // Once it has the lock it looks again: a usable token means another caller refreshed
 // while it waited; a finished attempt that failed is reported to it as well (the
 // error is shared, not cached: the next caller to arrive tries again).
+//
+// The mode's `flight` module runs that locked part: in place when blocking; as a
+// spawned task when async, so a caller whose future is dropped mid-refresh does not
+// cancel the token request (the refresh completes and the callers after it use
+// its answer). The assertion signer and `on_refresh` are user code that may block:
+// `flight::off_runtime` runs them on tokio's blocking pool when async.
+//
+// A token request is retried under the provider's `RetryPolicy`, like an API call:
+// a refresh as an idempotent request (sending the same refresh token twice gets
+// two access tokens and leaves the refresh token valid), a code exchange as a POST
+// (a code works once, so only failures that show nothing was used are retried).
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,17 +27,19 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::flight::FlightLock;
+use super::flight::{self, FlightLock};
 use super::maybe_io;
-use super::shared::TokenProvider;
-use super::transport::Transport;
+use super::shared::{TokenProvider, random};
+use super::transport::{Transport, sleep};
 use crate::auth::{
-    AccessToken, ClientAssertion, RefreshToken, TokenCall, TokenSet, authorization_code_request,
-    refresh_token_request,
+    AccessToken, ClientAssertion, Grant, RefreshToken, TokenCall, TokenSet,
+    authorization_code_request, refresh_token_request,
 };
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Environment, HttpConfig};
-use crate::error::{AuthError, AuthErrorKind, Result};
+use crate::error::{AuthError, AuthErrorKind, Error, Result, TransportError};
+use crate::request::Method;
+use crate::retry::{Decision, RetryPolicy};
 
 type OnRefresh = Arc<dyn Fn(&TokenSet) + Send + Sync>;
 
@@ -55,6 +68,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     margin: time::Duration,
     on_refresh: Option<OnRefresh>,
+    retry: RetryPolicy,
+    timeout: Duration,
     state: Mutex<State>,
     flight: FlightLock,
 }
@@ -75,10 +90,14 @@ struct Current {
 
 impl State {
     fn usable(&self, now: OffsetDateTime) -> Option<AccessToken> {
+        self.usable_set(now).map(|set| set.access_token.clone())
+    }
+
+    fn usable_set(&self, now: OffsetDateTime) -> Option<&TokenSet> {
         self.current
             .as_ref()
             .filter(|c| now < c.refresh_at)
-            .map(|c| c.tokens.access_token.clone())
+            .map(|c| &c.tokens)
     }
 
     fn install(&mut self, tokens: TokenSet, now: OffsetDateTime, margin: time::Duration) {
@@ -136,6 +155,7 @@ impl RefreshingTokenProvider {
             clock: Arc::new(SystemClock),
             on_refresh: None,
             http: HttpConfig::default(),
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -164,44 +184,78 @@ impl RefreshingTokenProvider {
     /// Refreshes now, whatever the cache holds, and returns the new token set.
     /// Waits for a refresh already in flight first.
     pub async fn refresh(&self) -> Result<TokenSet> {
+        flight::runtime()?;
+        Ok(flight::detached(self, None).await?)
+    }
+
+    /// Takes the refresh lock and refreshes, unless (`seen` given: the number of
+    /// finished refreshes when the caller found no usable token) another refresh
+    /// answered while this caller waited: then that answer is this caller's too.
+    pub(super) async fn refresh_in_flight(&self, seen: Option<u64>) -> Result<TokenSet, AuthError> {
         let _flight = self.inner.flight.lock().await;
-        let refresh_token = self.state().refresh_token.clone();
+        let refresh_token = {
+            let state = self.state();
+            if let Some(seen) = seen {
+                if let Some(tokens) = state.usable_set(self.now()) {
+                    return Ok(tokens.clone());
+                }
+                if state.attempts != seen
+                    && let Some(failure) = &state.failure
+                {
+                    return Err(failure.clone());
+                }
+            }
+            state.refresh_token.clone()
+        };
         self.refresh_locked(refresh_token).await
     }
 
-    /// One refresh, with the refresh lock held: send, record, tell `on_refresh`.
-    async fn refresh_locked(&self, refresh_token: RefreshToken) -> Result<TokenSet> {
+    /// One refresh, with the refresh lock held: sign, send, record, tell `on_refresh`.
+    async fn refresh_locked(&self, refresh_token: RefreshToken) -> Result<TokenSet, AuthError> {
         let now = self.now();
-        let result = match self.inner.assertion.assertion(now) {
+        let inner = self.inner.clone();
+        let signed = flight::off_runtime(move || inner.assertion.assertion(now))
+            .await
+            .unwrap_or_else(|| Err(shutting_down()));
+        let result = match signed {
             Ok(assertion) => {
                 let call = refresh_token_request(&refresh_token, &assertion);
-                send(&self.inner.transport, &self.inner.environment, &call, now).await
+                send(
+                    &self.inner.transport,
+                    &self.inner.environment,
+                    &call,
+                    &self.inner.retry,
+                    self.inner.timeout,
+                    &*self.inner.clock,
+                )
+                .await
             }
             Err(e) => Err(e),
         };
-        let mut state = self.state();
-        state.attempts += 1;
-        match result {
-            Ok(tokens) => {
-                state.failure = None;
-                state.install(tokens.clone(), now, self.inner.margin);
-                drop(state);
-                if let Some(on_refresh) = &self.inner.on_refresh {
-                    on_refresh(&tokens);
+        {
+            let mut state = self.state();
+            state.attempts += 1;
+            match &result {
+                Ok(tokens) => {
+                    state.failure = None;
+                    state.install(tokens.clone(), now, self.inner.margin);
                 }
-                Ok(tokens)
-            }
-            Err(e) => {
-                state.failure = Some(e.clone());
-                Err(e.into())
+                Err(e) => state.failure = Some(e.clone()),
             }
         }
+        if let (Ok(tokens), Some(on_refresh)) = (&result, self.inner.on_refresh.clone()) {
+            let stored = tokens.clone();
+            // Still under the refresh lock, so calls never overlap.
+            flight::off_runtime(move || on_refresh(&stored)).await;
+        }
+        result
     }
 }
 
 #[maybe_io]
 impl TokenProvider for RefreshingTokenProvider {
     async fn access_token(&self) -> Result<AccessToken> {
+        flight::runtime()?;
         let seen = {
             let state = self.state();
             if let Some(token) = state.usable(self.now()) {
@@ -209,21 +263,7 @@ impl TokenProvider for RefreshingTokenProvider {
             }
             state.attempts
         };
-        let _flight = self.inner.flight.lock().await;
-        let refresh_token = {
-            let state = self.state();
-            if let Some(token) = state.usable(self.now()) {
-                return Ok(token);
-            }
-            if state.attempts != seen
-                && let Some(failure) = &state.failure
-            {
-                // The refresh this caller waited for failed: it gets the same answer.
-                return Err(failure.clone().into());
-            }
-            state.refresh_token.clone()
-        };
-        Ok(self.refresh_locked(refresh_token).await?.access_token)
+        Ok(flight::detached(self, Some(seen)).await?.access_token)
     }
 
     fn invalidate(&self, rejected: &AccessToken) -> bool {
@@ -251,6 +291,7 @@ pub struct RefreshingTokenProviderBuilder {
     clock: Arc<dyn Clock>,
     on_refresh: Option<OnRefresh>,
     http: HttpConfig,
+    retry: RetryPolicy,
 }
 
 impl fmt::Debug for RefreshingTokenProviderBuilder {
@@ -261,6 +302,7 @@ impl fmt::Debug for RefreshingTokenProviderBuilder {
             .field("refresh_margin", &self.margin)
             .field("has_tokens", &self.tokens.is_some())
             .field("has_on_refresh", &self.on_refresh.is_some())
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -289,7 +331,9 @@ impl RefreshingTokenProviderBuilder {
 
     /// Called after every successful refresh with the new token set, so it can be
     /// stored; refreshes are one at a time, so calls never overlap. Keep it quick:
-    /// callers waiting for a token wait for it too.
+    /// callers waiting for a token wait for it too. In async mode it runs on
+    /// tokio's blocking pool (`spawn_blocking`), so it may block (write a file)
+    /// without stalling the runtime.
     pub fn on_refresh(mut self, on_refresh: impl Fn(&TokenSet) + Send + Sync + 'static) -> Self {
         self.on_refresh = Some(Arc::new(on_refresh));
         self
@@ -304,6 +348,20 @@ impl RefreshingTokenProviderBuilder {
     /// How long one call to the token endpoint may take (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.http.timeout = timeout;
+        self
+    }
+
+    /// When to retry the token endpoint (default: [`RetryPolicy::default`], the
+    /// client's default; give it the client's policy if you changed that one).
+    ///
+    /// A refresh is retried like an idempotent request: after a 429 or 503 (its
+    /// `Retry-After` honoured up to the cap), a 500, 502 or 504, a refused
+    /// connection, a timeout or a reset. Sending a refresh token twice is
+    /// harmless: it stays valid, and the second answer is simply the token used.
+    /// The policy's total budget counts from the refresh's start, and each
+    /// attempt's timeout is cut to what is left of it.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 
@@ -336,6 +394,8 @@ impl RefreshingTokenProviderBuilder {
                 clock: self.clock,
                 margin,
                 on_refresh: self.on_refresh,
+                retry: self.retry,
+                timeout: self.http.timeout,
                 state: Mutex::new(state),
                 flight: FlightLock::new(),
             }),
@@ -348,38 +408,102 @@ impl RefreshingTokenProviderBuilder {
 ///
 /// The code works once, within about 2 minutes of consent. Store the refresh token
 /// somewhere safe; it is what a [`RefreshingTokenProvider`] needs.
+///
+/// Retried under [`RetryPolicy::default`] as a POST: a 429 or 503 and a refused
+/// connection are retried; a timeout or a 500 is not, since the code may have
+/// been used.
 #[maybe_io]
 pub async fn exchange_authorization_code(
     environment: &Environment,
     code: &str,
     assertion: &ClientAssertion,
 ) -> Result<TokenSet> {
-    let transport = Transport::new(&HttpConfig::default())?;
-    let now = OffsetDateTime::now_utc();
-    let call = authorization_code_request(code, &assertion.assertion(now)?);
-    Ok(send(&transport, environment, &call, now).await?)
+    flight::runtime()?;
+    let http = HttpConfig::default();
+    let transport = Transport::new(&http)?;
+    let clock = SystemClock;
+    let owned = assertion.clone();
+    let now = clock.now();
+    let signed = flight::off_runtime(move || owned.assertion(now))
+        .await
+        .unwrap_or_else(|| Err(shutting_down()))?;
+    let call = authorization_code_request(code, &signed);
+    Ok(send(
+        &transport,
+        environment,
+        &call,
+        &RetryPolicy::default(),
+        http.timeout,
+        &clock,
+    )
+    .await?)
 }
 
-/// Sends a token call (no bearer header) and reads its answer. The expiry counts
-/// from `now`, taken before sending, so it errs on the early side.
+pub(super) fn shutting_down() -> AuthError {
+    AuthError::new(
+        "the token refresh was cancelled because the tokio runtime is shutting down; \
+         the next call on a running runtime tries again",
+    )
+}
+
+/// Sends a token call (no bearer header) and reads its answer, retrying as
+/// `retry` says. The expiry counts from the clock's time taken before each attempt,
+/// so it errs on the early side. The error counts the attempts made.
 #[maybe_io]
 async fn send(
     transport: &Transport,
     environment: &Environment,
     call: &TokenCall,
-    now: OffsetDateTime,
+    retry: &RetryPolicy,
+    timeout: Duration,
+    clock: &dyn Clock,
 ) -> Result<TokenSet, AuthError> {
-    let response = transport
-        .send(call.request(), environment, None, None)
-        .await
-        .map_err(|e| {
-            AuthError::with_kind(
-                AuthErrorKind::Unavailable,
-                format!(
-                    "could not reach the token endpoint ({e}); the next request will try again"
-                ),
-            )
-            .with_source(e)
-        })?;
-    call.parse(&response, now)
+    // The retry decision only asks whether a repeat is harmless: for a refresh it
+    // is (see the notes at the top), for a code exchange it is not.
+    let retry_as = match call.grant() {
+        Grant::RefreshToken => Method::Patch,
+        Grant::AuthorizationCode => Method::Post,
+    };
+    let started = std::time::Instant::now();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let remaining = retry.budget().saturating_sub(started.elapsed());
+        let cut = (remaining < timeout).then_some(remaining);
+        let now = clock.now();
+        let (mut error, cause) = match transport.send(call.request(), environment, None, cut).await
+        {
+            Ok(response) => match call.parse(&response, now) {
+                Ok(tokens) => return Ok(tokens),
+                Err(error) => {
+                    // The decision reads the answer as it would an API error's.
+                    let cause = (response.status == 429 || response.status >= 500)
+                        .then(|| Error::Api(crate::request::api_error(&response, now)));
+                    (error, cause)
+                }
+            },
+            Err(e) => {
+                // What the decision reads: the kind of failure, nothing else.
+                let cause = TransportError::new(e.kind, e.method, &e.path, "", None);
+                let message = crate::error::scrub(&e.to_string(), &[]);
+                let error = AuthError::with_kind(
+                    AuthErrorKind::Unavailable,
+                    format!(
+                        "could not reach the token endpoint ({message}); the next request will try again"
+                    ),
+                )
+                .with_source(e);
+                (error, Some(Error::Transport(cause)))
+            }
+        };
+        error.attempts = attempts;
+        let decision = match &cause {
+            Some(cause) => retry.decide(attempts, retry_as, cause, started.elapsed(), random()),
+            None => Decision::GiveUp,
+        };
+        match decision {
+            Decision::RetryAfter(wait) => sleep(wait).await,
+            Decision::GiveUp => return Err(error),
+        }
+    }
 }

@@ -27,7 +27,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::config::Environment;
-use crate::error::{ApiError, DecodeError, Error, ValidationError};
+use crate::error::{ApiError, DecodeError, Error, ValidationError, scrub};
 use crate::models::{
     CreateWebhook, CreatedBefore, FailedEvent, FailedEventsQuery, SecretExpiration, UpdateWebhook,
     Webhook, WebhookWithSecret,
@@ -148,7 +148,10 @@ fn percent_encode_into(value: &str, out: &mut String) {
 }
 
 /// A response as received: status, the headers that matter, and the raw body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the body's size, never the body: success bodies carry signing
+/// secrets, and error bodies may echo the request's token.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HttpResponse {
     /// The HTTP status.
@@ -157,6 +160,16 @@ pub struct HttpResponse {
     pub retry_after: Option<String>,
     /// The body bytes.
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("retry_after", &self.retry_after)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 impl HttpResponse {
@@ -198,18 +211,32 @@ impl<T> Call<T> {
 
     /// Reads the response: the decoded value on a 2xx, the API error otherwise.
     /// `now` turns a `Retry-After` date into a wait.
+    ///
+    /// Error texts taken from the body are scrubbed of anything shaped like a
+    /// credential (see [`api_error`]).
     pub fn parse(&self, response: &HttpResponse, now: OffsetDateTime) -> Result<T, Error> {
+        self.parse_scrubbing(response, now, &[])
+    }
+
+    /// [`parse`](Self::parse), also scrubbing `secrets` (the token just sent) from
+    /// the error texts, in case the server echoed them.
+    #[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
+    pub(crate) fn parse_scrubbing(
+        &self,
+        response: &HttpResponse,
+        now: OffsetDateTime,
+        secrets: &[&str],
+    ) -> Result<T, Error> {
         if !(200..300).contains(&response.status) {
-            return Err(api_error(response, now).into());
+            return Err(api_error_scrubbing(response, now, secrets).into());
         }
-        (self.decode)(&response.body).map_err(|source| {
-            DecodeError {
-                status: response.status,
-                method: self.request.method.as_str(),
-                path: self.request.path.clone(),
-                source,
-                attempts: 1,
-            }
+        (self.decode)(&response.body).map_err(|e| {
+            DecodeError::new(
+                response.status,
+                self.request.method.as_str(),
+                &self.request.path,
+                &e,
+            )
             .into()
         })
     }
@@ -332,7 +359,22 @@ pub(crate) fn failed_events_page(
 }
 
 /// Turns an error response into an [`ApiError`], whatever the body's shape.
+///
+/// The texts taken from the body (`message`, `error_id`, `body_snippet`) are
+/// scrubbed of anything shaped like a credential, in case a server or a proxy
+/// echoed the request: `Bearer <…>`, `wsk_…`, `oa_prod_…`/`oa_sand_…` tokens
+/// and JWTs become `<redacted>`.
 pub fn api_error(response: &HttpResponse, now: OffsetDateTime) -> ApiError {
+    api_error_scrubbing(response, now, &[])
+}
+
+/// [`api_error`], also scrubbing `secrets`.
+pub(crate) fn api_error_scrubbing(
+    response: &HttpResponse,
+    now: OffsetDateTime,
+    secrets: &[&str],
+) -> ApiError {
+    let clean = |text: &str| scrub(text, secrets);
     let retry_after = response
         .retry_after
         .as_deref()
@@ -350,13 +392,13 @@ pub fn api_error(response: &HttpResponse, now: OffsetDateTime) -> ApiError {
         Ok(serde_json::Value::Object(body)) => {
             error.code = body.get("code").and_then(integer);
             error.error_id = body.get("error_id").and_then(|v| match v {
-                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::String(s) => Some(clean(s)),
                 serde_json::Value::Number(n) => Some(n.to_string()),
                 _ => None,
             });
             error.message = match body.get("message") {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(other) if !other.is_null() => other.to_string(),
+                Some(serde_json::Value::String(s)) => clean(s),
+                Some(other) if !other.is_null() => clean(&other.to_string()),
                 _ => status_text(response.status).to_owned(),
             };
         }
@@ -369,7 +411,10 @@ pub fn api_error(response: &HttpResponse, now: OffsetDateTime) -> ApiError {
                     status_text(response.status)
                 )
             };
-            error.body_snippet = snippet(&response.body);
+            // Scrubbed, then cut: a cut must not leave half a secret. The snippet
+            // reads well under the first 64 KiB, so that much is scrubbed.
+            let head = &response.body[..response.body.len().min(64 * 1024)];
+            error.body_snippet = snippet(clean(&String::from_utf8_lossy(head)).as_bytes());
         }
     }
     error
@@ -629,7 +674,7 @@ mod tests {
         // A body that is not UTF-8 is a decode error, with serde_json's position.
         let not_utf8 = HttpResponse::new(200, b"{\"id\":\"\xff\"}".to_vec());
         match call.parse(&not_utf8, now()).unwrap_err() {
-            Error::Decode(e) => assert!(e.source.to_string().contains("column"), "{e}"),
+            Error::Decode(e) => assert!(e.to_string().contains("column"), "{e}"),
             other => panic!("{other:?}"),
         }
         // 204 with no body is success for delete.
@@ -844,6 +889,110 @@ mod tests {
         let mut out = String::new();
         percent_encode_into("a b+c:d/é~._-", &mut out);
         assert_eq!(out, "a%20b%2Bc%3Ad%2F%C3%A9~._-");
+    }
+
+    #[test]
+    fn response_debug_shows_no_body() {
+        let response =
+            HttpResponse::new(200, br#"{"signing_secret":"wsk_RESPONSE-secret"}"#.to_vec())
+                .with_retry_after("5");
+        let shown = format!("{response:?} {response:#?}");
+        assert!(
+            !shown.contains("wsk_") && !shown.contains("RESPONSE"),
+            "{shown}"
+        );
+        assert_eq!(
+            format!("{response:?}"),
+            r#"HttpResponse { status: 200, retry_after: Some("5"), body_bytes: 40 }"#
+        );
+    }
+
+    #[test]
+    fn decode_errors_quote_no_value_from_the_body() {
+        let get = get_webhook(id());
+        let decode = |body: &str| match get
+            .parse(&HttpResponse::new(200, body.as_bytes().to_vec()), now())
+            .unwrap_err()
+        {
+            Error::Decode(e) => e,
+            other => panic!("{other:?}"),
+        };
+        let ok_start = format!(r#"{{"id":"{ID}","url":"https://x.com","#);
+        for (body, reason) in [
+            (
+                format!(r#"{ok_start}"events":"wsk_BODY-secret"}}"#),
+                "invalid type: string, expected a sequence",
+            ),
+            (
+                format!(r#"{ok_start}"events":[],"signing_secret":["wsk_BODY-secret"]}}"#),
+                "invalid type: sequence, expected a string",
+            ),
+            (
+                r#"{"id":"wsk_BODY-secret"}"#.to_owned(),
+                "UUID parsing failed",
+            ),
+            (
+                r#"{"id":7,"wsk_BODY-secret":1}"#.to_owned(),
+                "invalid type: integer, expected",
+            ),
+            (
+                format!(r#"{ok_start}"events":[]"#),
+                "EOF while parsing an object",
+            ),
+            (r#"wsk_BODY-secret"#.to_owned(), "expected value"),
+        ] {
+            let e = decode(&body);
+            let shown = format!("{e} {e:?} {e:#?}");
+            assert!(!shown.contains("BODY-secret"), "{shown}");
+            assert!(e.reason.starts_with(reason), "{body}: {}", e.reason);
+            assert!(e.line >= 1 && e.column >= 1, "{e:?}");
+            assert!(std::error::Error::source(&e).is_none());
+        }
+        let e = decode(&format!("{ok_start}\n\"events\": 5}}"));
+        assert_eq!((e.line, e.category), (2, serde_json::error::Category::Data));
+        assert!(e.to_string().ends_with("at line 2, column 11"), "{e}");
+        // An unknown variant keeps what was expected, not what came.
+        let hooks = list_webhooks()
+            .parse(
+                &HttpResponse::new(
+                    200,
+                    format!(r#"[{{"id":"{ID}","url":"https://x.com","events":[7]}}]"#).into_bytes(),
+                ),
+                now(),
+            )
+            .unwrap_err();
+        assert!(!hooks.to_string().contains("`7`"), "{hooks}");
+    }
+
+    #[test]
+    fn api_errors_scrub_credentials_and_what_was_sent() {
+        let body = br#"{"code":9,"message":"got Bearer oa_sand_LEAK and SENT-token-1 and wsk_LEAK","error_id":"SENT-token-1"}"#;
+        let e = api_error_scrubbing(
+            &HttpResponse::new(400, body.to_vec()),
+            now(),
+            &["SENT-token-1"],
+        );
+        assert_eq!(
+            e.message,
+            "got Bearer <redacted> and <redacted> and <redacted>"
+        );
+        assert_eq!(e.error_id.as_deref(), Some("<redacted>"));
+        // Without the secret, what is shaped like a credential still goes.
+        let e = api_error(&HttpResponse::new(400, body.to_vec()), now());
+        assert_eq!(
+            e.message,
+            "got Bearer <redacted> and SENT-token-1 and <redacted>"
+        );
+        // A secret at the snippet's cut is removed before the cut, not half of it.
+        let html = format!("<p>{}SENT-token-1</p>", "y".repeat(190));
+        let e = api_error_scrubbing(
+            &HttpResponse::new(502, html.into_bytes()),
+            now(),
+            &["SENT-token-1"],
+        );
+        let snippet = e.body_snippet.unwrap();
+        assert!(!snippet.contains("SENT"), "{snippet}");
+        assert!(snippet.ends_with("y<redact"), "{snippet}");
     }
 
     #[test]

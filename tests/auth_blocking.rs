@@ -9,6 +9,10 @@ use revolut_webhooks::blocking::{
 };
 use revolut_webhooks::{AccessToken, Result};
 
+#[allow(dead_code)]
+#[path = "faults/server.rs"]
+mod server;
+
 #[macro_use]
 #[path = "auth/cases.rs"]
 mod cases;

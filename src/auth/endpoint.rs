@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use super::{AccessToken, RefreshToken, SignedAssertion, TokenSet};
 use crate::config::Environment;
-use crate::error::{AuthError, AuthErrorKind};
+use crate::error::{AuthError, AuthErrorKind, scrub};
 use crate::request::{HttpRequest, HttpResponse, Method, RequestBody};
 
 /// The token endpoint's path on the API host.
@@ -182,7 +182,7 @@ impl TokenCall {
         now: OffsetDateTime,
     ) -> Result<TokenSet, AuthError> {
         if !(200..300).contains(&response.status) {
-            return Err(self.error(response));
+            return Err(self.error(response, now));
         }
         let invalid = |what: String| {
             AuthError::with_kind(
@@ -238,7 +238,7 @@ impl TokenCall {
         ))
     }
 
-    fn error(&self, response: &HttpResponse) -> AuthError {
+    fn error(&self, response: &HttpResponse, now: OffsetDateTime) -> AuthError {
         let status = response.status;
         let (mut code, mut server_message) = (None, None);
         if let Ok(serde_json::Value::Object(body)) =
@@ -313,19 +313,20 @@ impl TokenCall {
         };
         let mut error = AuthError::with_kind(kind, message);
         error.status = Some(status);
+        error.retry_after = response
+            .retry_after
+            .as_deref()
+            .and_then(|v| crate::request::parse_retry_after(v, now));
         error.code = code;
         error.server_message = server_message;
         error
     }
 
-    /// Removes anything this call sent that the server might have echoed back.
-    fn scrub(&self, mut text: String) -> String {
-        for secret in &self.secrets {
-            if secret.len() >= 4 && text.contains(secret.as_str()) {
-                text = text.replace(secret.as_str(), "<redacted>");
-            }
-        }
-        text.chars().take(300).collect()
+    /// Removes anything this call sent that the server might have echoed back
+    /// (raw or form-encoded), and anything shaped like a credential.
+    fn scrub(&self, text: String) -> String {
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        scrub(&text, &secrets).chars().take(300).collect()
     }
 }
 
