@@ -102,6 +102,19 @@
 //! [`Error::Validation`] for input refused before any request. They are the same types
 //! in both modes, and none of them ever holds a token or a signing secret.
 //!
+//! # Stability
+//!
+//! Semver covers everything public, the sans-IO modules included: [`request`] (each
+//! endpoint as a request and a parser), [`retry`] ([`RetryPolicy::decide`] and its
+//! `Decision`) and [`pagination`] (the failed-events cursor). They are public so you
+//! can drive the API with an HTTP library of your own and make the same decisions the
+//! clients make, and they change only as the rest of the API does: a breaking change
+//! waits for a new major (or, before 1.0, minor) version and is listed in the changelog.
+//! What may grow in a compatible release is marked: `#[non_exhaustive]` enums gain
+//! variants and `#[non_exhaustive]` structs gain fields, so match them with `_` and
+//! build them with their constructors. The exact text of error messages and `Debug`
+//! output is not covered; match on kinds, codes and fields instead.
+//!
 //! # Security
 //!
 //! - A bearer token only travels over https, or plain http to a loopback address

@@ -13,6 +13,9 @@
 //! share that timestamp, it reports [`Error::TiedEventsOverflow`] (once, and never
 //! silently) and moves past that instant. Memory stays bounded: the cursor keeps
 //! only the ids at the current boundary, at most two pages' worth.
+//!
+//! Public so a client of your own can walk pages the same way; semver covers it
+//! (see [the crate's stability notes](crate#stability)).
 
 use std::collections::HashSet;
 

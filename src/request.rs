@@ -1,7 +1,9 @@
 //! The sans-IO core: every endpoint as a request to send and a parser for its response.
 //!
 //! Nothing here does I/O. The blocking and async clients are thin shells around
-//! these functions; you can also drive them with any HTTP library you like:
+//! these functions; you can also drive them with any HTTP library you like
+//! (semver covers this module like the rest of the crate: see
+//! [the crate's stability notes](crate#stability)):
 //!
 //! ```
 //! use revolut_webhooks::request::{self, HttpResponse};

@@ -20,6 +20,9 @@
 //! Creating a webhook and rotating a secret (the API's two POSTs) are never
 //! retried after an ambiguous failure: the first attempt may have succeeded, and a
 //! repeat could create an eleventh webhook or a fourth key.
+//!
+//! [`RetryPolicy::decide`] is public so a client of your own can retry exactly as
+//! these clients do; semver covers it (see [the crate's stability notes](crate#stability)).
 
 use std::time::Duration;
 
