@@ -43,7 +43,7 @@ fn main() {
     // ours) pays for faulting its memory in again.
     drop(std::hint::black_box(vec![1u8; 4 << 20]));
     let query = FailedEventsQuery::new().limit(1000).unwrap();
-    let call = request::failed_events(common::WEBHOOK_ID, &query, now).unwrap();
+    let call = request::failed_events(common::WEBHOOK_ID.into(), &query, now).unwrap();
 
     let ours = |n: u64| {
         for _ in 0..n {

@@ -93,7 +93,11 @@ fn child(how: &str, base: &str, count: usize) {
                 .build()
                 .unwrap();
             let query = FailedEventsQuery::new().limit(PAGE as u32).unwrap();
-            for event in client.webhooks().failed_events_all(id, &query).unwrap() {
+            for event in client
+                .webhooks()
+                .failed_events_all(id.into(), &query)
+                .unwrap()
+            {
                 check(event.unwrap().created_at);
             }
         }

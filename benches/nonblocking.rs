@@ -106,7 +106,7 @@ fn main() {
                     for _ in 0..n {
                         let page = client
                             .webhooks()
-                            .failed_events(common::WEBHOOK_ID, &query)
+                            .failed_events(common::WEBHOOK_ID.into(), &query)
                             .await
                             .unwrap();
                         assert_eq!(page.len(), size);

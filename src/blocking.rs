@@ -20,12 +20,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use uuid::Uuid;
-
 pub(crate) use maybe_async::must_be_sync as maybe_io;
 
 use crate::error::Result;
-use crate::models::{FailedEvent, FailedEventsQuery};
+use crate::models::{FailedEvent, FailedEventsQuery, WebhookId};
 
 // The same shell is compiled once per mode, on purpose: see the design notes in `client_shared.rs`.
 #[allow(clippy::duplicate_mod)]
@@ -70,7 +68,7 @@ impl Webhooks<'_> {
     /// it goes on with older events.
     ///
     /// ```no_run
-    /// # fn run(client: revolut_webhooks::blocking::Client, id: uuid::Uuid) -> revolut_webhooks::Result<()> {
+    /// # fn run(client: revolut_webhooks::blocking::Client, id: revolut_webhooks::WebhookId) -> revolut_webhooks::Result<()> {
     /// use revolut_webhooks::FailedEventsQuery;
     ///
     /// for event in client.webhooks().failed_events_all(id, &FailedEventsQuery::new().limit(1000)?)? {
@@ -79,7 +77,11 @@ impl Webhooks<'_> {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn failed_events_all(&self, id: Uuid, query: &FailedEventsQuery) -> Result<FailedEvents> {
+    pub fn failed_events_all(
+        &self,
+        id: WebhookId,
+        query: &FailedEventsQuery,
+    ) -> Result<FailedEvents> {
         Ok(FailedEvents {
             walk: self.walk(id, query)?,
         })

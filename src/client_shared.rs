@@ -10,8 +10,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use uuid::Uuid;
-
 use super::maybe_io;
 use super::transport::{Transport, sleep};
 use crate::auth::{AccessToken, StaticToken};
@@ -20,7 +18,7 @@ use crate::config::{Environment, HttpConfig};
 use crate::error::{Error, Result, ValidationError};
 use crate::models::{
     CreateWebhook, FailedEvent, FailedEventsQuery, SecretExpiration, UpdateWebhook, Webhook,
-    WebhookWithSecret,
+    WebhookId, WebhookWithSecret,
 };
 use crate::pagination::FailedEventsCursor;
 use crate::rate_limit::RateLimiter;
@@ -303,7 +301,7 @@ pub struct Webhooks<'a> {
 
 impl Webhooks<'_> {
     /// Starts the walk behind `failed_events_all`, after checking the query.
-    pub(super) fn walk(&self, id: Uuid, query: &FailedEventsQuery) -> Result<Walk> {
+    pub(super) fn walk(&self, id: WebhookId, query: &FailedEventsQuery) -> Result<Walk> {
         query.validate_at(self.client.now())?;
         Ok(Walk {
             client: self.client.clone(),
@@ -323,7 +321,7 @@ impl Webhooks<'_> {
     }
 
     /// Gets one webhook with its current signing secret.
-    pub async fn get(&self, id: Uuid) -> Result<WebhookWithSecret> {
+    pub async fn get(&self, id: WebhookId) -> Result<WebhookWithSecret> {
         self.client.execute(request::get_webhook(id)).await
     }
 
@@ -335,14 +333,14 @@ impl Webhooks<'_> {
     }
 
     /// Changes a webhook's URL, events, or both (`PATCH`).
-    pub async fn update(&self, id: Uuid, update: &UpdateWebhook) -> Result<Webhook> {
+    pub async fn update(&self, id: WebhookId, update: &UpdateWebhook) -> Result<Webhook> {
         self.client
             .execute(request::update_webhook(id, update)?)
             .await
     }
 
     /// Deletes a webhook.
-    pub async fn delete(&self, id: Uuid) -> Result<()> {
+    pub async fn delete(&self, id: WebhookId) -> Result<()> {
         self.client.execute(request::delete_webhook(id)).await
     }
 
@@ -351,7 +349,7 @@ impl Webhooks<'_> {
     /// signatures; with `None` it stops working at once. At most 3 keys may be active.
     pub async fn rotate_signing_secret(
         &self,
-        id: Uuid,
+        id: WebhookId,
         expiration: Option<SecretExpiration>,
     ) -> Result<WebhookWithSecret> {
         self.client
@@ -365,7 +363,7 @@ impl Webhooks<'_> {
     /// (or let [`failed_events_all`](Self::failed_events_all) do it without losing ties).
     pub async fn failed_events(
         &self,
-        id: Uuid,
+        id: WebhookId,
         query: &FailedEventsQuery,
     ) -> Result<Vec<FailedEvent>> {
         let call = request::failed_events(id, query, self.client.now())?;

@@ -16,7 +16,7 @@
 //!   ([`RetryPolicy`]), a client-side [`RateLimiter`], and lossless pagination of failed
 //!   events whose payloads parse into the same [`WebhookEvent`] ([`FailedEvent::event`]).
 //! - **Test**: a local emulator of the API and its deliveries (feature `emulator`).
-//! - **Typed and safe**: models with `Uuid` ids and `OffsetDateTime` times, forward-compatible
+//! - **Typed and safe**: models with typed ids ([`WebhookId`], [`FailedEventId`]) and `OffsetDateTime` times, forward-compatible
 //!   enums ([`EventType::Unknown`]), typed errors that carry the status, Revolut's code and
 //!   message and `Retry-After` ([`ApiError`]), validation before sending, and secrets that
 //!   never print.
@@ -146,8 +146,8 @@ pub use error::{
 };
 pub use events::{EventData, EventParseError, WebhookEvent};
 pub use models::{
-    CreateWebhook, CreatedBefore, EventType, FailedEvent, FailedEventsQuery, SecretExpiration,
-    SigningSecret, UpdateWebhook, Webhook, WebhookWithSecret,
+    CreateWebhook, CreatedBefore, EventType, FailedEvent, FailedEventId, FailedEventsQuery,
+    SecretExpiration, SigningSecret, UpdateWebhook, Webhook, WebhookId, WebhookWithSecret,
 };
 pub use rate_limit::RateLimiter;
 pub use retry::RetryPolicy;

@@ -27,7 +27,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use uuid::Uuid;
 
 pub(crate) use maybe_async::must_be_async as maybe_io;
 
@@ -35,7 +34,7 @@ pub(crate) use maybe_async::must_be_async as maybe_io;
 pub use async_trait::async_trait;
 
 use crate::error::Result;
-use crate::models::{FailedEvent, FailedEventsQuery};
+use crate::models::{FailedEvent, FailedEventsQuery, WebhookId};
 
 // The same shell is compiled once per mode, on purpose: see the design notes in `client_shared.rs`.
 #[allow(clippy::duplicate_mod)]
@@ -80,7 +79,7 @@ impl Webhooks<'_> {
     /// goes on with older events.
     pub fn failed_events_all(
         &self,
-        id: Uuid,
+        id: WebhookId,
         query: &FailedEventsQuery,
     ) -> Result<FailedEventsStream> {
         let walk = self.walk(id, query)?;

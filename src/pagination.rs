@@ -20,10 +20,11 @@
 use std::collections::HashSet;
 
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::error::Error;
-use crate::models::{CreatedBefore, FailedEvent, FailedEventsQuery, MAX_PAGE_SIZE};
+use crate::models::{
+    CreatedBefore, FailedEvent, FailedEventId, FailedEventsQuery, MAX_PAGE_SIZE, WebhookId,
+};
 use crate::request::{self, Call};
 
 /// Where a walk through a webhook's failed events stands.
@@ -32,11 +33,11 @@ use crate::request::{self, Call};
 /// clients' `failed_events_all` do exactly that.
 #[derive(Debug, Clone)]
 pub struct FailedEventsCursor {
-    webhook_id: Uuid,
+    webhook_id: WebhookId,
     page_size: u32,
     limit: u32,
     created_before: Option<CreatedBefore>,
-    seen: HashSet<Uuid>,
+    seen: HashSet<FailedEventId>,
     done: bool,
 }
 
@@ -52,7 +53,7 @@ pub struct PageOutcome {
 
 impl FailedEventsCursor {
     /// A cursor starting at `query` (its `created_before`, or now; its limit, or 100).
-    pub fn new(webhook_id: Uuid, query: &FailedEventsQuery) -> Self {
+    pub fn new(webhook_id: WebhookId, query: &FailedEventsQuery) -> Self {
         let page_size = query.page_size();
         FailedEventsCursor {
             webhook_id,
@@ -151,6 +152,7 @@ fn just_after(t: OffsetDateTime) -> OffsetDateTime {
 mod tests {
     use super::*;
     use time::macros::datetime;
+    use uuid::Uuid;
 
     fn t0() -> OffsetDateTime {
         datetime!(2026-11-20 10:00 UTC)
@@ -214,7 +216,7 @@ mod tests {
 
     /// Walks to the end; returns the ids yielded and the overflow errors.
     fn walk(server: &mut Server, query: FailedEventsQuery) -> (Vec<Uuid>, Vec<Error>) {
-        let mut cursor = FailedEventsCursor::new(Uuid::nil(), &query);
+        let mut cursor = FailedEventsCursor::new(Uuid::nil().into(), &query);
         assert!(!cursor.is_done());
         let (mut ids, mut errors) = (Vec::new(), Vec::new());
         let mut steps = 0;
@@ -223,7 +225,7 @@ mod tests {
             assert!(steps < 10_000, "the cursor loops");
             let page = server.answer(&call);
             let out = cursor.accept(page);
-            ids.extend(out.events.iter().map(|e| e.id));
+            ids.extend(out.events.iter().map(|e| Uuid::from(e.id)));
             errors.extend(out.overflow);
         }
         assert!(cursor.is_done());

@@ -26,13 +26,12 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::config::Environment;
 use crate::error::{ApiError, DecodeError, Error, ValidationError};
 use crate::models::{
     CreateWebhook, CreatedBefore, FailedEvent, FailedEventsQuery, SecretExpiration, UpdateWebhook,
-    Webhook, WebhookWithSecret,
+    Webhook, WebhookId, WebhookWithSecret,
 };
 
 /// An HTTP method used by the API.
@@ -243,7 +242,7 @@ pub fn list_webhooks() -> Call<Vec<Webhook>> {
 }
 
 /// `GET /webhooks/{id}`: one webhook, with its signing secret.
-pub fn get_webhook(id: Uuid) -> Call<WebhookWithSecret> {
+pub fn get_webhook(id: WebhookId) -> Call<WebhookWithSecret> {
     Call {
         request: HttpRequest::new(Method::Get, format!("{WEBHOOKS}/{id}")),
         decode: json,
@@ -260,7 +259,10 @@ pub fn create_webhook(webhook: &CreateWebhook) -> Result<Call<WebhookWithSecret>
 }
 
 /// `PATCH /webhooks/{id}`: changes the URL, the events, or both.
-pub fn update_webhook(id: Uuid, update: &UpdateWebhook) -> Result<Call<Webhook>, ValidationError> {
+pub fn update_webhook(
+    id: WebhookId,
+    update: &UpdateWebhook,
+) -> Result<Call<Webhook>, ValidationError> {
     update.validate()?;
     Ok(Call {
         request: HttpRequest::new(Method::Patch, format!("{WEBHOOKS}/{id}")).json(update),
@@ -269,7 +271,7 @@ pub fn update_webhook(id: Uuid, update: &UpdateWebhook) -> Result<Call<Webhook>,
 }
 
 /// `DELETE /webhooks/{id}`.
-pub fn delete_webhook(id: Uuid) -> Call<()> {
+pub fn delete_webhook(id: WebhookId) -> Call<()> {
     Call {
         request: HttpRequest::new(Method::Delete, format!("{WEBHOOKS}/{id}")),
         decode: nothing,
@@ -281,7 +283,7 @@ pub fn delete_webhook(id: Uuid) -> Call<()> {
 ///
 /// The API requires a body, so `None` sends `{}`.
 pub fn rotate_signing_secret(
-    id: Uuid,
+    id: WebhookId,
     expiration: Option<SecretExpiration>,
 ) -> Call<WebhookWithSecret> {
     #[derive(serde::Serialize)]
@@ -305,7 +307,7 @@ pub fn rotate_signing_secret(
 /// `GET /webhooks/{id}/failed-events`: one page, newest first. The 21-day window
 /// of `created_before` is checked against `now`.
 pub fn failed_events(
-    id: Uuid,
+    id: WebhookId,
     query: &FailedEventsQuery,
     now: OffsetDateTime,
 ) -> Result<Call<Vec<FailedEvent>>, ValidationError> {
@@ -316,7 +318,7 @@ pub fn failed_events(
 /// A page request without the client-side window check, for the pagination cursor
 /// (the server stays the authority on its window).
 pub(crate) fn failed_events_page(
-    id: Uuid,
+    id: WebhookId,
     limit: Option<u32>,
     created_before: Option<CreatedBefore>,
 ) -> Call<Vec<FailedEvent>> {
@@ -487,7 +489,7 @@ mod tests {
 
     const ID: &str = "c6db947e-e9ce-41c2-b445-02e6eb741d21";
 
-    fn id() -> Uuid {
+    fn id() -> WebhookId {
         ID.parse().unwrap()
     }
 

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use revolut_webhooks::WebhookId;
 use revolut_webhooks::blocking::Client;
 use revolut_webhooks::emulator::{Emulator, Event};
 use revolut_webhooks::signature::{sign, timestamp_ms};
@@ -123,7 +124,7 @@ impl Setup {
 
     /// A webhook whose receiver is down (nothing listens on port 1), and `n` events
     /// that fail on it, one minute apart on the emulator's clock.
-    fn outage(&self, n: usize) -> Uuid {
+    fn outage(&self, n: usize) -> WebhookId {
         let hook = self
             .client()
             .webhooks()
@@ -146,7 +147,7 @@ impl Setup {
         hook.id
     }
 
-    fn secrets(&self, id: Uuid) -> Vec<String> {
+    fn secrets(&self, id: WebhookId) -> Vec<String> {
         self.emulator
             .active_signing_secrets(id)
             .iter()
@@ -186,7 +187,7 @@ fn management_commands_in_both_formats_never_print_secrets_unasked() {
             .contains("https://127.0.0.1:9/a  TransactionCreated")
     );
     assert!(created.stderr.contains("--show-secret"));
-    let id_a: Uuid = created.stdout.lines().nth(1).unwrap()[..36]
+    let id_a: WebhookId = created.stdout.lines().nth(1).unwrap()[..36]
         .parse()
         .unwrap();
 
@@ -199,7 +200,7 @@ fn management_commands_in_both_formats_never_print_secrets_unasked() {
         json!(["TransactionCreated", "TransactionStateChanged"])
     );
     assert!(b.get("signing_secret").is_none());
-    let id_b: Uuid = b["id"].as_str().unwrap().parse().unwrap();
+    let id_b: WebhookId = b["id"].as_str().unwrap().parse().unwrap();
 
     // list
     let list = s.run(&["list"]);

@@ -11,7 +11,7 @@ mod cases;
 
 fn collect_all(
     client: &Client,
-    id: uuid::Uuid,
+    id: revolut_webhooks::WebhookId,
     query: &FailedEventsQuery,
 ) -> Result<Vec<FailedEvent>> {
     client.webhooks().failed_events_all(id, query)?.collect()

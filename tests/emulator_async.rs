@@ -12,7 +12,7 @@ mod cases;
 
 async fn collect_all(
     client: &Client,
-    id: uuid::Uuid,
+    id: revolut_webhooks::WebhookId,
     query: &FailedEventsQuery,
 ) -> Result<Vec<FailedEvent>> {
     client

@@ -14,7 +14,7 @@ mod cases;
 
 fn walk_failed_events(
     client: &Client,
-    id: uuid::Uuid,
+    id: revolut_webhooks::WebhookId,
     query: &FailedEventsQuery,
 ) -> Result<Events> {
     client.webhooks().failed_events_all(id, query)

@@ -96,7 +96,7 @@ pub(crate) fn deliver(
     created_at: OffsetDateTime,
 ) -> WebhookDelivery {
     let mut report = WebhookDelivery {
-        webhook_id,
+        webhook_id: webhook_id.into(),
         url: String::new(),
         attempts: Vec::new(),
         outcome: Outcome::Cancelled,
@@ -134,7 +134,7 @@ pub(crate) fn deliver(
         super::api::record_failure(shared, webhook_id, &report.url, body, created_at, last_sent)
     {
         report.outcome = Outcome::Failed {
-            failed_event_id: id,
+            failed_event_id: id.into(),
         };
     }
     report

@@ -70,6 +70,8 @@ use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::models::{FailedEventId, WebhookId};
+
 pub use event::Event;
 
 use crate::auth::AccessToken;
@@ -213,7 +215,7 @@ impl Running {
 
 fn cancelled() -> WebhookDelivery {
     WebhookDelivery {
-        webhook_id: Uuid::nil(),
+        webhook_id: Uuid::nil().into(),
         url: String::new(),
         attempts: Vec::new(),
         outcome: Outcome::Cancelled,
@@ -289,7 +291,7 @@ impl DeliveryReport {
     }
 
     /// The delivery to one webhook, if it was subscribed.
-    pub fn for_webhook(&self, id: Uuid) -> Option<&WebhookDelivery> {
+    pub fn for_webhook(&self, id: WebhookId) -> Option<&WebhookDelivery> {
         self.deliveries.iter().find(|d| d.webhook_id == id)
     }
 }
@@ -299,7 +301,7 @@ impl DeliveryReport {
 #[non_exhaustive]
 pub struct WebhookDelivery {
     /// The webhook.
-    pub webhook_id: Uuid,
+    pub webhook_id: WebhookId,
     /// Its URL at the last attempt.
     pub url: String,
     /// Every attempt, first to last: at most four (one and three retries).
@@ -317,7 +319,7 @@ pub enum Outcome {
     /// Every attempt failed; the event is listed in the webhook's failed events.
     Failed {
         /// The `id` of the failed event.
-        failed_event_id: Uuid,
+        failed_event_id: FailedEventId,
     },
     /// Stopped early: the webhook was deleted or the emulator shut down.
     Cancelled,
@@ -563,11 +565,11 @@ impl Emulator {
 
     /// The signing secrets of a webhook that are valid now, current first (empty
     /// for an unknown webhook). Each delivery is signed with all of them.
-    pub fn active_signing_secrets(&self, webhook_id: Uuid) -> Vec<SigningSecret> {
+    pub fn active_signing_secrets(&self, webhook_id: WebhookId) -> Vec<SigningSecret> {
         let now = self.shared.now();
         self.shared
             .lock()
-            .hook(webhook_id)
+            .hook(*webhook_id.as_uuid())
             .map(|h| h.active_secrets(now))
             .unwrap_or_default()
             .into_iter()

@@ -6,8 +6,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use time::{Date, OffsetDateTime, UtcOffset};
-use uuid::Uuid;
 
+use super::{FailedEventId, WebhookId};
 use crate::error::ValidationError;
 use crate::events::{EventParseError, WebhookEvent};
 
@@ -20,7 +20,7 @@ use crate::events::{EventParseError, WebhookEvent};
 #[non_exhaustive]
 pub struct FailedEvent {
     /// The failed event's id.
-    pub id: Uuid,
+    pub id: FailedEventId,
     /// When the event was created; the pagination cursor.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -28,7 +28,7 @@ pub struct FailedEvent {
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     /// The webhook it was meant for.
-    pub webhook_id: Uuid,
+    pub webhook_id: WebhookId,
     /// The URL it was sent to.
     pub webhook_url: String,
     /// The event as Revolut sent it, untouched.

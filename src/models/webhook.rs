@@ -1,18 +1,16 @@
 //! Webhooks and the requests that create and change them.
 
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-use super::{EventType, SigningSecret};
+use super::{EventType, SigningSecret, WebhookId};
 use crate::config::host_of;
 use crate::error::ValidationError;
+use serde::{Deserialize, Serialize};
 
 /// A webhook as `list` and `update` return it: no signing secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Webhook {
     /// The webhook's id.
-    pub id: Uuid,
+    pub id: WebhookId,
     /// Where events are delivered.
     pub url: String,
     /// The event types it is subscribed to.
@@ -28,7 +26,7 @@ pub struct Webhook {
 #[non_exhaustive]
 pub struct WebhookWithSecret {
     /// The webhook's id.
-    pub id: Uuid,
+    pub id: WebhookId,
     /// Where events are delivered.
     pub url: String,
     /// The event types it is subscribed to.

@@ -14,7 +14,6 @@ use revolut_webhooks::{
 };
 use serde_json::json;
 use time::macros::datetime;
-use uuid::Uuid;
 
 use super::{Client, TokenProvider, collect_all, maybe_io};
 
@@ -62,7 +61,7 @@ const TOKEN: &str = "test-token-not-a-secret";
 const ID: &str = "c6db947e-e9ce-41c2-b445-02e6eb741d21";
 const WEBHOOKS: &str = "/api/2.0/webhooks";
 
-fn id() -> Uuid {
+fn id() -> revolut_webhooks::WebhookId {
     ID.parse().unwrap()
 }
 
@@ -579,7 +578,7 @@ pub async fn failed_events_all_loses_no_tie_across_three_pages() {
     let events = collect_all(&client, id(), &FailedEventsQuery::new().limit(3).unwrap())
         .await
         .unwrap();
-    let numbers: Vec<u128> = events.iter().map(|e| e.id.as_u128()).collect();
+    let numbers: Vec<u128> = events.iter().map(|e| e.id.as_uuid().as_u128()).collect();
     assert_eq!(numbers, [1, 2, 3, 4, 5, 6]);
     page1.assert();
     page2.assert();

@@ -195,7 +195,7 @@ pub async fn unknown_ids_are_404_with_3040_on_every_endpoint() {
     let clock = clock();
     let emu = emulator(&clock);
     let hooks = client(&emu, &clock);
-    let id = Uuid::new_v4();
+    let id = revolut_webhooks::WebhookId::from(Uuid::new_v4());
     let mut errors = Vec::new();
     errors.push(api_error(hooks.webhooks().get(id).await));
     errors.push(api_error(
@@ -393,7 +393,7 @@ pub async fn failed_events_are_newest_first_paged_and_bounded() {
     let walked = collect_all(&hooks, id, &FailedEventsQuery::new().limit(2).unwrap())
         .await
         .unwrap();
-    let ids: Vec<Uuid> = walked.iter().map(|e| e.id).collect();
+    let ids: Vec<_> = walked.iter().map(|e| e.id).collect();
     assert_eq!(ids, all.iter().map(|e| e.id).collect::<Vec<_>>());
     // A date is its midnight UTC: nothing was created before today.
     let by_date = hooks

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use revolut_webhooks::{
     CreateWebhook, Environment, Error, FailedEventsQuery, RetryPolicy, StaticToken,
-    TransportErrorKind, UpdateWebhook,
+    TransportErrorKind, UpdateWebhook, WebhookId,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -82,11 +82,11 @@ fn client(server: &Server) -> Client {
     builder(&server.url()).build().unwrap()
 }
 
-fn hook_id(n: u128) -> Uuid {
-    Uuid::from_u128(0x5eed_0000_0000_0000_0000_0000_0000_0000 + n)
+fn hook_id(n: u128) -> WebhookId {
+    Uuid::from_u128(0x5eed_0000_0000_0000_0000_0000_0000_0000 + n).into()
 }
 
-fn webhook_json(id: Uuid, secret: &str) -> String {
+fn webhook_json(id: WebhookId, secret: &str) -> String {
     format!(
         r#"{{"id":"{id}","url":"https://example.com/hook","events":["TransactionCreated"],"signing_secret":"{secret}"}}"#
     )
@@ -136,7 +136,7 @@ fn assert_within(started: Instant, limit: Duration) {
 /// test can count creates whatever the reply says.
 #[derive(Default)]
 struct Fake {
-    created: Mutex<Vec<Uuid>>,
+    created: Mutex<Vec<WebhookId>>,
 }
 
 impl Fake {
@@ -622,7 +622,7 @@ pub async fn updates_and_deletes_are_retried_with_the_same_request() {
 
 // --- draining failed events ------------------------------------------------------
 
-fn failed_event_json(id: Uuid, created_at: OffsetDateTime, webhook: Uuid) -> String {
+fn failed_event_json(id: Uuid, created_at: OffsetDateTime, webhook: WebhookId) -> String {
     let at = created_at.format(&Rfc3339).unwrap();
     format!(
         r#"{{"id":"{id}","created_at":"{at}","updated_at":"{at}","webhook_id":"{webhook}","webhook_url":"https://example.com/hook","payload":{{"event":"TransactionCreated","data":{{"n":"{id}"}}}}}}"#
@@ -633,7 +633,7 @@ fn failed_event_json(id: Uuid, created_at: OffsetDateTime, webhook: Uuid) -> Str
 /// at most `limit`.
 fn failed_events_page(
     events: &[(Uuid, OffsetDateTime)],
-    webhook: Uuid,
+    webhook: WebhookId,
     request: &Request,
 ) -> Reply {
     let limit: usize = request
@@ -690,7 +690,7 @@ pub async fn draining_failed_events_holds_one_page_at_a_time() {
         let Some(event) = next else { break };
         let event = event.unwrap();
         assert!(seen.insert(event.id), "{} yielded twice", event.id);
-        order.push(event.id);
+        order.push(Uuid::from(event.id));
         pages_when.push(server.request_count());
     }
     assert_eq!(seen.len(), TOTAL, "events lost");
@@ -762,7 +762,7 @@ fn get_fault(kind: u64) -> Reply {
 struct Soak {
     attempts: HashMap<u64, u64>,
     /// Creates the server made, by call.
-    created: HashMap<u64, Vec<Uuid>>,
+    created: HashMap<u64, Vec<WebhookId>>,
     next_secret: u64,
     faults: HashMap<String, usize>,
 }
@@ -834,8 +834,10 @@ impl Soak {
         ))
     }
 
-    fn create(&mut self, call: u64) -> Uuid {
-        let id = Uuid::from_u128(0x00c0_ffee_0000_0000_0000_0000_0000_0000u128 + u128::from(call));
+    fn create(&mut self, call: u64) -> WebhookId {
+        let id = WebhookId::from(Uuid::from_u128(
+            0x00c0_ffee_0000_0000_0000_0000_0000_0000u128 + u128::from(call),
+        ));
         self.created.entry(call).or_default().push(id);
         id
     }

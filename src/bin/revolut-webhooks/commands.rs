@@ -129,7 +129,7 @@ pub fn query(limit: Option<u32>, before: Option<TimeArg>) -> Result<FailedEvents
 fn failed(
     global: &Global,
     json: bool,
-    id: uuid::Uuid,
+    id: revolut_webhooks::WebhookId,
     all: bool,
     limit: Option<u32>,
     before: Option<TimeArg>,

@@ -15,11 +15,11 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use revolut_webhooks::FailedEventId;
 use revolut_webhooks::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, timestamp_ms};
 use revolut_webhooks::{FailedEvent, SigningSecret, Verifier};
 use serde_json::json;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::args::{Global, ReplayArgs};
 use crate::failure::{self, Failure};
@@ -157,7 +157,7 @@ pub fn run(global: &Global, json: bool, args: &ReplayArgs) -> Outcome {
 }
 
 /// The ids already delivered, from the state file (none if it does not exist).
-fn read_state(path: &Path) -> Result<HashSet<Uuid>, Failure> {
+fn read_state(path: &Path) -> Result<HashSet<FailedEventId>, Failure> {
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
@@ -181,7 +181,7 @@ fn read_state(path: &Path) -> Result<HashSet<Uuid>, Failure> {
             continue;
         }
         // A line cut short by a crash mid-write is not an id: that event is sent again.
-        if let Ok(id) = line.parse::<Uuid>() {
+        if let Ok(id) = line.parse::<FailedEventId>() {
             done.insert(id);
         } else if n == 0 && done.is_empty() {
             return Err(Failure::usage(format!(
@@ -238,7 +238,7 @@ fn deliver(
     }
 }
 
-fn record(file: &mut File, id: Uuid) -> std::io::Result<()> {
+fn record(file: &mut File, id: FailedEventId) -> std::io::Result<()> {
     writeln!(file, "{id}")?;
     file.flush()?;
     file.sync_data()
