@@ -109,16 +109,6 @@ impl fmt::Debug for RefreshingTokenProvider {
     }
 }
 
-impl fmt::Display for RefreshingTokenProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "refreshing token provider for {} (<redacted>)",
-            self.inner.environment
-        )
-    }
-}
-
 impl RefreshingTokenProvider {
     /// Starts configuring a provider from a refresh token and the client assertion.
     /// The first call refreshes, unless [`tokens`](RefreshingTokenProviderBuilder::tokens)

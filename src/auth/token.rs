@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::AccessToken;
 
-/// A refresh token: it buys new access tokens. `Debug` and `Display` never show it.
+/// A refresh token: it buys new access tokens. `Debug` never shows it.
 ///
 /// ```
 /// use revolut_webhooks::auth::RefreshToken;
@@ -37,16 +37,10 @@ impl fmt::Debug for RefreshToken {
     }
 }
 
-impl fmt::Display for RefreshToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted refresh token>")
-    }
-}
-
 /// What the token endpoint gives: an access token, its expiry, and the refresh token
 /// to use next time.
 ///
-/// `Debug` and `Display` show the expiry only.
+/// `Debug` shows the expiry only.
 ///
 /// ```
 /// use revolut_webhooks::auth::{RefreshToken, TokenSet};
@@ -98,11 +92,5 @@ impl fmt::Debug for TokenSet {
             .field("refresh_token", &self.refresh_token)
             .field("expires_at", &self.expires_at)
             .finish()
-    }
-}
-
-impl fmt::Display for TokenSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "token set (access token expires at {})", self.expires_at)
     }
 }
