@@ -11,7 +11,7 @@
 //!     .build()?;
 //! let hooks = client.webhooks();
 //! let created = hooks.create(
-//!     &CreateWebhook::new("https://example.com/hooks/revolut")?.events([EventType::TransactionCreated]),
+//!     &CreateWebhook::new("https://example.com/hooks/revolut")?.with_events([EventType::TransactionCreated])?,
 //! )?;
 //! for hook in hooks.list()? {
 //!     println!("{} -> {}", hook.id, hook.url);

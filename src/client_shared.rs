@@ -329,13 +329,13 @@ impl Webhooks<'_> {
     ///
     /// Never retried after an ambiguous failure: a repeat could create a second webhook.
     pub async fn create(&self, webhook: &CreateWebhook) -> Result<WebhookWithSecret> {
-        self.client.execute(request::create_webhook(webhook)?).await
+        self.client.execute(request::create_webhook(webhook)).await
     }
 
     /// Changes a webhook's URL, events, or both (`PATCH`).
     pub async fn update(&self, id: WebhookId, update: &UpdateWebhook) -> Result<Webhook> {
         self.client
-            .execute(request::update_webhook(id, update)?)
+            .execute(request::update_webhook(id, update))
             .await
     }
 

@@ -69,7 +69,7 @@
 //!     .build()?;
 //! let created = client.webhooks().create(
 //!     &CreateWebhook::new("https://example.com/hooks/revolut")?
-//!         .events([EventType::TransactionCreated, EventType::TransactionStateChanged]),
+//!         .with_events([EventType::TransactionCreated, EventType::TransactionStateChanged])?,
 //! )?;
 //! // The secret receivers verify signatures with; `Debug` never shows it.
 //! let secret = created.signing_secret.expose_secret();

@@ -131,7 +131,8 @@ impl Setup {
             .create(
                 &CreateWebhook::new("https://127.0.0.1:1/down")
                     .unwrap()
-                    .events([EventType::TransactionCreated]),
+                    .with_events([EventType::TransactionCreated])
+                    .unwrap(),
             )
             .unwrap();
         for i in 0..n {

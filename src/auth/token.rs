@@ -13,7 +13,6 @@ use super::AccessToken;
 ///
 /// let token = RefreshToken::new("oa_sand_refresh_secret");
 /// assert_eq!(format!("{token:?}"), "RefreshToken(<redacted>)");
-/// assert_eq!(token.to_string(), "<redacted refresh token>");
 /// assert_eq!(token.expose_secret(), "oa_sand_refresh_secret");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
@@ -52,7 +51,7 @@ impl fmt::Debug for RefreshToken {
 ///     RefreshToken::new("oa_sand_refresh"),
 ///     datetime!(2026-11-25 12:40 UTC),
 /// );
-/// assert!(!format!("{set:?} {set}").contains("oa_sand"));
+/// assert!(!format!("{set:?} {set:#?}").contains("oa_sand"));
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]

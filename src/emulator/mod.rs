@@ -26,7 +26,7 @@
 //! // Nothing listens on port 1: every delivery to this webhook fails.
 //! let hook = client.webhooks().create(
 //!     &CreateWebhook::new("https://127.0.0.1:1/hooks/revolut")?
-//!         .events([EventType::TransactionCreated]),
+//!         .with_events([EventType::TransactionCreated])?,
 //! )?;
 //! assert!(hook.signing_secret.expose_secret().starts_with("wsk_"));
 //! assert_eq!(client.webhooks().list()?.len(), 1);

@@ -84,7 +84,8 @@ pub async fn crud_round_trip_shows_secrets_only_where_documented() {
         .create(
             &CreateWebhook::new("https://www.example.com")
                 .unwrap()
-                .events([EventType::TransactionCreated, EventType::PayoutLinkCreated]),
+                .with_events([EventType::TransactionCreated, EventType::PayoutLinkCreated])
+                .unwrap(),
         )
         .await
         .unwrap();
@@ -106,9 +107,7 @@ pub async fn crud_round_trip_shows_secrets_only_where_documented() {
         .webhooks()
         .update(
             created.id,
-            &UpdateWebhook::new()
-                .url("https://www.example.com/v2")
-                .unwrap(),
+            &UpdateWebhook::with_url("https://www.example.com/v2").unwrap(),
         )
         .await
         .unwrap();
@@ -121,7 +120,7 @@ pub async fn crud_round_trip_shows_secrets_only_where_documented() {
         .webhooks()
         .update(
             created.id,
-            &UpdateWebhook::new().events([EventType::PayoutLinkStateChanged]),
+            &UpdateWebhook::with_events([EventType::PayoutLinkStateChanged]).unwrap(),
         )
         .await
         .unwrap();
@@ -203,7 +202,7 @@ pub async fn unknown_ids_are_404_with_3040_on_every_endpoint() {
             .webhooks()
             .update(
                 id,
-                &UpdateWebhook::new().events([EventType::PayoutLinkCreated]),
+                &UpdateWebhook::with_events([EventType::PayoutLinkCreated]).unwrap(),
             )
             .await,
     ));

@@ -32,22 +32,28 @@ pub fn run(cli: Cli) -> Outcome {
         } => {
             let mut create = CreateWebhook::new(url).map_err(usage)?;
             if !events.is_empty() {
-                create = create.events(event_types(&events)?);
+                create = create.with_events(event_types(&events)?).map_err(usage)?;
             }
             let hook = config::client(global)?.webhooks().create(&create)?;
             output::webhook_with_secret(json, &hook, show_secret);
         }
         Command::Update { id, url, events } => {
-            let mut update = UpdateWebhook::new();
-            if let Some(url) = url {
-                update = update.url(url).map_err(usage)?;
-            }
-            if !events.is_empty() {
-                update = update.events(event_types(&events)?);
-            }
-            if url_and_events_missing(&update) {
-                return Err(Failure::usage("update needs --url, --events, or both"));
-            }
+            let events = (!events.is_empty())
+                .then(|| event_types(&events))
+                .transpose()?;
+            let update = match (url, events) {
+                (Some(url), events) => {
+                    let update = UpdateWebhook::with_url(url).map_err(usage)?;
+                    match events {
+                        Some(events) => update.and_events(events).map_err(usage)?,
+                        None => update,
+                    }
+                }
+                (None, Some(events)) => UpdateWebhook::with_events(events).map_err(usage)?,
+                (None, None) => {
+                    return Err(Failure::usage("update needs --url, --events, or both"));
+                }
+            };
             let hook = config::client(global)?.webhooks().update(id, &update)?;
             output::webhooks(json, &[hook]);
         }
@@ -89,11 +95,6 @@ pub fn run(cli: Cli) -> Outcome {
 
 fn usage(e: impl std::fmt::Display) -> Failure {
     Failure::usage(e.to_string())
-}
-
-fn url_and_events_missing(update: &UpdateWebhook) -> bool {
-    // UpdateWebhook keeps its fields private; its JSON shows what it would send.
-    serde_json::to_value(update).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
 }
 
 /// Event type names; unknown names are refused here rather than by the API.
