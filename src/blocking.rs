@@ -24,6 +24,7 @@ pub(crate) use maybe_async::must_be_sync as maybe_io;
 
 use crate::error::Result;
 use crate::models::{FailedEvent, FailedEventsQuery, WebhookId};
+use crate::pagination::WalkError;
 
 // The same shell is compiled once per mode, on purpose: see the design notes in `client_shared.rs`.
 #[allow(clippy::duplicate_mod)]
@@ -63,17 +64,24 @@ impl Webhooks<'_> {
     /// Every failed event of the webhook, newest first, page after page, each
     /// exactly once (see [the crate docs](crate#pagination) on ties).
     ///
-    /// Holds one page in memory at a time. After a request fails, the iterator
-    /// yields that error and then ends; after [`Error::TiedEventsOverflow`](crate::Error::TiedEventsOverflow)
-    /// it goes on with older events.
+    /// Holds one page in memory at a time. Each item is an event or a
+    /// [`WalkError`]: after a failed request ([`WalkError::Request`]) the iterator
+    /// ends; after a [`WalkError::TiedEventsOverflow`] (more than 1000 events at one
+    /// instant, which the API cannot page through) it goes on with older events.
     ///
     /// ```no_run
     /// # fn run(client: revolut_webhooks::blocking::Client, id: revolut_webhooks::WebhookId) -> revolut_webhooks::Result<()> {
     /// use revolut_webhooks::FailedEventsQuery;
+    /// use revolut_webhooks::pagination::WalkError;
     ///
-    /// for event in client.webhooks().failed_events_all(id, &FailedEventsQuery::new().limit(1000)?)? {
-    ///     let event = event?;
-    ///     println!("{} {}", event.created_at, event.payload_json());
+    /// for item in client.webhooks().failed_events_all(id, &FailedEventsQuery::new().limit(1000)?)? {
+    ///     match item {
+    ///         Ok(event) => println!("{} {}", event.created_at, event.payload_json()),
+    ///         // Some events at one instant may be missing: say so, and go on.
+    ///         Err(WalkError::TiedEventsOverflow(overflow)) => eprintln!("warning: {overflow}"),
+    ///         Err(WalkError::Request(error)) => return Err(error),
+    ///         Err(other) => eprintln!("{other}"),
+    ///     }
     /// }
     /// # Ok(()) }
     /// ```
@@ -100,7 +108,7 @@ impl std::fmt::Debug for FailedEvents {
 }
 
 impl Iterator for FailedEvents {
-    type Item = Result<FailedEvent>;
+    type Item = Result<FailedEvent, WalkError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         self.walk.next()

@@ -20,7 +20,7 @@ use crate::models::{
     CreateWebhook, FailedEvent, FailedEventsQuery, SecretExpiration, UpdateWebhook, Webhook,
     WebhookId, WebhookWithSecret,
 };
-use crate::pagination::FailedEventsCursor;
+use crate::pagination::{FailedEventsCursor, TiedEventsOverflow, WalkError};
 use crate::rate_limit::RateLimiter;
 use crate::request::{self, Call};
 use crate::retry::{Decision, RetryPolicy};
@@ -359,8 +359,11 @@ impl Webhooks<'_> {
 
     /// One page of the webhook's failed events, newest first.
     ///
-    /// For the next page, pass the last event's `created_at` as `created_before`
-    /// (or let [`failed_events_all`](Self::failed_events_all) do it without losing ties).
+    /// To read them all, use `failed_events_all`, which pages without losing
+    /// events that share a timestamp (or drive
+    /// [`FailedEventsCursor`](crate::pagination::FailedEventsCursor) yourself). Passing
+    /// the last event's `created_at` as the next `created_before`, as the API's docs
+    /// suggest, skips events that share that timestamp but did not fit on the page.
     pub async fn failed_events(
         &self,
         id: WebhookId,
@@ -372,26 +375,26 @@ impl Webhooks<'_> {
 }
 
 /// A walk through every failed event of a webhook: one page in memory at a time.
-/// After a request fails it yields that error and ends; after
-/// [`Error::TiedEventsOverflow`] it goes on with older events.
+/// After a request fails it yields that error and ends; after a
+/// [`TiedEventsOverflow`] it goes on with older events.
 pub(super) struct Walk {
     client: Client,
     cursor: FailedEventsCursor,
     page: std::vec::IntoIter<FailedEvent>,
-    pending: Option<Error>,
+    pending: Option<TiedEventsOverflow>,
     stopped: bool,
 }
 
 #[maybe_io]
 impl Walk {
-    pub(super) async fn next(&mut self) -> Option<Result<FailedEvent>> {
+    pub(super) async fn next(&mut self) -> Option<Result<FailedEvent, WalkError>> {
         // Each turn either yields or moves the cursor, and the cursor always ends.
         loop {
             if let Some(event) = self.page.next() {
                 return Some(Ok(event));
             }
-            if let Some(error) = self.pending.take() {
-                return Some(Err(error));
+            if let Some(overflow) = self.pending.take() {
+                return Some(Err(overflow.into()));
             }
             if self.stopped {
                 return None;
@@ -405,7 +408,7 @@ impl Walk {
                 }
                 Err(error) => {
                     self.stopped = true;
-                    return Some(Err(error));
+                    return Some(Err(error.into()));
                 }
             }
         }

@@ -10,8 +10,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use time::OffsetDateTime;
-
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -34,18 +32,6 @@ pub enum Error {
     /// The token provider could not supply an access token.
     #[error(transparent)]
     Auth(#[from] AuthError),
-    /// More failed events share one `created_at` than one page can hold, so the
-    /// API cannot page through them all (see [`failed_events_all`](crate#pagination)).
-    #[error(
-        "more than {page_size} failed events share created_at {created_at}; the API cannot page \
-         within one timestamp, so events at that instant beyond the {page_size} returned may be missing"
-    )]
-    TiedEventsOverflow {
-        /// The shared timestamp.
-        created_at: OffsetDateTime,
-        /// The largest page the API allows (1000), all of it at `created_at`.
-        page_size: u32,
-    },
 }
 
 impl Error {

@@ -88,10 +88,13 @@
 //!
 //! If a whole page shares one timestamp, time cannot move the cursor: it asks again
 //! with the largest page the API allows (1000), which reaches past the tie. If even
-//! 1000 events share one timestamp, it yields [`Error::TiedEventsOverflow`] (naming the
+//! 1000 events share one timestamp, it yields a
+//! [`WalkError::TiedEventsOverflow`](pagination::WalkError::TiedEventsOverflow) (naming the
 //! timestamp; the API offers no way to page within one instant) and then continues with
-//! older events. It never loops and never drops an event silently. The cursor itself is
-//! sans-IO and public: [`pagination::FailedEventsCursor`].
+//! older events. A failed request is a [`WalkError::Request`](pagination::WalkError::Request),
+//! after which the walk ends: the item type makes you decide what each means for your
+//! job. It never loops and never drops an event silently. The cursor itself is sans-IO
+//! and public: [`pagination::FailedEventsCursor`].
 //!
 //! # Errors
 //!

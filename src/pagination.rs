@@ -10,7 +10,7 @@
 //!
 //! When a whole page shares one timestamp, the cursor cannot move by time: it
 //! asks again with the largest page the API allows (1000). If 1000 events still
-//! share that timestamp, it reports [`Error::TiedEventsOverflow`] (once, and never
+//! share that timestamp, it reports a [`TiedEventsOverflow`] (once, and never
 //! silently) and moves past that instant. Memory stays bounded: the cursor keeps
 //! only the ids at the current boundary, at most two pages' worth.
 //!
@@ -48,7 +48,63 @@ pub struct PageOutcome {
     /// Events not yielded before, newest first.
     pub events: Vec<FailedEvent>,
     /// Set when events may have been missed at a timestamp (see the module docs).
-    pub overflow: Option<Error>,
+    pub overflow: Option<TiedEventsOverflow>,
+}
+
+/// More failed events share one `created_at` than the largest page holds, so the
+/// API cannot page through them all: some events at that instant may be missing.
+/// The walk reports it once and goes on with older events.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "more than {page_size} failed events share created_at {created_at}; the API cannot page \
+     within one timestamp, so events at that instant beyond the {page_size} returned may be missing"
+)]
+#[non_exhaustive]
+pub struct TiedEventsOverflow {
+    /// The shared timestamp.
+    pub created_at: OffsetDateTime,
+    /// The largest page the API allows (1000), all of it at `created_at`.
+    pub page_size: u32,
+}
+
+/// What a walk through every failed event (`failed_events_all`) yields instead of
+/// an event.
+///
+/// The two cases call for different handling, so they are one type the compiler
+/// makes you look at: a failed request ends the walk, while an overflow only says
+/// some events at one instant could not be read, and the walk goes on.
+///
+/// ```
+/// use revolut_webhooks::pagination::WalkError;
+///
+/// fn handle(item: Result<revolut_webhooks::FailedEvent, WalkError>) -> Result<(), revolut_webhooks::Error> {
+///     match item {
+///         Ok(event) => println!("{}", event.id),
+///         // Log it and keep going: the next item is an older event.
+///         Err(WalkError::TiedEventsOverflow(overflow)) => eprintln!("warning: {overflow}"),
+///         Err(WalkError::Request(error)) => return Err(error),
+///         Err(other) => eprintln!("{other}"),
+///     }
+///     Ok(())
+/// }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WalkError {
+    /// A request failed (after its retries). Nothing comes after it: the walk ends.
+    #[error(transparent)]
+    Request(#[from] Error),
+    /// Events at one instant may be missing; the walk goes on with older events.
+    #[error(transparent)]
+    TiedEventsOverflow(#[from] TiedEventsOverflow),
+}
+
+impl WalkError {
+    /// Whether the walk ends after this item (a failed request), as opposed to going
+    /// on with older events (an overflow).
+    pub fn ends_walk(&self) -> bool {
+        matches!(self, WalkError::Request(_))
+    }
 }
 
 impl FailedEventsCursor {
@@ -130,7 +186,7 @@ impl FailedEventsCursor {
             self.limit = MAX_PAGE_SIZE;
             self.created_before = Some(CreatedBefore::DateTime(next_bound));
         } else {
-            outcome.overflow = Some(Error::TiedEventsOverflow {
+            outcome.overflow = Some(TiedEventsOverflow {
                 created_at: oldest,
                 page_size: MAX_PAGE_SIZE,
             });
@@ -215,7 +271,7 @@ mod tests {
     }
 
     /// Walks to the end; returns the ids yielded and the overflow errors.
-    fn walk(server: &mut Server, query: FailedEventsQuery) -> (Vec<Uuid>, Vec<Error>) {
+    fn walk(server: &mut Server, query: FailedEventsQuery) -> (Vec<Uuid>, Vec<TiedEventsOverflow>) {
         let mut cursor = FailedEventsCursor::new(Uuid::nil().into(), &query);
         assert!(!cursor.is_done());
         let (mut ids, mut errors) = (Vec::new(), Vec::new());
@@ -289,16 +345,16 @@ mod tests {
         let mut server = Server::new(events);
         let (ids, errors) = walk(&mut server, FailedEventsQuery::new().limit(10).unwrap());
         assert_eq!(errors.len(), 1);
-        match &errors[0] {
-            Error::TiedEventsOverflow {
-                created_at,
-                page_size,
-            } => {
-                assert_eq!(*created_at, t0());
-                assert_eq!(*page_size, 1000);
-            }
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(errors[0].created_at, t0());
+        assert_eq!(errors[0].page_size, 1000);
+        assert!(
+            errors[0]
+                .to_string()
+                .contains("more than 1000 failed events share")
+        );
+        let item = WalkError::from(errors[0].clone());
+        assert!(!item.ends_walk());
+        assert!(WalkError::from(Error::from(crate::ValidationError::new("x", "y"))).ends_walk());
         // 1 newer + 1000 of the tie + 1 older, each once; the walk went on past the tie.
         assert_exactly_once(&ids, 1002);
         assert!(ids.contains(&Uuid::from_u128(5000)));

@@ -14,7 +14,7 @@ async fn collect_all(
     client: &Client,
     id: revolut_webhooks::WebhookId,
     query: &FailedEventsQuery,
-) -> Result<Vec<FailedEvent>> {
+) -> Result<Vec<FailedEvent>, revolut_webhooks::pagination::WalkError> {
     client
         .webhooks()
         .failed_events_all(id, query)?

@@ -13,7 +13,7 @@ fn collect_all(
     client: &Client,
     id: revolut_webhooks::WebhookId,
     query: &FailedEventsQuery,
-) -> Result<Vec<FailedEvent>> {
+) -> Result<Vec<FailedEvent>, revolut_webhooks::pagination::WalkError> {
     client.webhooks().failed_events_all(id, query)?.collect()
 }
 

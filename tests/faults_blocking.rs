@@ -20,7 +20,9 @@ fn walk_failed_events(
     client.webhooks().failed_events_all(id, query)
 }
 
-fn next_event(events: &mut Events) -> Option<Result<FailedEvent>> {
+fn next_event(
+    events: &mut Events,
+) -> Option<std::result::Result<FailedEvent, revolut_webhooks::pagination::WalkError>> {
     events.next()
 }
 

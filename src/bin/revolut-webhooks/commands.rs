@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::time::Duration;
 
+use revolut_webhooks::pagination::WalkError;
 use revolut_webhooks::{
     CreateWebhook, EventType, FailedEventsQuery, SecretExpiration, UpdateWebhook, Verifier,
 };
@@ -144,9 +145,15 @@ fn failed(
         for event in client.webhooks().failed_events_all(id, &query)? {
             let event = match event {
                 Ok(event) => event,
-                Err(e) => {
+                Err(WalkError::Request(e)) => {
                     progress.clear();
                     return Err(e.into());
+                }
+                // Some events at one instant could not be read; the walk goes on.
+                Err(other) => {
+                    progress.clear();
+                    eprintln!("warning: {other}");
+                    continue;
                 }
             };
             if json {

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use revolut_webhooks::FailedEventId;
+use revolut_webhooks::pagination::WalkError;
 use revolut_webhooks::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, timestamp_ms};
 use revolut_webhooks::{FailedEvent, SigningSecret, Verifier};
 use serde_json::json;
@@ -201,7 +202,19 @@ fn fetch(global: &Global, args: &ReplayArgs) -> Result<Vec<FailedEvent>, Failure
     let progress = output::Progress::new();
     let mut events = Vec::new();
     for event in client.webhooks().failed_events_all(args.id, &query)? {
-        let event = event.inspect_err(|_| progress.clear())?;
+        let event = match event {
+            Ok(event) => event,
+            Err(WalkError::Request(e)) => {
+                progress.clear();
+                return Err(e.into());
+            }
+            // Some events at one instant could not be read; the walk goes on.
+            Err(other) => {
+                progress.clear();
+                eprintln!("warning: {other}");
+                continue;
+            }
+        };
         // Newest first: once one is older than --since, all the rest are too.
         if since.is_some_and(|since| event.created_at < since) {
             break;
