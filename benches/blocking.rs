@@ -85,7 +85,7 @@ fn main() {
 
     // 2. failed_events pages
     for size in [100usize, 1000] {
-        let query = FailedEventsQuery::new().limit(size as u32).unwrap();
+        let query = FailedEventsQuery::new().with_limit(size as u32).unwrap();
         let c = compare(
             |n| {
                 for _ in 0..n {

@@ -92,7 +92,7 @@ fn child(how: &str, base: &str, count: usize) {
                 .token_provider(StaticToken::new(common::TOKEN))
                 .build()
                 .unwrap();
-            let query = FailedEventsQuery::new().limit(PAGE as u32).unwrap();
+            let query = FailedEventsQuery::new().with_limit(PAGE as u32).unwrap();
             for event in client
                 .webhooks()
                 .failed_events_all(id.into(), &query)

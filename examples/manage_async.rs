@@ -78,7 +78,8 @@ async fn run(token: String) -> Result<(), Box<dyn std::error::Error>> {
         rotated.id
     );
 
-    let mut failed = hooks.failed_events_all(created.id, &FailedEventsQuery::new().limit(1000)?)?;
+    let mut failed =
+        hooks.failed_events_all(created.id, &FailedEventsQuery::new().with_limit(1000)?)?;
     let mut count = 0;
     while let Some(event) = failed.try_next().await? {
         count += 1;

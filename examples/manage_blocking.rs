@@ -82,7 +82,7 @@ fn run(token: String) -> Result<(), Box<dyn std::error::Error>> {
         rotated.id
     );
 
-    let page = hooks.failed_events(created.id, &FailedEventsQuery::new().limit(100)?)?;
+    let page = hooks.failed_events(created.id, &FailedEventsQuery::new().with_limit(100)?)?;
     println!("{} failed events on the first page", page.len());
 
     hooks.delete(created.id)?;

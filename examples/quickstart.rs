@@ -352,7 +352,7 @@ fn verify(
     body: &[u8],
 ) -> Result<(WebhookEvent, Vec<usize>), String> {
     let verifier =
-        Verifier::with_secrets(secrets.iter().map(String::as_str)).map_err(|e| e.to_string())?;
+        Verifier::from_secrets(secrets.iter().map(String::as_str)).map_err(|e| e.to_string())?;
     let event = verifier
         .verify_and_parse(body, timestamp, header)
         .map_err(|e| e.to_string())?;

@@ -22,7 +22,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use revolut_webhooks::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, timestamp_ms};
+use revolut_webhooks::signature::{
+    SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery, timestamp_ms,
+};
 use revolut_webhooks::{EventData, SigningSecret, Verifier, WebhookEvent};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -112,7 +114,10 @@ async fn self_test(secret: SigningSecret, verifier: Arc<Verifier>) -> bool {
     let ts = timestamp_ms(time::OffsetDateTime::now_utc());
     let headers = [
         (TIMESTAMP_HEADER, ts.to_string()),
-        (SIGNATURE_HEADER, sign(&secret, ts, body.as_bytes())),
+        (
+            SIGNATURE_HEADER,
+            sign_delivery(&secret, ts, body.as_bytes()),
+        ),
     ];
     let signed = post_raw(addr, &headers, &body).await;
     let tampered = post_raw(addr, &headers, &body.replace("completed", "reverted")).await;
@@ -162,7 +167,7 @@ async fn main() {
     );
     println!(
         "curl -i -X POST http://{addr}/webhooks/revolut \\\n  -H '{TIMESTAMP_HEADER}: {ts}' \\\n  -H '{SIGNATURE_HEADER}: {}' \\\n  --data-binary '{body}'\n",
-        sign(&secret, ts, body.as_bytes())
+        sign_delivery(&secret, ts, body.as_bytes())
     );
     if let Err(e) = axum::serve(listener, app(verifier)).await {
         eprintln!("error: {e}");

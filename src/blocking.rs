@@ -74,7 +74,7 @@ impl Webhooks<'_> {
     /// use revolut_webhooks::FailedEventsQuery;
     /// use revolut_webhooks::pagination::WalkError;
     ///
-    /// for item in client.webhooks().failed_events_all(id, &FailedEventsQuery::new().limit(1000)?)? {
+    /// for item in client.webhooks().failed_events_all(id, &FailedEventsQuery::new().with_limit(1000)?)? {
     ///     match item {
     ///         Ok(event) => println!("{} {}", event.created_at, event.payload_json()),
     ///         // Some events at one instant may be missing: say so, and go on.

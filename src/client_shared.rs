@@ -138,7 +138,11 @@ impl Client {
             }
             let token = self.inner.tokens.access_token().await?;
             // No attempt may run past the call's total budget.
-            let remaining = self.inner.retry.budget().saturating_sub(started.elapsed());
+            let remaining = self
+                .inner
+                .retry
+                .total_budget()
+                .saturating_sub(started.elapsed());
             let timeout = (remaining < self.inner.timeout).then_some(remaining);
             let outcome = match self
                 .inner

@@ -31,19 +31,20 @@
 //! | `jwt` | RS256 client assertions from a PEM key (jsonwebtoken on aws-lc-rs) | no |
 //! | `cli` | the `revolut-webhooks` command-line tool (enables `blocking`; add `jwt` for PEM keys, `emulator` for its `emulator` command) | no |
 //! | `emulator` | `emulator::Emulator`: a local emulator of the webhooks API, the token endpoint and deliveries (enables `blocking`) | no |
-//! | (none) | models, errors, [`Verifier`], [`sign`], typed events, the sans-IO [`request`] builders and parsers | |
+//! | (none) | models, errors, [`Verifier`], [`signature::sign_delivery`], typed events, the sans-IO [`request`] builders and parsers | |
 //!
 //! # Receiving
 //!
 //! ```
-//! use revolut_webhooks::{sign, EventData, SigningSecret, Verifier};
+//! use revolut_webhooks::signature::sign_delivery;
+//! use revolut_webhooks::{EventData, SigningSecret, Verifier};
 //!
 //! let secret = SigningSecret::from("wsk_r59a4HfWVAKycbCaNO1RvgCJec02gRd8");
 //! let verifier = Verifier::new(secret.clone())?;
 //! // What Revolut sends: the raw body and two headers.
 //! let body = br#"{"data":{"id":"645a7696-22f3-aa47-9c74-cbae0449cc46","new_state":"completed","old_state":"pending","request_id":"app_charges-1"},"event":"TransactionStateChanged","timestamp":"2023-05-09T16:36:38.028960Z"}"#;
 //! let now_ms = revolut_webhooks::signature::timestamp_ms(time::OffsetDateTime::now_utc());
-//! let (timestamp, signature) = (now_ms.to_string(), sign(&secret, now_ms, body));
+//! let (timestamp, signature) = (now_ms.to_string(), sign_delivery(&secret, now_ms, body));
 //!
 //! let event = verifier.verify_and_parse(body, &timestamp, &signature)?;
 //! assert!(matches!(event.data, EventData::TransactionStateChanged(_)));
@@ -154,9 +155,7 @@ pub use models::{
 };
 pub use rate_limit::RateLimiter;
 pub use retry::RetryPolicy;
-pub use signature::{
-    InvalidSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError, sign, sign_all,
-};
+pub use signature::{InvalidSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError};
 
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]

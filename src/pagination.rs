@@ -321,7 +321,7 @@ mod tests {
         }
         events.push(event(30, t0() - time::Duration::seconds(4)));
         let mut server = Server::new(events);
-        let (ids, errors) = walk(&mut server, FailedEventsQuery::new().limit(3).unwrap());
+        let (ids, errors) = walk(&mut server, FailedEventsQuery::new().with_limit(3).unwrap());
         assert_exactly_once(&ids, 10);
         assert!(errors.is_empty());
     }
@@ -331,7 +331,10 @@ mod tests {
         let mut events: Vec<_> = (0..250).map(|n| event(n, t0())).collect();
         events.push(event(999, t0() - time::Duration::seconds(1)));
         let mut server = Server::new(events);
-        let (ids, errors) = walk(&mut server, FailedEventsQuery::new().limit(100).unwrap());
+        let (ids, errors) = walk(
+            &mut server,
+            FailedEventsQuery::new().with_limit(100).unwrap(),
+        );
         assert_exactly_once(&ids, 251);
         assert!(errors.is_empty());
         assert!(server.requests <= 4, "{} requests", server.requests);
@@ -343,7 +346,10 @@ mod tests {
         events.push(event(5000, t0() - time::Duration::seconds(1)));
         events.push(event(5001, t0() + time::Duration::seconds(1)));
         let mut server = Server::new(events);
-        let (ids, errors) = walk(&mut server, FailedEventsQuery::new().limit(10).unwrap());
+        let (ids, errors) = walk(
+            &mut server,
+            FailedEventsQuery::new().with_limit(10).unwrap(),
+        );
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].created_at, t0());
         assert_eq!(errors[0].page_size, 1000);
@@ -367,7 +373,10 @@ mod tests {
             .map(|i| event(i, t0() - time::Duration::seconds(i as i64)))
             .collect();
         let mut server = Server::new(events);
-        let (ids, _) = walk(&mut server, FailedEventsQuery::new().limit(10).unwrap());
+        let (ids, _) = walk(
+            &mut server,
+            FailedEventsQuery::new().with_limit(10).unwrap(),
+        );
         assert_exactly_once(&ids, 20);
         assert_eq!(server.requests, 3);
     }
@@ -379,9 +388,9 @@ mod tests {
             .collect();
         let mut server = Server::new(events);
         let query = FailedEventsQuery::new()
-            .limit(7)
+            .with_limit(7)
             .unwrap()
-            .created_before(t0() - time::Duration::seconds(9));
+            .with_created_before(t0() - time::Duration::seconds(9));
         let (ids, _) = walk(&mut server, query);
         assert_exactly_once(&ids, 20);
         assert_eq!(ids[0], Uuid::from_u128(10));
@@ -402,7 +411,7 @@ mod tests {
             .map(|i| event(i, base - time::Duration::nanoseconds(i as i64 * 400)))
             .collect();
         let mut server = Server::new(events);
-        let (ids, _) = walk(&mut server, FailedEventsQuery::new().limit(2).unwrap());
+        let (ids, _) = walk(&mut server, FailedEventsQuery::new().with_limit(2).unwrap());
         // Nothing is yielded twice and the walk terminates; with the API's own
         // microsecond precision nothing would be lost either.
         let unique: HashSet<_> = ids.iter().collect();

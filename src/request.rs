@@ -556,9 +556,9 @@ mod tests {
         let page = failed_events(
             id(),
             &FailedEventsQuery::new()
-                .limit(50)
+                .with_limit(50)
                 .unwrap()
-                .created_before(datetime!(2026-11-20 10:00:00.5 +01:00)),
+                .with_created_before(datetime!(2026-11-20 10:00:00.5 +01:00)),
             now(),
         )
         .unwrap();
@@ -574,7 +574,7 @@ mod tests {
 
     #[test]
     fn validation_happens_before_a_request_exists() {
-        let old = FailedEventsQuery::new().created_before(now() - time::Duration::days(22));
+        let old = FailedEventsQuery::new().with_created_before(now() - time::Duration::days(22));
         assert_eq!(
             failed_events(id(), &old, now()).unwrap_err().field,
             "created_before"

@@ -15,7 +15,7 @@ use std::time::Duration;
 use revolut_webhooks::WebhookId;
 use revolut_webhooks::blocking::Client;
 use revolut_webhooks::emulator::{Emulator, Event};
-use revolut_webhooks::signature::{sign, timestamp_ms};
+use revolut_webhooks::signature::{sign_delivery, timestamp_ms};
 use revolut_webhooks::{
     CreateWebhook, EventType, FailedEventsQuery, ManualClock, SigningSecret, StaticToken, Verifier,
 };
@@ -600,7 +600,7 @@ fn verify_says_valid_or_why_not() {
     .unwrap();
     let secret = SigningSecret::from(RECEIVER_SECRET);
     let now = timestamp_ms(OffsetDateTime::now_utc());
-    let signature = sign(&secret, now, body);
+    let signature = sign_delivery(&secret, now, body);
     let now = now.to_string();
     let verify = |file: &PathBuf, ts: &str, extra: &[&str]| {
         let mut args = vec![
@@ -634,7 +634,7 @@ fn verify_says_valid_or_why_not() {
 
     // An old capture: refused for its age unless asked not to check it.
     let old_ts = "1683650202360";
-    let old_sig = sign(&secret, 1683650202360, body);
+    let old_sig = sign_delivery(&secret, 1683650202360, body);
     let args = |ignore: bool| {
         let mut a = vec![
             "verify",

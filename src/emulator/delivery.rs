@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{Attempt, AttemptResult, Outcome, Shared, WebhookDelivery};
 use crate::config::{host_of, is_loopback};
 use crate::models::SigningSecret;
-use crate::signature::{sign_all, timestamp_ms};
+use crate::signature::{sign_delivery_all, timestamp_ms};
 
 /// Retries after the first attempt, as Revolut documents for webhooks v2.
 pub(crate) const RETRIES: usize = 3;
@@ -19,7 +19,7 @@ pub(crate) fn signature_header(secrets: &[String], timestamp_ms: u64, body: &[u8
         .iter()
         .map(|s| SigningSecret::from(s.as_str()))
         .collect();
-    sign_all(&secrets, timestamp_ms, body)
+    sign_delivery_all(&secrets, timestamp_ms, body)
 }
 
 /// Where to POST: the webhook's URL, except that with loopback http allowed a

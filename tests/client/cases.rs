@@ -77,8 +77,8 @@ fn environment(server: &MockServer) -> Environment {
 /// Retries as the default policy says, but with millisecond waits.
 fn fast_retries() -> RetryPolicy {
     RetryPolicy::default()
-        .base_delay(Duration::from_millis(1))
-        .max_delay(Duration::from_millis(5))
+        .with_base_delay(Duration::from_millis(1))
+        .with_max_delay(Duration::from_millis(5))
 }
 
 fn client(server: &MockServer) -> Client {
@@ -328,9 +328,9 @@ pub async fn failed_events_sends_limit_and_bound_and_keeps_payloads() {
     });
     let c = client_at(&server, clock());
     let query = FailedEventsQuery::new()
-        .limit(2)
+        .with_limit(2)
         .unwrap()
-        .created_before(datetime!(2026-11-20 10:00 UTC));
+        .with_created_before(datetime!(2026-11-20 10:00 UTC));
     let events = c.webhooks().failed_events(id(), &query).await.unwrap();
     mock.assert();
     assert_eq!(events.len(), 2);
@@ -358,7 +358,7 @@ pub async fn failed_events_sends_limit_and_bound_and_keeps_payloads() {
             .contains(r#""request_id": "6a8b2ad9-d8b9-4348-9207-1c5737ccf11b""#)
     );
 
-    let by_day = FailedEventsQuery::new().created_before(time::macros::date!(2026 - 11 - 20));
+    let by_day = FailedEventsQuery::new().with_created_before(time::macros::date!(2026 - 11 - 20));
     let none = c.webhooks().failed_events(id(), &by_day).await.unwrap();
     assert!(none.is_empty());
     by_date.assert();
@@ -500,7 +500,7 @@ pub async fn validation_errors_make_no_request() {
             .with_events([])
             .is_err()
     );
-    let too_old = FailedEventsQuery::new().created_before(datetime!(2026-11-04 11:59 UTC));
+    let too_old = FailedEventsQuery::new().with_created_before(datetime!(2026-11-04 11:59 UTC));
     let err = hooks.failed_events(id(), &too_old).await.unwrap_err();
     assert!(
         matches!(&err, Error::Validation(v) if v.field == "created_before"),
@@ -510,7 +510,7 @@ pub async fn validation_errors_make_no_request() {
     let walk = collect_all(&c, id(), &too_old).await;
     assert!(walk.is_err());
     assert!(CreateWebhook::new("http://x.example").is_err());
-    assert!(FailedEventsQuery::new().limit(1001).is_err());
+    assert!(FailedEventsQuery::new().with_limit(1001).is_err());
     assert!(SecretExpiration::from_days(8).is_err());
     assert_eq!(any.calls(), 0);
 }
@@ -525,7 +525,7 @@ pub async fn the_clock_decides_the_21_day_window() {
     });
     let clock = clock();
     let c = client_at(&server, clock.clone());
-    let bound = FailedEventsQuery::new().created_before(datetime!(2026-11-10 12:00 UTC));
+    let bound = FailedEventsQuery::new().with_created_before(datetime!(2026-11-10 12:00 UTC));
     c.webhooks().failed_events(id(), &bound).await.unwrap();
     clock.advance(time::Duration::days(7));
     let late = c.webhooks().failed_events(id(), &bound).await;
@@ -572,9 +572,13 @@ pub async fn failed_events_all_loses_no_tie_across_three_pages() {
         then.status(200).json_body(json!([e, f]));
     });
     let client = client_at(&server, clock());
-    let events = collect_all(&client, id(), &FailedEventsQuery::new().limit(3).unwrap())
-        .await
-        .unwrap();
+    let events = collect_all(
+        &client,
+        id(),
+        &FailedEventsQuery::new().with_limit(3).unwrap(),
+    )
+    .await
+    .unwrap();
     let numbers: Vec<u128> = events.iter().map(|e| e.id.as_uuid().as_u128()).collect();
     assert_eq!(numbers, [1, 2, 3, 4, 5, 6]);
     page1.assert();

@@ -370,7 +370,7 @@ pub async fn failed_events_are_newest_first_paged_and_bounded() {
 
     let page = hooks
         .webhooks()
-        .failed_events(id, &FailedEventsQuery::new().limit(2).unwrap())
+        .failed_events(id, &FailedEventsQuery::new().with_limit(2).unwrap())
         .await
         .unwrap();
     assert_eq!(page.len(), 2);
@@ -380,16 +380,16 @@ pub async fn failed_events_are_newest_first_paged_and_bounded() {
         .failed_events(
             id,
             &FailedEventsQuery::new()
-                .limit(2)
+                .with_limit(2)
                 .unwrap()
-                .created_before(page[1].created_at),
+                .with_created_before(page[1].created_at),
         )
         .await
         .unwrap();
     assert_eq!(older.len(), 2);
     assert_eq!(older[0].id, all[2].id);
     // The client's cursor walks every page to the end.
-    let walked = collect_all(&hooks, id, &FailedEventsQuery::new().limit(2).unwrap())
+    let walked = collect_all(&hooks, id, &FailedEventsQuery::new().with_limit(2).unwrap())
         .await
         .unwrap();
     let ids: Vec<_> = walked.iter().map(|e| e.id).collect();
@@ -399,7 +399,7 @@ pub async fn failed_events_are_newest_first_paged_and_bounded() {
         .webhooks()
         .failed_events(
             id,
-            &FailedEventsQuery::new().created_before(time::macros::date!(2026 - 11 - 25)),
+            &FailedEventsQuery::new().with_created_before(time::macros::date!(2026 - 11 - 25)),
         )
         .await
         .unwrap();
@@ -408,7 +408,7 @@ pub async fn failed_events_are_newest_first_paged_and_bounded() {
         .webhooks()
         .failed_events(
             id,
-            &FailedEventsQuery::new().created_before(time::macros::date!(2026 - 11 - 26)),
+            &FailedEventsQuery::new().with_created_before(time::macros::date!(2026 - 11 - 26)),
         )
         .await
         .unwrap();
@@ -434,7 +434,7 @@ pub async fn the_server_enforces_the_21_day_window_on_its_own_clock() {
             .webhooks()
             .failed_events(
                 id,
-                &FailedEventsQuery::new().created_before(datetime!(2026-11-03 0:00 UTC)),
+                &FailedEventsQuery::new().with_created_before(datetime!(2026-11-03 0:00 UTC)),
             )
             .await,
     );
@@ -447,7 +447,7 @@ pub async fn the_server_enforces_the_21_day_window_on_its_own_clock() {
         .webhooks()
         .failed_events(
             id,
-            &FailedEventsQuery::new().created_before(datetime!(2026-11-04 12:00 UTC)),
+            &FailedEventsQuery::new().with_created_before(datetime!(2026-11-04 12:00 UTC)),
         )
         .await
         .unwrap();

@@ -66,8 +66,8 @@ const SLACK: Duration = Duration::from_millis(1500);
 /// The default policy with millisecond backoffs.
 fn fast_retries() -> RetryPolicy {
     RetryPolicy::default()
-        .base_delay(Duration::from_millis(1))
-        .max_delay(Duration::from_millis(5))
+        .with_base_delay(Duration::from_millis(1))
+        .with_max_delay(Duration::from_millis(5))
 }
 
 fn builder(url: &str) -> ClientBuilder {
@@ -525,7 +525,7 @@ pub async fn a_retry_after_above_the_cap_returns_at_once() {
     // A lower cap set by the caller applies the same way.
     let server = Server::with_default(Reply::status(429, RATE_LIMITED).header("retry-after", "1"));
     let client = builder(&server.url())
-        .retry_policy(fast_retries().max_retry_after(Duration::from_millis(500)))
+        .retry_policy(fast_retries().with_max_retry_after(Duration::from_millis(500)))
         .build()
         .unwrap();
     let started = Instant::now();
@@ -674,7 +674,7 @@ pub async fn draining_failed_events_holds_one_page_at_a_time() {
     let server = Server::start(move |request| failed_events_page(&served, webhook, request));
     // A rate limit and a reset part-way through are retried without losing a page.
     let client = client(&server);
-    let query = FailedEventsQuery::new().limit(PAGE as u32).unwrap();
+    let query = FailedEventsQuery::new().with_limit(PAGE as u32).unwrap();
     let mut stream = walk_failed_events(&client, webhook, &query).unwrap();
     let mut seen = HashSet::new();
     let mut order = Vec::new();
@@ -1063,7 +1063,7 @@ pub async fn the_total_budget_stops_retrying() {
     let server = Server::with_default(Reply::Stall);
     let client = builder(&server.url())
         .timeout(SHORT)
-        .retry_policy(fast_retries().total_budget(Duration::from_millis(550)))
+        .retry_policy(fast_retries().with_total_budget(Duration::from_millis(550)))
         .build()
         .unwrap();
     let started = Instant::now();
@@ -1078,7 +1078,7 @@ pub async fn the_total_budget_stops_retrying() {
     let server = Server::with_default(Reply::Stall);
     let client = builder(&server.url())
         .timeout(SHORT * 3)
-        .retry_policy(fast_retries().total_budget(SHORT))
+        .retry_policy(fast_retries().with_total_budget(SHORT))
         .build()
         .unwrap();
     let started = Instant::now();
@@ -1094,7 +1094,7 @@ pub async fn the_total_budget_stops_retrying() {
     // A Retry-After that would end past the budget is not waited for.
     let server = Server::with_default(Reply::status(503, UNAVAILABLE).header("retry-after", "1"));
     let client = builder(&server.url())
-        .retry_policy(fast_retries().total_budget(Duration::from_millis(800)))
+        .retry_policy(fast_retries().with_total_budget(Duration::from_millis(800)))
         .build()
         .unwrap();
     let started = Instant::now();

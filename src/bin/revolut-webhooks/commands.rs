@@ -120,10 +120,10 @@ fn event_types(names: &[String]) -> Result<Vec<EventType>, Failure> {
 pub fn query(limit: Option<u32>, before: Option<TimeArg>) -> Result<FailedEventsQuery, Failure> {
     let mut query = FailedEventsQuery::new();
     if let Some(limit) = limit {
-        query = query.limit(limit).map_err(usage)?;
+        query = query.with_limit(limit).map_err(usage)?;
     }
     if let Some(before) = before {
-        query = query.created_before(before.0);
+        query = query.with_created_before(before.0);
     }
     Ok(query)
 }
@@ -204,9 +204,9 @@ fn verify(json: bool, args: &VerifyArgs) -> Outcome {
     } else {
         Duration::from_secs(args.tolerance)
     };
-    let verifier = Verifier::with_secrets(secrets)
+    let verifier = Verifier::from_secrets(secrets)
         .map_err(|e| Failure::usage(format!("--secret: {e}")))?
-        .tolerance(tolerance);
+        .with_tolerance(tolerance);
     match verifier.verify(&body, &args.timestamp, &args.signature) {
         Ok(()) => {
             if json {

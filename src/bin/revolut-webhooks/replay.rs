@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use revolut_webhooks::FailedEventId;
 use revolut_webhooks::pagination::WalkError;
-use revolut_webhooks::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, timestamp_ms};
+use revolut_webhooks::signature::{
+    SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery, timestamp_ms,
+};
 use revolut_webhooks::{FailedEvent, SigningSecret, Verifier};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -240,7 +242,7 @@ fn deliver(
         .post(to)
         .header("content-type", "application/json")
         .header(TIMESTAMP_HEADER, timestamp.to_string())
-        .header(SIGNATURE_HEADER, sign(secret, timestamp, body))
+        .header(SIGNATURE_HEADER, sign_delivery(secret, timestamp, body))
         .send(body)
         .map_err(|e| e.to_string())?;
     let status = response.status().as_u16();
