@@ -28,6 +28,7 @@
 //! | `blocking` | [`blocking::Client`] on ureq (rustls); no async runtime | yes |
 //! | `async` | [`nonblocking::Client`] on reqwest (rustls); `Send` futures, needs tokio | no |
 //! | `http` | `Verifier::verify_headers` from an `http::HeaderMap` (axum, hyper) | no |
+//! | `axum` | [`axum::VerifiedEvent`]: an extractor that verifies and parses a delivery (enables `http`) | no |
 //! | `jwt` | RS256 client assertions from a PEM key (jsonwebtoken on aws-lc-rs) | no |
 //! | `cli` | the `revolut-webhooks` command-line tool (enables `blocking`; add `jwt` for PEM keys, `emulator` for its `emulator` command) | no |
 //! | `emulator` | `emulator::Emulator`: a local emulator of the webhooks API, the token endpoint and deliveries (enables `blocking`) | no |
@@ -157,6 +158,9 @@ pub use rate_limit::RateLimiter;
 pub use retry::RetryPolicy;
 pub use signature::{InvalidSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError};
 
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;

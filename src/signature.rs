@@ -186,7 +186,8 @@ impl VerifyError {
 /// Its `Debug` output shows how many secrets it holds, never the secrets.
 #[derive(Clone)]
 pub struct Verifier {
-    keys: Vec<HmacSha256>,
+    /// Shared, so a clone (one per request in an axum extractor) costs a reference count.
+    keys: Arc<[HmacSha256]>,
     tolerance: Duration,
     /// `None`: the system clock, read directly (cheaper than through `dyn Clock`).
     clock: Option<Arc<dyn Clock>>,
@@ -240,7 +241,7 @@ impl Verifier {
     pub fn new(secret: impl Into<SigningSecret>) -> Result<Self, InvalidSecret> {
         let key = keyed_state(&secret.into())?;
         Ok(Verifier {
-            keys: vec![key],
+            keys: Arc::new([key]),
             tolerance: DEFAULT_TOLERANCE,
             clock: None,
         })
@@ -265,7 +266,7 @@ impl Verifier {
         let keys = secrets
             .into_iter()
             .map(|s| keyed_state(&s.into()))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Arc<[_]>, _>>()?;
         if keys.is_empty() {
             return Err(InvalidSecret::NoSecrets);
         }
@@ -279,7 +280,9 @@ impl Verifier {
     /// Also accepts signatures made with `secret` (e.g. the previous secret during a
     /// rotation). Secrets are tried in the order they were added.
     pub fn and_secret(mut self, secret: impl Into<SigningSecret>) -> Result<Self, InvalidSecret> {
-        self.keys.push(keyed_state(&secret.into())?);
+        let mut keys = self.keys.to_vec();
+        keys.push(keyed_state(&secret.into())?);
+        self.keys = keys.into();
         Ok(self)
     }
 
@@ -426,7 +429,7 @@ impl Verifier {
     /// (in constant time) with the signature of a secret; the search stops at the first
     /// secret that matches.
     fn matches(&self, body: &[u8], timestamp: &str, candidates: &Candidates) -> bool {
-        for key in &self.keys {
+        for key in self.keys.iter() {
             let expected = mac(key, timestamp, body);
             let mut found = Choice::from(0);
             for candidate in candidates.iter() {
