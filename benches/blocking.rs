@@ -85,13 +85,13 @@ fn main() {
 
     // 2. failed_events pages
     for size in [100usize, 1000] {
-        let query = FailedEventsQuery::new().limit(size as u32).unwrap();
+        let query = FailedEventsQuery::new().with_limit(size as u32).unwrap();
         let c = compare(
             |n| {
                 for _ in 0..n {
                     let page = client
                         .webhooks()
-                        .failed_events(common::WEBHOOK_ID, &query)
+                        .failed_events(common::WEBHOOK_ID.into(), &query)
                         .unwrap();
                     assert_eq!(page.len(), size);
                 }

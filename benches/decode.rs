@@ -42,8 +42,8 @@ fn main() {
     // every page. Do the same here, or every decode (the model's as much as
     // ours) pays for faulting its memory in again.
     drop(std::hint::black_box(vec![1u8; 4 << 20]));
-    let query = FailedEventsQuery::new().limit(1000).unwrap();
-    let call = request::failed_events(common::WEBHOOK_ID, &query, now).unwrap();
+    let query = FailedEventsQuery::new().with_limit(1000).unwrap();
+    let call = request::failed_events(common::WEBHOOK_ID.into(), &query, now).unwrap();
 
     let ours = |n: u64| {
         for _ in 0..n {

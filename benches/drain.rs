@@ -92,8 +92,12 @@ fn child(how: &str, base: &str, count: usize) {
                 .token_provider(StaticToken::new(common::TOKEN))
                 .build()
                 .unwrap();
-            let query = FailedEventsQuery::new().limit(PAGE as u32).unwrap();
-            for event in client.webhooks().failed_events_all(id, &query).unwrap() {
+            let query = FailedEventsQuery::new().with_limit(PAGE as u32).unwrap();
+            for event in client
+                .webhooks()
+                .failed_events_all(id.into(), &query)
+                .unwrap()
+            {
                 check(event.unwrap().created_at);
             }
         }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use hmac::{Hmac, KeyInit, Mac};
 use revolut_webhooks::SigningSecret;
-use revolut_webhooks::signature::{Verifier, sign, sign_all, timestamp_ms};
+use revolut_webhooks::signature::{Verifier, sign_delivery, sign_delivery_all, timestamp_ms};
 use sha2::Sha256;
 use time::OffsetDateTime;
 
@@ -110,7 +110,7 @@ fn main() {
         let body = body(1024);
         Verifier::new(secret.clone())
             .unwrap()
-            .verify(&body, &ts.to_string(), &sign(&secret, ts, &body))
+            .verify(&body, &ts.to_string(), &sign_delivery(&secret, ts, &body))
             .unwrap();
         println!("verify bench: smoke test ok (run `cargo bench --bench verify` to measure)");
         return;
@@ -135,13 +135,13 @@ fn main() {
         let mut message = format!("v1.{ts_text}.").into_bytes();
         message.extend_from_slice(&body);
 
-        let one_sig = sign(&secrets[0], ts, &body);
+        let one_sig = sign_delivery(&secrets[0], ts, &body);
         // Revolut sends one signature per active secret; the receiver holds the newest,
         // which Revolut puts anywhere in the list: put it last.
-        let three_sigs = sign_all([&secrets[2], &secrets[1], &secrets[0]], ts, &body);
+        let three_sigs = sign_delivery_all([&secrets[2], &secrets[1], &secrets[0]], ts, &body);
         let one_secret = Verifier::new(secrets[0].clone()).unwrap();
         // Worst case during a rotation: three secrets held, only the last one matches.
-        let three_secrets = Verifier::with_secrets([
+        let three_secrets = Verifier::from_secrets([
             SigningSecret::from("wsk_notSentA"),
             SigningSecret::from("wsk_notSentB"),
             secrets[0].clone(),

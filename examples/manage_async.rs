@@ -51,7 +51,7 @@ async fn run(token: String) -> Result<(), Box<dyn std::error::Error>> {
     println!("talking to {}", client.environment());
 
     let created = hooks
-        .create(&CreateWebhook::new(url)?.events([EventType::TransactionCreated]))
+        .create(&CreateWebhook::new(url)?.with_events([EventType::TransactionCreated])?)
         .await?;
     println!(
         "created {} -> {} {:?}",
@@ -65,7 +65,7 @@ async fn run(token: String) -> Result<(), Box<dyn std::error::Error>> {
     let updated = hooks
         .update(
             created.id,
-            &UpdateWebhook::new().events([EventType::PayoutLinkCreated]),
+            &UpdateWebhook::with_events([EventType::PayoutLinkCreated])?,
         )
         .await?;
     println!("updated {} {:?}", updated.id, updated.events);
@@ -78,7 +78,8 @@ async fn run(token: String) -> Result<(), Box<dyn std::error::Error>> {
         rotated.id
     );
 
-    let mut failed = hooks.failed_events_all(created.id, &FailedEventsQuery::new().limit(1000)?)?;
+    let mut failed =
+        hooks.failed_events_all(created.id, &FailedEventsQuery::new().with_limit(1000)?)?;
     let mut count = 0;
     while let Some(event) = failed.try_next().await? {
         count += 1;

@@ -50,7 +50,7 @@ fn run(token: String) -> Result<(), Box<dyn std::error::Error>> {
     println!("talking to {}", client.environment());
 
     let created =
-        hooks.create(&CreateWebhook::new(url)?.events([EventType::TransactionCreated]))?;
+        hooks.create(&CreateWebhook::new(url)?.with_events([EventType::TransactionCreated])?)?;
     println!(
         "created {} -> {} {:?}",
         created.id, created.url, created.events
@@ -68,10 +68,10 @@ fn run(token: String) -> Result<(), Box<dyn std::error::Error>> {
 
     let updated = hooks.update(
         created.id,
-        &UpdateWebhook::new().events([
+        &UpdateWebhook::with_events([
             EventType::TransactionCreated,
             EventType::PayoutLinkStateChanged,
-        ]),
+        ])?,
     )?;
     println!("updated {} {:?}", updated.id, updated.events);
 
@@ -82,7 +82,7 @@ fn run(token: String) -> Result<(), Box<dyn std::error::Error>> {
         rotated.id
     );
 
-    let page = hooks.failed_events(created.id, &FailedEventsQuery::new().limit(100)?)?;
+    let page = hooks.failed_events(created.id, &FailedEventsQuery::new().with_limit(100)?)?;
     println!("{} failed events on the first page", page.len());
 
     hooks.delete(created.id)?;

@@ -62,7 +62,7 @@ fn local() -> Result<(), Error> {
     let hooks = client.webhooks();
 
     step(2, "Create a webhook for all four event types");
-    let hook = hooks.create(&CreateWebhook::new(receiver.url())?.events(EventType::ALL))?;
+    let hook = hooks.create(&CreateWebhook::new(receiver.url())?.with_events(EventType::ALL)?)?;
     println!("   created {} -> {}", hook.id, hook.url);
     println!(
         "   signing secret: {}… (keep it safe; the receiver verifies with it)",
@@ -185,18 +185,19 @@ fn sandbox(token: &str) -> Result<(), Error> {
     println!("   {} webhook(s)", existing.len());
 
     step(2, "Create a webhook");
-    let hook = hooks.create(&CreateWebhook::new(url)?.events([EventType::TransactionCreated]))?;
+    let hook =
+        hooks.create(&CreateWebhook::new(url)?.with_events([EventType::TransactionCreated])?)?;
     println!("   created {} -> {}", hook.id, hook.url);
     // From here on, delete the webhook whatever happens.
     let result = (|| -> Result<(), Error> {
         step(3, "Subscribe it to payout link events too");
         let updated = hooks.update(
             hook.id,
-            &UpdateWebhook::new().events([
+            &UpdateWebhook::with_events([
                 EventType::TransactionCreated,
                 EventType::PayoutLinkCreated,
                 EventType::PayoutLinkStateChanged,
-            ]),
+            ])?,
         )?;
         println!("   now subscribed to {:?}", updated.events);
 
@@ -351,7 +352,7 @@ fn verify(
     body: &[u8],
 ) -> Result<(WebhookEvent, Vec<usize>), String> {
     let verifier =
-        Verifier::with_secrets(secrets.iter().map(String::as_str)).map_err(|e| e.to_string())?;
+        Verifier::from_secrets(secrets.iter().map(String::as_str)).map_err(|e| e.to_string())?;
     let event = verifier
         .verify_and_parse(body, timestamp, header)
         .map_err(|e| e.to_string())?;

@@ -1,28 +1,29 @@
-//! A webhook receiver for async servers, on axum.
+//! A webhook receiver for async servers, on axum, with the crate's extractor.
 //!
 //! ```text
-//! cargo run --example receiver_axum --no-default-features --features http
-//! cargo run --example receiver_axum --no-default-features --features http -- --once
+//! cargo run --example receiver_axum --no-default-features --features axum
+//! cargo run --example receiver_axum --no-default-features --features axum -- --once
 //! ```
 //!
-//! The handler takes the raw body as `Bytes`, **not** `Json<T>`: the signature covers the
-//! exact bytes received, and re-serialised JSON would not verify. Verification is a
-//! microsecond-scale CPU task, fine to run inside the handler; the event's processing is
-//! spawned so Revolut gets its 200 at once.
+//! The handler takes [`VerifiedEvent`]: it reads the raw body (the signature covers the
+//! exact bytes received, which `Json<T>` would not keep), verifies both headers and parses
+//! the event, so the handler runs only for genuine deliveries; anything else gets the
+//! status `VerifyError::status_code()` gives and a short reason. Taking
+//! `Result<VerifiedEvent, WebhookRejection>` lets the handler log rejections too.
+//! Verification is a microsecond-scale CPU task, fine to run inside the handler; the
+//! event's processing is spawned so Revolut gets its 200 at once.
 //!
 //! The secret comes from `REVOLUT_WEBHOOK_SECRET` (a demo secret otherwise), the address
 //! from `REVOLUT_WEBHOOK_ADDR` (default `127.0.0.1:8788`). `--once` serves on a free
 //! loopback port, sends itself one signed delivery and one tampered one, and exits 0 when
 //! they get 200 and 401.
 
-use std::sync::Arc;
-
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use revolut_webhooks::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, timestamp_ms};
+use revolut_webhooks::axum::{VerifiedEvent, WebhookRejection};
+use revolut_webhooks::signature::{
+    SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery, timestamp_ms,
+};
 use revolut_webhooks::{EventData, SigningSecret, Verifier, WebhookEvent};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -30,27 +31,16 @@ use tokio::net::{TcpListener, TcpStream};
 const DEMO_SECRET: &str = "wsk_demoSecretForLocalTestingOnly0";
 
 async fn webhook(
-    State(verifier): State<Arc<Verifier>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, &'static str) {
-    match verifier.verify_headers_and_parse(&body, &headers) {
-        Ok(event) => {
+    delivery: Result<VerifiedEvent, WebhookRejection>,
+) -> Result<&'static str, WebhookRejection> {
+    match delivery {
+        Ok(VerifiedEvent(event)) => {
             tokio::spawn(async move { process(event) });
-            (StatusCode::OK, "ok")
+            Ok("ok")
         }
-        Err(error) => {
-            eprintln!("rejected delivery: {error}");
-            let status =
-                StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
-            (
-                status,
-                if status == StatusCode::UNAUTHORIZED {
-                    "invalid signature"
-                } else {
-                    "bad request"
-                },
-            )
+        Err(rejection) => {
+            eprintln!("rejected delivery: {rejection}");
+            Err(rejection)
         }
     }
 }
@@ -65,7 +55,7 @@ fn process(event: WebhookEvent) {
     }
 }
 
-fn app(verifier: Arc<Verifier>) -> Router {
+fn app(verifier: Verifier) -> Router {
     Router::new()
         .route("/webhooks/revolut", post(webhook))
         .with_state(verifier)
@@ -101,7 +91,7 @@ async fn post_raw(
         .unwrap_or(0))
 }
 
-async fn self_test(secret: SigningSecret, verifier: Arc<Verifier>) -> bool {
+async fn self_test(secret: SigningSecret, verifier: Verifier) -> bool {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a loopback port");
@@ -112,7 +102,10 @@ async fn self_test(secret: SigningSecret, verifier: Arc<Verifier>) -> bool {
     let ts = timestamp_ms(time::OffsetDateTime::now_utc());
     let headers = [
         (TIMESTAMP_HEADER, ts.to_string()),
-        (SIGNATURE_HEADER, sign(&secret, ts, body.as_bytes())),
+        (
+            SIGNATURE_HEADER,
+            sign_delivery(&secret, ts, body.as_bytes()),
+        ),
     ];
     let signed = post_raw(addr, &headers, &body).await;
     let tampered = post_raw(addr, &headers, &body.replace("completed", "reverted")).await;
@@ -133,7 +126,7 @@ async fn main() {
         }
     };
     let verifier = match Verifier::new(secret.clone()) {
-        Ok(v) => Arc::new(v),
+        Ok(v) => v,
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(2);
@@ -162,7 +155,7 @@ async fn main() {
     );
     println!(
         "curl -i -X POST http://{addr}/webhooks/revolut \\\n  -H '{TIMESTAMP_HEADER}: {ts}' \\\n  -H '{SIGNATURE_HEADER}: {}' \\\n  --data-binary '{body}'\n",
-        sign(&secret, ts, body.as_bytes())
+        sign_delivery(&secret, ts, body.as_bytes())
     );
     if let Err(e) = axum::serve(listener, app(verifier)).await {
         eprintln!("error: {e}");

@@ -24,7 +24,9 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use revolut_webhooks::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, timestamp_ms};
+use revolut_webhooks::signature::{
+    SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery, timestamp_ms,
+};
 use revolut_webhooks::{EventData, SigningSecret, Verifier, VerifyError, WebhookEvent};
 
 const DEMO_SECRET: &str = "wsk_demoSecretForLocalTestingOnly0";
@@ -229,7 +231,7 @@ fn self_test(secret: &SigningSecret, verifier: Arc<Verifier>) -> bool {
 
     let body = demo_body();
     let ts = timestamp_ms(time::OffsetDateTime::now_utc());
-    let signature = sign(secret, ts, body.as_bytes());
+    let signature = sign_delivery(secret, ts, body.as_bytes());
     let ts = ts.to_string();
     let signed = [
         (TIMESTAMP_HEADER, ts.as_str()),
@@ -302,7 +304,7 @@ fn main() {
     );
     println!(
         "curl -i -X POST http://{addr}/webhooks/revolut \\\n  -H '{TIMESTAMP_HEADER}: {ts}' \\\n  -H '{SIGNATURE_HEADER}: {}' \\\n  -H 'Content-Type: application/json' \\\n  --data-binary '{body}'\n",
-        sign(&secret, ts, body.as_bytes())
+        sign_delivery(&secret, ts, body.as_bytes())
     );
     serve(listener, verifier, None);
 }

@@ -16,8 +16,8 @@
 //! # std::fs::create_dir_all(&dir)?;
 //! # let path = dir.join("billing.checkpoint");
 //! # let _ = std::fs::remove_file(&path);
-//! let webhook = uuid::Uuid::from_u128(1);
-//! let event = uuid::Uuid::from_u128(2);
+//! let webhook = revolut_webhooks::WebhookId::from(uuid::Uuid::from_u128(1));
+//! let event = revolut_webhooks::FailedEventId::from(uuid::Uuid::from_u128(2));
 //!
 //! let mut checkpoint = Checkpoint::builder(&path, webhook, "billing-sync").open()?;
 //! if !checkpoint.contains(event) {
@@ -62,6 +62,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::models::{FailedEventId, WebhookId};
+
 /// The format version written in the header line.
 const VERSION: u32 = 1;
 
@@ -72,7 +74,7 @@ pub const MAX_CONSUMER_LEN: usize = 2048;
 #[derive(Debug, Serialize, Deserialize)]
 struct Header {
     revolut_webhooks_checkpoint: u32,
-    webhook_id: Uuid,
+    webhook_id: WebhookId,
     consumer: String,
 }
 
@@ -102,11 +104,11 @@ pub enum CheckpointError {
         /// The checkpoint file.
         path: PathBuf,
         /// The webhook named in the file.
-        found_webhook_id: Uuid,
+        found_webhook_id: WebhookId,
         /// The consumer named in the file.
         found_consumer: String,
         /// The webhook asked for.
-        webhook_id: Uuid,
+        webhook_id: WebhookId,
         /// The consumer asked for.
         consumer: String,
     },
@@ -174,7 +176,7 @@ pub enum CheckpointError {
 struct Contents {
     /// `None` for a file of bare ids with no header.
     header: Option<Header>,
-    ids: HashSet<Uuid>,
+    ids: HashSet<FailedEventId>,
     /// Bytes up to the end of the last complete line.
     complete_len: u64,
     /// The file ends in a full id that lacks only its newline.
@@ -188,9 +190,9 @@ struct Contents {
 pub struct Checkpoint {
     path: PathBuf,
     file: File,
-    webhook_id: Uuid,
+    webhook_id: WebhookId,
     consumer: String,
-    done: HashSet<Uuid>,
+    done: HashSet<FailedEventId>,
     len: u64,
     broken: bool,
 }
@@ -211,7 +213,7 @@ impl fmt::Debug for Checkpoint {
 #[must_use = "a checkpoint builder does nothing until `open` or `peek`"]
 pub struct CheckpointBuilder {
     path: PathBuf,
-    webhook_id: Uuid,
+    webhook_id: WebhookId,
     consumer: String,
     adopt_unkeyed: bool,
 }
@@ -222,7 +224,7 @@ impl Checkpoint {
     /// them (written to the file, so never a secret).
     pub fn builder(
         path: impl Into<PathBuf>,
-        webhook_id: Uuid,
+        webhook_id: WebhookId,
         consumer: impl Into<String>,
     ) -> CheckpointBuilder {
         CheckpointBuilder {
@@ -234,7 +236,7 @@ impl Checkpoint {
     }
 
     /// Whether `event_id` was recorded, by this run or an earlier one.
-    pub fn contains(&self, event_id: Uuid) -> bool {
+    pub fn contains(&self, event_id: FailedEventId) -> bool {
         self.done.contains(&event_id)
     }
 
@@ -243,7 +245,7 @@ impl Checkpoint {
     ///
     /// Call it only once the event's processing is finished (for a delivery: the
     /// receiver's 2xx). After an error the event is not recorded.
-    pub fn record(&mut self, event_id: Uuid) -> Result<bool, CheckpointError> {
+    pub fn record(&mut self, event_id: FailedEventId) -> Result<bool, CheckpointError> {
         if self.broken {
             return Err(CheckpointError::Broken {
                 path: self.path.clone(),
@@ -252,7 +254,7 @@ impl Checkpoint {
         if self.done.contains(&event_id) {
             return Ok(false);
         }
-        let line = format!("{}\n", event_id.hyphenated());
+        let line = format!("{event_id}\n");
         let written = self
             .file
             .write_all(line.as_bytes())
@@ -285,7 +287,7 @@ impl Checkpoint {
     }
 
     /// The recorded event ids, in no particular order.
-    pub fn ids(&self) -> impl Iterator<Item = Uuid> + '_ {
+    pub fn ids(&self) -> impl Iterator<Item = FailedEventId> + '_ {
         self.done.iter().copied()
     }
 
@@ -295,7 +297,7 @@ impl Checkpoint {
     }
 
     /// The webhook whose events this checkpoint records.
-    pub fn webhook_id(&self) -> Uuid {
+    pub fn webhook_id(&self) -> WebhookId {
         self.webhook_id
     }
 
@@ -380,7 +382,7 @@ impl CheckpointBuilder {
 
     /// The recorded ids, read without creating, repairing, locking or rewriting
     /// anything (for a dry run): none if the file does not exist.
-    pub fn peek(self) -> Result<HashSet<Uuid>, CheckpointError> {
+    pub fn peek(self) -> Result<HashSet<FailedEventId>, CheckpointError> {
         self.check_consumer()?;
         Ok(self.read()?.map(|c| c.ids).unwrap_or_default())
     }
@@ -446,7 +448,7 @@ impl CheckpointBuilder {
     }
 
     /// Atomically replaces the file with a header and `ids`.
-    fn replace_with(&self, ids: &HashSet<Uuid>) -> Result<(), CheckpointError> {
+    fn replace_with(&self, ids: &HashSet<FailedEventId>) -> Result<(), CheckpointError> {
         let header = Header {
             revolut_webhooks_checkpoint: VERSION,
             webhook_id: self.webhook_id,
@@ -455,7 +457,7 @@ impl CheckpointBuilder {
         let mut text = serde_json::to_string(&header).unwrap_or_default();
         text.push('\n');
         for id in ids {
-            text.push_str(&id.hyphenated().to_string());
+            text.push_str(&id.to_string());
             text.push('\n');
         }
         let mut name = self.path.file_name().unwrap_or_default().to_owned();
@@ -497,11 +499,11 @@ fn sync_parent(_path: &Path) -> io::Result<()> {
 }
 
 /// An event id exactly as [`Checkpoint::record`] writes it.
-fn event_id(line: &[u8]) -> Option<Uuid> {
+fn event_id(line: &[u8]) -> Option<FailedEventId> {
     if line.len() != 36 {
         return None;
     }
-    Uuid::try_parse_ascii(line).ok()
+    Uuid::try_parse_ascii(line).ok().map(FailedEventId::from)
 }
 
 fn parse(path: &Path, bytes: &[u8]) -> Result<Contents, CheckpointError> {
@@ -592,13 +594,21 @@ mod tests {
         dir
     }
 
-    const HOOK: Uuid = Uuid::from_u128(0x1111);
-    const A: Uuid = Uuid::from_u128(0xa);
-    const B: Uuid = Uuid::from_u128(0xb);
-    const C: Uuid = Uuid::from_u128(0xc);
+    const HOOK_UUID: Uuid = Uuid::from_u128(0x1111);
+    // As text in hand-written files.
+    const A_UUID: Uuid = Uuid::from_u128(0xa);
+    const B_UUID: Uuid = Uuid::from_u128(0xb);
+
+    fn hook() -> WebhookId {
+        HOOK_UUID.into()
+    }
+
+    fn event(n: u128) -> FailedEventId {
+        Uuid::from_u128(n).into()
+    }
 
     fn open(path: &Path) -> Result<Checkpoint, CheckpointError> {
-        Checkpoint::builder(path, HOOK, "https://hooks.example.com/revolut").open()
+        Checkpoint::builder(path, hook(), "https://hooks.example.com/revolut").open()
     }
 
     #[test]
@@ -606,20 +616,20 @@ mod tests {
         let path = dir("reopen").join("c.ids");
         let mut c = open(&path).unwrap();
         assert!(c.is_empty());
-        assert!(c.record(A).unwrap());
-        assert!(c.record(B).unwrap());
-        assert!(!c.record(A).unwrap());
+        assert!(c.record(event(0xa)).unwrap());
+        assert!(c.record(event(0xb)).unwrap());
+        assert!(!c.record(event(0xa)).unwrap());
         drop(c);
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 3, "{text}");
         assert!(text.starts_with("{\"revolut_webhooks_checkpoint\":1,"));
         let c = open(&path).unwrap();
         assert_eq!(c.len(), 2);
-        assert!(c.contains(A) && c.contains(B) && !c.contains(C));
-        let peeked = Checkpoint::builder(&path, HOOK, "https://hooks.example.com/revolut")
+        assert!(c.contains(event(0xa)) && c.contains(event(0xb)) && !c.contains(event(0xc)));
+        let peeked = Checkpoint::builder(&path, hook(), "https://hooks.example.com/revolut")
             .peek()
             .unwrap();
-        assert_eq!(peeked, HashSet::from([A, B]));
+        assert_eq!(peeked, HashSet::from([event(0xa), event(0xb)]));
     }
 
     #[test]
@@ -632,41 +642,49 @@ mod tests {
     #[test]
     fn another_webhook_or_consumer_is_refused() {
         let path = dir("key").join("c.ids");
-        open(&path).unwrap().record(A).unwrap();
-        let other = Checkpoint::builder(&path, HOOK, "https://staging.example.com/").open();
+        open(&path).unwrap().record(event(0xa)).unwrap();
+        let other = Checkpoint::builder(&path, hook(), "https://staging.example.com/").open();
         let e = other.unwrap_err();
         assert!(matches!(e, CheckpointError::OtherKey { .. }), "{e}");
         assert!(e.to_string().contains("staging.example.com"), "{e}");
-        let other = Checkpoint::builder(&path, B, "https://hooks.example.com/revolut").peek();
+        let other = Checkpoint::builder(
+            &path,
+            WebhookId::from(Uuid::from_u128(0xb)),
+            "https://hooks.example.com/revolut",
+        )
+        .peek();
         assert!(matches!(other, Err(CheckpointError::OtherKey { .. })));
     }
 
     #[test]
     fn a_torn_last_line_is_dropped_and_the_next_record_starts_a_line() {
         let path = dir("torn").join("c.ids");
-        open(&path).unwrap().record(A).unwrap();
+        open(&path).unwrap().record(event(0xa)).unwrap();
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(&B.hyphenated().to_string().as_bytes()[..20])
+        f.write_all(&event(0xb).to_string().as_bytes()[..20])
             .unwrap();
         drop(f);
         let mut c = open(&path).unwrap();
-        assert_eq!(c.ids().collect::<Vec<_>>(), [A]);
-        c.record(C).unwrap();
+        assert_eq!(c.ids().collect::<Vec<_>>(), [event(0xa)]);
+        c.record(event(0xc)).unwrap();
         drop(c);
         let c = open(&path).unwrap();
-        assert_eq!(c.ids().collect::<HashSet<_>>(), HashSet::from([A, C]));
+        assert_eq!(
+            c.ids().collect::<HashSet<_>>(),
+            HashSet::from([event(0xa), event(0xc)])
+        );
     }
 
     #[test]
     fn a_whole_id_missing_only_its_newline_counts() {
         let path = dir("newline").join("c.ids");
-        open(&path).unwrap().record(A).unwrap();
+        open(&path).unwrap().record(event(0xa)).unwrap();
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(B.hyphenated().to_string().as_bytes()).unwrap();
+        f.write_all(event(0xb).to_string().as_bytes()).unwrap();
         drop(f);
         let mut c = open(&path).unwrap();
-        assert!(c.contains(B));
-        c.record(C).unwrap();
+        assert!(c.contains(event(0xb)));
+        c.record(event(0xc)).unwrap();
         drop(c);
         assert_eq!(open(&path).unwrap().len(), 3);
     }
@@ -675,12 +693,16 @@ mod tests {
     fn garbage_is_a_clear_error_not_a_guess() {
         let d = dir("garbage");
         let header = format!(
-            "{{\"revolut_webhooks_checkpoint\":1,\"webhook_id\":\"{HOOK}\",\"consumer\":\"https://hooks.example.com/revolut\"}}\n"
+            "{{\"revolut_webhooks_checkpoint\":1,\"webhook_id\":\"{HOOK_UUID}\",\"consumer\":\"https://hooks.example.com/revolut\"}}\n"
         );
         for (name, text, line) in [
             ("prose", "hello world\n".to_owned(), 1),
             ("json", "{\"not\":\"a header\"}\n".to_owned(), 1),
-            ("middle", format!("{header}{A}\nnot an id\n{B}\n"), 3),
+            (
+                "middle",
+                format!("{header}{A_UUID}\nnot an id\n{B_UUID}\n"),
+                3,
+            ),
             ("binary", format!("{header}\0\0\0\0\n"), 2),
         ] {
             let path = d.join(name);
@@ -695,7 +717,7 @@ mod tests {
         let path = d.join("future");
         std::fs::write(
             &path,
-            header.replace("checkpoint\":1", "checkpoint\":2") + &format!("{A}\n"),
+            header.replace("checkpoint\":1", "checkpoint\":2") + &format!("{A_UUID}\n"),
         )
         .unwrap();
         assert!(matches!(
@@ -707,22 +729,28 @@ mod tests {
     #[test]
     fn a_headerless_file_of_ids_is_refused_unless_adopted() {
         let path = dir("legacy").join("old.ids");
-        std::fs::write(&path, format!("{A}\n{B}\n")).unwrap();
+        std::fs::write(&path, format!("{A_UUID}\n{B_UUID}\n")).unwrap();
         assert!(matches!(open(&path), Err(CheckpointError::Unkeyed { .. })));
-        let builder = Checkpoint::builder(&path, HOOK, "https://hooks.example.com/revolut")
+        let builder = Checkpoint::builder(&path, hook(), "https://hooks.example.com/revolut")
             .adopt_unkeyed(true);
-        assert_eq!(builder.clone().peek().unwrap(), HashSet::from([A, B]));
+        assert_eq!(
+            builder.clone().peek().unwrap(),
+            HashSet::from([event(0xa), event(0xb)])
+        );
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
-            format!("{A}\n{B}\n"),
+            format!("{A_UUID}\n{B_UUID}\n"),
             "peek writes nothing"
         );
         let mut c = builder.open().unwrap();
-        c.record(C).unwrap();
+        c.record(event(0xc)).unwrap();
         drop(c);
         // Now keyed: a plain open reads it.
         let c = open(&path).unwrap();
-        assert_eq!(c.ids().collect::<HashSet<_>>(), HashSet::from([A, B, C]));
+        assert_eq!(
+            c.ids().collect::<HashSet<_>>(),
+            HashSet::from([event(0xa), event(0xb), event(0xc)])
+        );
     }
 
     #[test]
@@ -730,7 +758,7 @@ mod tests {
         let path = dir("consumer").join("c.ids");
         for bad in ["", "a\nb", &"x".repeat(MAX_CONSUMER_LEN + 1)] {
             assert!(matches!(
-                Checkpoint::builder(&path, HOOK, bad).open(),
+                Checkpoint::builder(&path, hook(), bad).open(),
                 Err(CheckpointError::InvalidConsumer)
             ));
         }
@@ -750,7 +778,7 @@ mod tests {
         let path = dir("empty").join("c.ids");
         std::fs::write(&path, "").unwrap();
         let mut c = open(&path).unwrap();
-        c.record(A).unwrap();
+        c.record(event(0xa)).unwrap();
         drop(c);
         assert_eq!(open(&path).unwrap().len(), 1);
     }

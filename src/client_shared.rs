@@ -10,8 +10,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use uuid::Uuid;
-
 use super::maybe_io;
 use super::transport::{Transport, sleep};
 use crate::auth::{AccessToken, StaticToken};
@@ -20,9 +18,9 @@ use crate::config::{Environment, HttpConfig};
 use crate::error::{Error, Result, ValidationError};
 use crate::models::{
     CreateWebhook, FailedEvent, FailedEventsQuery, SecretExpiration, UpdateWebhook, Webhook,
-    WebhookWithSecret,
+    WebhookId, WebhookWithSecret,
 };
-use crate::pagination::FailedEventsCursor;
+use crate::pagination::{FailedEventsCursor, TiedEventsOverflow, WalkError};
 use crate::rate_limit::RateLimiter;
 use crate::request::{self, Call};
 use crate::retry::{Decision, RetryPolicy};
@@ -142,7 +140,11 @@ impl Client {
             let token = (self.inner.tokens.access_token().await)
                 .map_err(|e| e.after_attempts(attempts - 1))?;
             // No attempt may run past the call's total budget.
-            let remaining = self.inner.retry.budget().saturating_sub(started.elapsed());
+            let remaining = self
+                .inner
+                .retry
+                .total_budget()
+                .saturating_sub(started.elapsed());
             let timeout = (remaining < self.inner.timeout).then_some(remaining);
             let outcome = match self
                 .inner
@@ -307,7 +309,7 @@ pub struct Webhooks<'a> {
 
 impl Webhooks<'_> {
     /// Starts the walk behind `failed_events_all`, after checking the query.
-    pub(super) fn walk(&self, id: Uuid, query: &FailedEventsQuery) -> Result<Walk> {
+    pub(super) fn walk(&self, id: WebhookId, query: &FailedEventsQuery) -> Result<Walk> {
         query.validate_at(self.client.now())?;
         Ok(Walk {
             client: self.client.clone(),
@@ -327,7 +329,7 @@ impl Webhooks<'_> {
     }
 
     /// Gets one webhook with its current signing secret.
-    pub async fn get(&self, id: Uuid) -> Result<WebhookWithSecret> {
+    pub async fn get(&self, id: WebhookId) -> Result<WebhookWithSecret> {
         self.client.execute(request::get_webhook(id)).await
     }
 
@@ -335,18 +337,18 @@ impl Webhooks<'_> {
     ///
     /// Never retried after an ambiguous failure: a repeat could create a second webhook.
     pub async fn create(&self, webhook: &CreateWebhook) -> Result<WebhookWithSecret> {
-        self.client.execute(request::create_webhook(webhook)?).await
+        self.client.execute(request::create_webhook(webhook)).await
     }
 
     /// Changes a webhook's URL, events, or both (`PATCH`).
-    pub async fn update(&self, id: Uuid, update: &UpdateWebhook) -> Result<Webhook> {
+    pub async fn update(&self, id: WebhookId, update: &UpdateWebhook) -> Result<Webhook> {
         self.client
-            .execute(request::update_webhook(id, update)?)
+            .execute(request::update_webhook(id, update))
             .await
     }
 
     /// Deletes a webhook.
-    pub async fn delete(&self, id: Uuid) -> Result<()> {
+    pub async fn delete(&self, id: WebhookId) -> Result<()> {
         self.client.execute(request::delete_webhook(id)).await
     }
 
@@ -355,7 +357,7 @@ impl Webhooks<'_> {
     /// signatures; with `None` it stops working at once. At most 3 keys may be active.
     pub async fn rotate_signing_secret(
         &self,
-        id: Uuid,
+        id: WebhookId,
         expiration: Option<SecretExpiration>,
     ) -> Result<WebhookWithSecret> {
         self.client
@@ -365,11 +367,14 @@ impl Webhooks<'_> {
 
     /// One page of the webhook's failed events, newest first.
     ///
-    /// For the next page, pass the last event's `created_at` as `created_before`
-    /// (or let [`failed_events_all`](Self::failed_events_all) do it without losing ties).
+    /// To read them all, use `failed_events_all`, which pages without losing
+    /// events that share a timestamp (or drive
+    /// [`FailedEventsCursor`](crate::pagination::FailedEventsCursor) yourself). Passing
+    /// the last event's `created_at` as the next `created_before`, as the API's docs
+    /// suggest, skips events that share that timestamp but did not fit on the page.
     pub async fn failed_events(
         &self,
-        id: Uuid,
+        id: WebhookId,
         query: &FailedEventsQuery,
     ) -> Result<Vec<FailedEvent>> {
         let call = request::failed_events(id, query, self.client.now())?;
@@ -378,26 +383,26 @@ impl Webhooks<'_> {
 }
 
 /// A walk through every failed event of a webhook: one page in memory at a time.
-/// After a request fails it yields that error and ends; after
-/// [`Error::TiedEventsOverflow`] it goes on with older events.
+/// After a request fails it yields that error and ends; after a
+/// [`TiedEventsOverflow`] it goes on with older events.
 pub(super) struct Walk {
     client: Client,
     cursor: FailedEventsCursor,
     page: std::vec::IntoIter<FailedEvent>,
-    pending: Option<Error>,
+    pending: Option<TiedEventsOverflow>,
     stopped: bool,
 }
 
 #[maybe_io]
 impl Walk {
-    pub(super) async fn next(&mut self) -> Option<Result<FailedEvent>> {
+    pub(super) async fn next(&mut self) -> Option<Result<FailedEvent, WalkError>> {
         // Each turn either yields or moves the cursor, and the cursor always ends.
         loop {
             if let Some(event) = self.page.next() {
                 return Some(Ok(event));
             }
-            if let Some(error) = self.pending.take() {
-                return Some(Err(error));
+            if let Some(overflow) = self.pending.take() {
+                return Some(Err(overflow.into()));
             }
             if self.stopped {
                 return None;
@@ -411,7 +416,7 @@ impl Walk {
                 }
                 Err(error) => {
                     self.stopped = true;
-                    return Some(Err(error));
+                    return Some(Err(error.into()));
                 }
             }
         }

@@ -59,6 +59,64 @@ impl Environment {
     }
 }
 
+/// The environment variable [`Environment::from_env`] reads, as the command-line tool does.
+pub const ENVIRONMENT_VAR: &str = "REVOLUT_ENVIRONMENT";
+
+impl Environment {
+    /// The environment named by `REVOLUT_ENVIRONMENT` ([`ENVIRONMENT_VAR`]), parsed as
+    /// [`str::parse`] does: `production`, `sandbox` or a base URL. Unset or empty means
+    /// [`Environment::Production`], as it does for the command-line tool.
+    ///
+    /// Surrounding whitespace (a stray newline from a secrets file) is ignored; anything
+    /// else that is not a valid environment is an error, never a silent fallback.
+    pub fn from_env() -> Result<Environment, ValidationError> {
+        Environment::from_var(std::env::var(ENVIRONMENT_VAR))
+    }
+
+    fn from_var(var: Result<String, std::env::VarError>) -> Result<Environment, ValidationError> {
+        match var {
+            Ok(value) if !value.trim().is_empty() => value.trim().parse(),
+            Ok(_) | Err(std::env::VarError::NotPresent) => Ok(Environment::Production),
+            Err(std::env::VarError::NotUnicode(_)) => Err(ValidationError::new(
+                ENVIRONMENT_VAR,
+                "the value is not valid UTF-8",
+            )),
+        }
+    }
+}
+
+/// `production` and `sandbox` (in any case), or a base URL checked as
+/// [`Environment::custom`] checks it.
+///
+/// ```
+/// use revolut_webhooks::Environment;
+///
+/// assert_eq!("sandbox".parse::<Environment>()?, Environment::Sandbox);
+/// assert_eq!("Production".parse::<Environment>()?, Environment::Production);
+/// let local: Environment = "http://127.0.0.1:8080".parse()?;
+/// assert_eq!(local.base_url(), "http://127.0.0.1:8080");
+/// assert!("staging".parse::<Environment>().is_err());
+/// # Ok::<(), revolut_webhooks::ValidationError>(())
+/// ```
+impl std::str::FromStr for Environment {
+    type Err = ValidationError;
+
+    fn from_str(s: &str) -> Result<Environment, ValidationError> {
+        if s.eq_ignore_ascii_case("production") {
+            Ok(Environment::Production)
+        } else if s.eq_ignore_ascii_case("sandbox") {
+            Ok(Environment::Sandbox)
+        } else if s.contains("://") {
+            Environment::custom(s)
+        } else {
+            Err(ValidationError::new(
+                "environment",
+                "expected production, sandbox or a base URL such as https://host or http://127.0.0.1:8080",
+            ))
+        }
+    }
+}
+
 impl fmt::Display for Environment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -70,8 +128,24 @@ impl fmt::Display for Environment {
 }
 
 /// A checked base URL: `https`, or `http` to a loopback host.
+///
+/// Made only by [`Environment::custom`] (or parsing an [`Environment`]), so holding one
+/// means the check passed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl(String);
+
+impl BaseUrl {
+    /// The URL as checked, without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 impl BaseUrl {
     fn parse(url: &str) -> Result<BaseUrl, ValidationError> {
@@ -231,6 +305,62 @@ mod tests {
             "{}",
             e.reason
         );
+    }
+
+    #[test]
+    fn parses_names_and_urls() {
+        for (text, want) in [
+            ("production", Environment::Production),
+            ("PRODUCTION", Environment::Production),
+            ("Sandbox", Environment::Sandbox),
+        ] {
+            assert_eq!(text.parse::<Environment>().unwrap(), want, "{text}");
+        }
+        let local: Environment = "http://127.0.0.1:1/".parse().unwrap();
+        assert_eq!(local.base_url(), "http://127.0.0.1:1");
+        match &local {
+            Environment::Custom(base) => {
+                assert_eq!(base.as_str(), "http://127.0.0.1:1");
+                assert_eq!(base.to_string(), "http://127.0.0.1:1");
+            }
+            other => panic!("{other:?}"),
+        }
+        for bad in [
+            "",
+            "prod",
+            "staging",
+            " sandbox",
+            "sandbox\n",
+            "127.0.0.1:8080",
+        ] {
+            let e = bad.parse::<Environment>().unwrap_err();
+            assert_eq!(e.field, "environment", "{bad:?}");
+            assert!(e.reason.contains("expected production, sandbox"), "{bad:?}");
+        }
+        // A URL is checked as `custom` checks it, with its reason.
+        let e = "http://example.com".parse::<Environment>().unwrap_err();
+        assert_eq!(e.field, "base_url");
+    }
+
+    #[test]
+    fn from_env_reads_the_cli_variable() {
+        use std::env::VarError;
+        let run = |value: &str| Environment::from_var(Ok(value.to_owned()));
+        assert_eq!(
+            Environment::from_var(Err(VarError::NotPresent)).unwrap(),
+            Environment::Production
+        );
+        assert_eq!(run("").unwrap(), Environment::Production);
+        assert_eq!(run("  \n").unwrap(), Environment::Production);
+        assert_eq!(run("sandbox\n").unwrap(), Environment::Sandbox);
+        assert_eq!(
+            run("http://localhost:9").unwrap().base_url(),
+            "http://localhost:9"
+        );
+        assert!(run("staging").is_err());
+        assert!(run("http://example.com").is_err());
+        let e = Environment::from_var(Err(VarError::NotUnicode("x".into()))).unwrap_err();
+        assert_eq!(e.field, ENVIRONMENT_VAR);
     }
 
     #[test]

@@ -10,8 +10,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use time::OffsetDateTime;
-
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -34,18 +32,6 @@ pub enum Error {
     /// The token provider could not supply an access token.
     #[error(transparent)]
     Auth(#[from] AuthError),
-    /// More failed events share one `created_at` than one page can hold, so the
-    /// API cannot page through them all (see [`failed_events_all`](crate#pagination)).
-    #[error(
-        "more than {page_size} failed events share created_at {created_at}; the API cannot page \
-         within one timestamp, so events at that instant beyond the {page_size} returned may be missing"
-    )]
-    TiedEventsOverflow {
-        /// The shared timestamp.
-        created_at: OffsetDateTime,
-        /// The largest page the API allows (1000), all of it at `created_at`.
-        page_size: u32,
-    },
     /// An async call was polled outside a tokio runtime. Nothing was sent.
     #[error(
         "the async client was called outside a tokio runtime, so nothing was sent: call it from \
@@ -148,6 +134,54 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// An error as the API would answer it, for testing your own error handling
+    /// (the fields cannot be set with a struct literal outside this crate).
+    ///
+    /// One attempt, no `Retry-After`, no body snippet; add the rest with the `with_` methods.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use revolut_webhooks::{ApiError, Error};
+    ///
+    /// let error = Error::Api(ApiError::new(404, "Webhook not found").with_code(3040));
+    /// assert!(error.is_not_found());
+    /// let limited = ApiError::new(429, "Too many requests").with_retry_after(Duration::from_secs(2));
+    /// assert!(limited.is_rate_limited());
+    /// assert_eq!(limited.retry_after, Some(Duration::from_secs(2)));
+    /// ```
+    pub fn new(status: u16, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code: None,
+            error_id: None,
+            message: message.into(),
+            retry_after: None,
+            body_snippet: None,
+            attempts: 1,
+        }
+    }
+
+    /// With Revolut's error code.
+    #[must_use]
+    pub fn with_code(mut self, code: i64) -> ApiError {
+        self.code = Some(code);
+        self
+    }
+
+    /// With Revolut's id for this error.
+    #[must_use]
+    pub fn with_error_id(mut self, error_id: impl Into<String>) -> ApiError {
+        self.error_id = Some(error_id.into());
+        self
+    }
+
+    /// With the wait a `Retry-After` header asked for.
+    #[must_use]
+    pub fn with_retry_after(mut self, wait: Duration) -> ApiError {
+        self.retry_after = Some(wait);
+        self
+    }
+
     /// 404, or Revolut code 3040 ("Webhook not found").
     pub fn is_not_found(&self) -> bool {
         self.status == 404 || self.code == Some(codes::WEBHOOK_NOT_FOUND)

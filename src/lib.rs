@@ -16,7 +16,7 @@
 //!   ([`RetryPolicy`]), a client-side [`RateLimiter`], and lossless pagination of failed
 //!   events whose payloads parse into the same [`WebhookEvent`] ([`FailedEvent::event`]).
 //! - **Test**: a local emulator of the API and its deliveries (feature `emulator`).
-//! - **Typed and safe**: models with `Uuid` ids and `OffsetDateTime` times, forward-compatible
+//! - **Typed and safe**: models with typed ids ([`WebhookId`], [`FailedEventId`]) and `OffsetDateTime` times, forward-compatible
 //!   enums ([`EventType::Unknown`]), typed errors that carry the status, Revolut's code and
 //!   message and `Retry-After` ([`ApiError`]), validation before sending, and secrets that
 //!   never print.
@@ -28,22 +28,24 @@
 //! | `blocking` | [`blocking::Client`] on ureq (rustls); no async runtime | yes |
 //! | `async` | [`nonblocking::Client`] on reqwest (rustls); `Send` futures, needs tokio | no |
 //! | `http` | `Verifier::verify_headers` from an `http::HeaderMap` (axum, hyper) | no |
+//! | `axum` | [`axum::VerifiedEvent`]: an extractor that verifies and parses a delivery (enables `http`) | no |
 //! | `jwt` | RS256 client assertions from a PEM key (jsonwebtoken on aws-lc-rs) | no |
 //! | `cli` | the `revolut-webhooks` command-line tool (enables `blocking`; add `jwt` for PEM keys, `emulator` for its `emulator` command) | no |
 //! | `emulator` | `emulator::Emulator`: a local emulator of the webhooks API, the token endpoint and deliveries (enables `blocking`) | no |
-//! | (none) | models, errors, [`Verifier`], [`sign`], typed events, the sans-IO [`request`] builders and parsers | |
+//! | (none) | models, errors, [`Verifier`], [`signature::sign_delivery`], typed events, the sans-IO [`request`] builders and parsers | |
 //!
 //! # Receiving
 //!
 //! ```
-//! use revolut_webhooks::{sign, EventData, SigningSecret, Verifier};
+//! use revolut_webhooks::signature::sign_delivery;
+//! use revolut_webhooks::{EventData, SigningSecret, Verifier};
 //!
 //! let secret = SigningSecret::from("wsk_r59a4HfWVAKycbCaNO1RvgCJec02gRd8");
 //! let verifier = Verifier::new(secret.clone())?;
 //! // What Revolut sends: the raw body and two headers.
 //! let body = br#"{"data":{"id":"645a7696-22f3-aa47-9c74-cbae0449cc46","new_state":"completed","old_state":"pending","request_id":"app_charges-1"},"event":"TransactionStateChanged","timestamp":"2023-05-09T16:36:38.028960Z"}"#;
 //! let now_ms = revolut_webhooks::signature::timestamp_ms(time::OffsetDateTime::now_utc());
-//! let (timestamp, signature) = (now_ms.to_string(), sign(&secret, now_ms, body));
+//! let (timestamp, signature) = (now_ms.to_string(), sign_delivery(&secret, now_ms, body));
 //!
 //! let event = verifier.verify_and_parse(body, &timestamp, &signature)?;
 //! assert!(matches!(event.data, EventData::TransactionStateChanged(_)));
@@ -69,7 +71,7 @@
 //!     .build()?;
 //! let created = client.webhooks().create(
 //!     &CreateWebhook::new("https://example.com/hooks/revolut")?
-//!         .events([EventType::TransactionCreated, EventType::TransactionStateChanged]),
+//!         .with_events([EventType::TransactionCreated, EventType::TransactionStateChanged])?,
 //! )?;
 //! // The secret receivers verify signatures with; `Debug` never shows it.
 //! let secret = created.signing_secret.expose_secret();
@@ -88,10 +90,13 @@
 //!
 //! If a whole page shares one timestamp, time cannot move the cursor: it asks again
 //! with the largest page the API allows (1000), which reaches past the tie. If even
-//! 1000 events share one timestamp, it yields [`Error::TiedEventsOverflow`] (naming the
+//! 1000 events share one timestamp, it yields a
+//! [`WalkError::TiedEventsOverflow`](pagination::WalkError::TiedEventsOverflow) (naming the
 //! timestamp; the API offers no way to page within one instant) and then continues with
-//! older events. It never loops and never drops an event silently. The cursor itself is
-//! sans-IO and public: [`pagination::FailedEventsCursor`].
+//! older events. A failed request is a [`WalkError::Request`](pagination::WalkError::Request),
+//! after which the walk ends: the item type makes you decide what each means for your
+//! job. It never loops and never drops an event silently. The cursor itself is sans-IO
+//! and public: [`pagination::FailedEventsCursor`].
 //!
 //! # Errors
 //!
@@ -101,6 +106,19 @@
 //! [`Error::Decode`] for a success body that is not what the API documents, and
 //! [`Error::Validation`] for input refused before any request. They are the same types
 //! in both modes, and none of them ever holds a token or a signing secret.
+//!
+//! # Stability
+//!
+//! Semver covers everything public, the sans-IO modules included: [`request`] (each
+//! endpoint as a request and a parser), [`retry`] ([`RetryPolicy::decide`] and its
+//! `Decision`) and [`pagination`] (the failed-events cursor). They are public so you
+//! can drive the API with an HTTP library of your own and make the same decisions the
+//! clients make, and they change only as the rest of the API does: a breaking change
+//! waits for a new major (or, before 1.0, minor) version and is listed in the changelog.
+//! What may grow in a compatible release is marked: `#[non_exhaustive]` enums gain
+//! variants and `#[non_exhaustive]` structs gain fields, so match them with `_` and
+//! build them with their constructors. The exact text of error messages and `Debug`
+//! output is not covered; match on kinds, codes and fields instead.
 //!
 //! # Security
 //!
@@ -140,15 +158,16 @@ pub use error::{
 };
 pub use events::{EventData, EventParseError, WebhookEvent};
 pub use models::{
-    CreateWebhook, CreatedBefore, EventType, FailedEvent, FailedEventsQuery, SecretExpiration,
-    SigningSecret, UpdateWebhook, Webhook, WebhookWithSecret,
+    CreateWebhook, CreatedBefore, EventType, FailedEvent, FailedEventId, FailedEventsQuery,
+    SecretExpiration, SigningSecret, UpdateWebhook, Webhook, WebhookId, WebhookWithSecret,
 };
 pub use rate_limit::RateLimiter;
 pub use retry::RetryPolicy;
-pub use signature::{
-    InvalidSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError, sign, sign_all,
-};
+pub use signature::{InvalidSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError};
 
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;

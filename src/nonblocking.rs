@@ -42,7 +42,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use uuid::Uuid;
 
 pub(crate) use maybe_async::must_be_async as maybe_io;
 
@@ -50,7 +49,8 @@ pub(crate) use maybe_async::must_be_async as maybe_io;
 pub use async_trait::async_trait;
 
 use crate::error::Result;
-use crate::models::{FailedEvent, FailedEventsQuery};
+use crate::models::{FailedEvent, FailedEventsQuery, WebhookId};
+use crate::pagination::WalkError;
 
 // The same shell is compiled once per mode, on purpose: see the design notes in `client_shared.rs`.
 #[allow(clippy::duplicate_mod)]
@@ -132,38 +132,40 @@ impl Webhooks<'_> {
     /// Every failed event of the webhook, newest first, page after page, each
     /// exactly once (see [the crate docs](crate#pagination) on ties), as a `Stream`.
     ///
-    /// Holds one page in memory at a time. After a request fails, the stream
-    /// yields that error and then ends; after [`Error::TiedEventsOverflow`](crate::Error::TiedEventsOverflow) it
-    /// goes on with older events.
+    /// Holds one page in memory at a time. Each item is an event or a
+    /// [`WalkError`]: after a failed request ([`WalkError::Request`]) the stream
+    /// ends; after a [`WalkError::TiedEventsOverflow`] (more than 1000 events at one
+    /// instant, which the API cannot page through) it goes on with older events.
     pub fn failed_events_all(
         &self,
-        id: Uuid,
+        id: WebhookId,
         query: &FailedEventsQuery,
-    ) -> Result<FailedEventsStream> {
+    ) -> Result<FailedEvents> {
         let walk = self.walk(id, query)?;
         let stream = futures_util::stream::unfold(walk, |mut walk| async move {
             let item = walk.next().await?;
             Some((item, walk))
         });
-        Ok(FailedEventsStream {
+        Ok(FailedEvents {
             inner: Box::pin(stream),
         })
     }
 }
 
-/// The stream of [`Webhooks::failed_events_all`].
-pub struct FailedEventsStream {
-    inner: Pin<Box<dyn Stream<Item = Result<FailedEvent>> + Send>>,
+/// The stream of [`Webhooks::failed_events_all`] (a `Stream`; the blocking client's
+/// type of the same name is an `Iterator`).
+pub struct FailedEvents {
+    inner: Pin<Box<dyn Stream<Item = Result<FailedEvent, WalkError>> + Send>>,
 }
 
-impl std::fmt::Debug for FailedEventsStream {
+impl std::fmt::Debug for FailedEvents {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FailedEventsStream").finish_non_exhaustive()
+        f.debug_struct("FailedEvents").finish_non_exhaustive()
     }
 }
 
-impl Stream for FailedEventsStream {
-    type Item = Result<FailedEvent>;
+impl Stream for FailedEvents {
+    type Item = Result<FailedEvent, WalkError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.inner.as_mut().poll_next(cx)

@@ -10,17 +10,21 @@
 //!
 //! When a whole page shares one timestamp, the cursor cannot move by time: it
 //! asks again with the largest page the API allows (1000). If 1000 events still
-//! share that timestamp, it reports [`Error::TiedEventsOverflow`] (once, and never
+//! share that timestamp, it reports a [`TiedEventsOverflow`] (once, and never
 //! silently) and moves past that instant. Memory stays bounded: the cursor keeps
 //! only the ids at the current boundary, at most two pages' worth.
+//!
+//! Public so a client of your own can walk pages the same way; semver covers it
+//! (see [the crate's stability notes](crate#stability)).
 
 use std::collections::HashSet;
 
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::error::Error;
-use crate::models::{CreatedBefore, FailedEvent, FailedEventsQuery, MAX_PAGE_SIZE};
+use crate::models::{
+    CreatedBefore, FailedEvent, FailedEventId, FailedEventsQuery, MAX_PAGE_SIZE, WebhookId,
+};
 use crate::request::{self, Call};
 
 /// Where a walk through a webhook's failed events stands.
@@ -29,11 +33,11 @@ use crate::request::{self, Call};
 /// clients' `failed_events_all` do exactly that.
 #[derive(Debug, Clone)]
 pub struct FailedEventsCursor {
-    webhook_id: Uuid,
+    webhook_id: WebhookId,
     page_size: u32,
     limit: u32,
     created_before: Option<CreatedBefore>,
-    seen: HashSet<Uuid>,
+    seen: HashSet<FailedEventId>,
     done: bool,
 }
 
@@ -44,12 +48,68 @@ pub struct PageOutcome {
     /// Events not yielded before, newest first.
     pub events: Vec<FailedEvent>,
     /// Set when events may have been missed at a timestamp (see the module docs).
-    pub overflow: Option<Error>,
+    pub overflow: Option<TiedEventsOverflow>,
+}
+
+/// More failed events share one `created_at` than the largest page holds, so the
+/// API cannot page through them all: some events at that instant may be missing.
+/// The walk reports it once and goes on with older events.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "more than {page_size} failed events share created_at {created_at}; the API cannot page \
+     within one timestamp, so events at that instant beyond the {page_size} returned may be missing"
+)]
+#[non_exhaustive]
+pub struct TiedEventsOverflow {
+    /// The shared timestamp.
+    pub created_at: OffsetDateTime,
+    /// The largest page the API allows (1000), all of it at `created_at`.
+    pub page_size: u32,
+}
+
+/// What a walk through every failed event (`failed_events_all`) yields instead of
+/// an event.
+///
+/// The two cases call for different handling, so they are one type the compiler
+/// makes you look at: a failed request ends the walk, while an overflow only says
+/// some events at one instant could not be read, and the walk goes on.
+///
+/// ```
+/// use revolut_webhooks::pagination::WalkError;
+///
+/// fn handle(item: Result<revolut_webhooks::FailedEvent, WalkError>) -> Result<(), revolut_webhooks::Error> {
+///     match item {
+///         Ok(event) => println!("{}", event.id),
+///         // Log it and keep going: the next item is an older event.
+///         Err(WalkError::TiedEventsOverflow(overflow)) => eprintln!("warning: {overflow}"),
+///         Err(WalkError::Request(error)) => return Err(error),
+///         Err(other) => eprintln!("{other}"),
+///     }
+///     Ok(())
+/// }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WalkError {
+    /// A request failed (after its retries). Nothing comes after it: the walk ends.
+    #[error(transparent)]
+    Request(#[from] Error),
+    /// Events at one instant may be missing; the walk goes on with older events.
+    #[error(transparent)]
+    TiedEventsOverflow(#[from] TiedEventsOverflow),
+}
+
+impl WalkError {
+    /// Whether the walk ends after this item (a failed request), as opposed to going
+    /// on with older events (an overflow).
+    pub fn ends_walk(&self) -> bool {
+        matches!(self, WalkError::Request(_))
+    }
 }
 
 impl FailedEventsCursor {
     /// A cursor starting at `query` (its `created_before`, or now; its limit, or 100).
-    pub fn new(webhook_id: Uuid, query: &FailedEventsQuery) -> Self {
+    pub fn new(webhook_id: WebhookId, query: &FailedEventsQuery) -> Self {
         let page_size = query.page_size();
         FailedEventsCursor {
             webhook_id,
@@ -126,7 +186,7 @@ impl FailedEventsCursor {
             self.limit = MAX_PAGE_SIZE;
             self.created_before = Some(CreatedBefore::DateTime(next_bound));
         } else {
-            outcome.overflow = Some(Error::TiedEventsOverflow {
+            outcome.overflow = Some(TiedEventsOverflow {
                 created_at: oldest,
                 page_size: MAX_PAGE_SIZE,
             });
@@ -148,6 +208,7 @@ fn just_after(t: OffsetDateTime) -> OffsetDateTime {
 mod tests {
     use super::*;
     use time::macros::datetime;
+    use uuid::Uuid;
 
     fn t0() -> OffsetDateTime {
         datetime!(2026-11-20 10:00 UTC)
@@ -210,8 +271,8 @@ mod tests {
     }
 
     /// Walks to the end; returns the ids yielded and the overflow errors.
-    fn walk(server: &mut Server, query: FailedEventsQuery) -> (Vec<Uuid>, Vec<Error>) {
-        let mut cursor = FailedEventsCursor::new(Uuid::nil(), &query);
+    fn walk(server: &mut Server, query: FailedEventsQuery) -> (Vec<Uuid>, Vec<TiedEventsOverflow>) {
+        let mut cursor = FailedEventsCursor::new(Uuid::nil().into(), &query);
         assert!(!cursor.is_done());
         let (mut ids, mut errors) = (Vec::new(), Vec::new());
         let mut steps = 0;
@@ -220,7 +281,7 @@ mod tests {
             assert!(steps < 10_000, "the cursor loops");
             let page = server.answer(&call);
             let out = cursor.accept(page);
-            ids.extend(out.events.iter().map(|e| e.id));
+            ids.extend(out.events.iter().map(|e| Uuid::from(e.id)));
             errors.extend(out.overflow);
         }
         assert!(cursor.is_done());
@@ -260,7 +321,7 @@ mod tests {
         }
         events.push(event(30, t0() - time::Duration::seconds(4)));
         let mut server = Server::new(events);
-        let (ids, errors) = walk(&mut server, FailedEventsQuery::new().limit(3).unwrap());
+        let (ids, errors) = walk(&mut server, FailedEventsQuery::new().with_limit(3).unwrap());
         assert_exactly_once(&ids, 10);
         assert!(errors.is_empty());
     }
@@ -270,7 +331,10 @@ mod tests {
         let mut events: Vec<_> = (0..250).map(|n| event(n, t0())).collect();
         events.push(event(999, t0() - time::Duration::seconds(1)));
         let mut server = Server::new(events);
-        let (ids, errors) = walk(&mut server, FailedEventsQuery::new().limit(100).unwrap());
+        let (ids, errors) = walk(
+            &mut server,
+            FailedEventsQuery::new().with_limit(100).unwrap(),
+        );
         assert_exactly_once(&ids, 251);
         assert!(errors.is_empty());
         assert!(server.requests <= 4, "{} requests", server.requests);
@@ -282,18 +346,21 @@ mod tests {
         events.push(event(5000, t0() - time::Duration::seconds(1)));
         events.push(event(5001, t0() + time::Duration::seconds(1)));
         let mut server = Server::new(events);
-        let (ids, errors) = walk(&mut server, FailedEventsQuery::new().limit(10).unwrap());
+        let (ids, errors) = walk(
+            &mut server,
+            FailedEventsQuery::new().with_limit(10).unwrap(),
+        );
         assert_eq!(errors.len(), 1);
-        match &errors[0] {
-            Error::TiedEventsOverflow {
-                created_at,
-                page_size,
-            } => {
-                assert_eq!(*created_at, t0());
-                assert_eq!(*page_size, 1000);
-            }
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(errors[0].created_at, t0());
+        assert_eq!(errors[0].page_size, 1000);
+        assert!(
+            errors[0]
+                .to_string()
+                .contains("more than 1000 failed events share")
+        );
+        let item = WalkError::from(errors[0].clone());
+        assert!(!item.ends_walk());
+        assert!(WalkError::from(Error::from(crate::ValidationError::new("x", "y"))).ends_walk());
         // 1 newer + 1000 of the tie + 1 older, each once; the walk went on past the tie.
         assert_exactly_once(&ids, 1002);
         assert!(ids.contains(&Uuid::from_u128(5000)));
@@ -306,7 +373,10 @@ mod tests {
             .map(|i| event(i, t0() - time::Duration::seconds(i as i64)))
             .collect();
         let mut server = Server::new(events);
-        let (ids, _) = walk(&mut server, FailedEventsQuery::new().limit(10).unwrap());
+        let (ids, _) = walk(
+            &mut server,
+            FailedEventsQuery::new().with_limit(10).unwrap(),
+        );
         assert_exactly_once(&ids, 20);
         assert_eq!(server.requests, 3);
     }
@@ -318,9 +388,9 @@ mod tests {
             .collect();
         let mut server = Server::new(events);
         let query = FailedEventsQuery::new()
-            .limit(7)
+            .with_limit(7)
             .unwrap()
-            .created_before(t0() - time::Duration::seconds(9));
+            .with_created_before(t0() - time::Duration::seconds(9));
         let (ids, _) = walk(&mut server, query);
         assert_exactly_once(&ids, 20);
         assert_eq!(ids[0], Uuid::from_u128(10));
@@ -341,7 +411,7 @@ mod tests {
             .map(|i| event(i, base - time::Duration::nanoseconds(i as i64 * 400)))
             .collect();
         let mut server = Server::new(events);
-        let (ids, _) = walk(&mut server, FailedEventsQuery::new().limit(2).unwrap());
+        let (ids, _) = walk(&mut server, FailedEventsQuery::new().with_limit(2).unwrap());
         // Nothing is yielded twice and the walk terminates; with the API's own
         // microsecond precision nothing would be lost either.
         let unique: HashSet<_> = ids.iter().collect();

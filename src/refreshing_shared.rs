@@ -128,16 +128,6 @@ impl fmt::Debug for RefreshingTokenProvider {
     }
 }
 
-impl fmt::Display for RefreshingTokenProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "refreshing token provider for {} (<redacted>)",
-            self.inner.environment
-        )
-    }
-}
-
 impl RefreshingTokenProvider {
     /// Starts configuring a provider from a refresh token and the client assertion.
     /// The first call refreshes, unless [`tokens`](RefreshingTokenProviderBuilder::tokens)
@@ -468,7 +458,7 @@ async fn send(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let remaining = retry.budget().saturating_sub(started.elapsed());
+        let remaining = retry.total_budget().saturating_sub(started.elapsed());
         let cut = (remaining < timeout).then_some(remaining);
         let now = clock.now();
         let (mut error, cause) = match transport.send(call.request(), environment, None, cut).await

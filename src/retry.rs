@@ -20,6 +20,9 @@
 //! Creating a webhook and rotating a secret (the API's two POSTs) are never
 //! retried after an ambiguous failure: the first attempt may have succeeded, and a
 //! repeat could create an eleventh webhook or a fourth key.
+//!
+//! [`RetryPolicy::decide`] is public so a client of your own can retry exactly as
+//! these clients do; semver covers it (see [the crate's stability notes](crate#stability)).
 
 use std::time::Duration;
 
@@ -33,9 +36,9 @@ use crate::request::Method;
 /// use revolut_webhooks::RetryPolicy;
 ///
 /// let patient = RetryPolicy::default()
-///     .max_retries(5)
-///     .base_delay(Duration::from_secs(1))
-///     .max_retry_after(Duration::from_secs(120));
+///     .with_max_retries(5)
+///     .with_base_delay(Duration::from_secs(1))
+///     .with_max_retry_after(Duration::from_secs(120));
 /// let never = RetryPolicy::none();
 /// # let _ = (patient, never);
 /// ```
@@ -79,39 +82,59 @@ impl RetryPolicy {
     }
 
     /// Retries after the first attempt (default 2; 0 turns retries off).
-    pub fn max_retries(mut self, retries: u32) -> Self {
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries;
         self
     }
 
     /// The first backoff ceiling, doubled at each retry (default 500 ms).
-    pub fn base_delay(mut self, delay: Duration) -> Self {
+    pub fn with_base_delay(mut self, delay: Duration) -> Self {
         self.base_delay = delay;
         self
     }
 
     /// The largest backoff ceiling (default 30 s).
-    pub fn max_delay(mut self, delay: Duration) -> Self {
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
         self
     }
 
     /// The longest `Retry-After` the client waits for (default 60 s); a longer one
     /// returns the error at once, with `retry_after` set, so a job can decide.
-    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+    pub fn with_max_retry_after(mut self, wait: Duration) -> Self {
         self.max_retry_after = wait;
         self
     }
 
     /// The most time one call may take, attempts and waits together (default 2 min):
     /// no retry is started whose wait would end past it.
-    pub fn total_budget(mut self, budget: Duration) -> Self {
+    pub fn with_total_budget(mut self, budget: Duration) -> Self {
         self.total_budget = budget;
         self
     }
 
-    /// The total budget of one call.
-    pub fn budget(&self) -> Duration {
+    /// Retries after the first attempt.
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The first backoff ceiling.
+    pub fn base_delay(&self) -> Duration {
+        self.base_delay
+    }
+
+    /// The largest backoff ceiling.
+    pub fn max_delay(&self) -> Duration {
+        self.max_delay
+    }
+
+    /// The longest `Retry-After` the client waits for.
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// The most time one call may take, attempts and waits together.
+    pub fn total_budget(&self) -> Duration {
         self.total_budget
     }
 
@@ -315,7 +338,7 @@ mod tests {
             RetryPolicy::none().decide(1, Method::Get, &e, Duration::ZERO, 0),
             Decision::GiveUp
         );
-        let five = RetryPolicy::default().max_retries(5);
+        let five = RetryPolicy::default().with_max_retries(5);
         assert!(matches!(
             five.decide(5, Method::Get, &e, Duration::ZERO, 0),
             Decision::RetryAfter(_)
@@ -328,7 +351,7 @@ mod tests {
 
     #[test]
     fn the_total_budget_bounds_the_waits() {
-        let p = RetryPolicy::default().total_budget(Duration::from_secs(10));
+        let p = RetryPolicy::default().with_total_budget(Duration::from_secs(10));
         let e = api(429, Some(4));
         assert_eq!(
             p.decide(1, Method::Get, &e, Duration::from_secs(6), 0),
@@ -343,9 +366,9 @@ mod tests {
     #[test]
     fn backoff_is_full_jitter_under_a_doubling_capped_ceiling() {
         let p = RetryPolicy::default()
-            .base_delay(Duration::from_millis(100))
-            .max_delay(Duration::from_millis(350))
-            .max_retries(10);
+            .with_base_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_millis(350))
+            .with_max_retries(10);
         // The random value picks a wait from zero up to the ceiling, inclusive.
         assert_eq!(p.backoff(1, 0), Duration::ZERO);
         assert_eq!(p.backoff(1, 100_000_000), Duration::from_millis(100));
@@ -362,7 +385,7 @@ mod tests {
             }
         }
         // A huge exponent saturates instead of overflowing.
-        let big = RetryPolicy::default().max_delay(Duration::MAX);
+        let big = RetryPolicy::default().with_max_delay(Duration::MAX);
         let _ = big.backoff(u32::MAX, u64::MAX);
         // Backoff is used where no Retry-After was given.
         let none = api(429, None);
@@ -375,13 +398,16 @@ mod tests {
     #[test]
     fn setters_apply() {
         let p = RetryPolicy::default()
-            .max_retries(7)
-            .base_delay(Duration::from_millis(1))
-            .max_delay(Duration::from_millis(2))
-            .max_retry_after(Duration::from_secs(3))
-            .total_budget(Duration::from_secs(4));
-        assert_eq!(p.budget(), Duration::from_secs(4));
-        assert_eq!(RetryPolicy::default().budget(), Duration::from_secs(120));
+            .with_max_retries(7)
+            .with_base_delay(Duration::from_millis(1))
+            .with_max_delay(Duration::from_millis(2))
+            .with_max_retry_after(Duration::from_secs(3))
+            .with_total_budget(Duration::from_secs(4));
+        assert_eq!(p.total_budget(), Duration::from_secs(4));
+        assert_eq!(
+            RetryPolicy::default().total_budget(),
+            Duration::from_secs(120)
+        );
         assert_eq!(
             p,
             RetryPolicy {

@@ -15,7 +15,7 @@
 //! signature in the header matches one of the secrets, compared in constant time.
 //!
 //! ```
-//! use revolut_webhooks::signature::{sign, Verifier};
+//! use revolut_webhooks::signature::{sign_delivery, Verifier};
 //! use revolut_webhooks::SigningSecret;
 //! use time::OffsetDateTime;
 //!
@@ -26,7 +26,7 @@
 //! let body = br#"{"event":"TransactionCreated","timestamp":"2023-01-26T16:22:21Z","data":{}}"#;
 //! let now = OffsetDateTime::now_utc();
 //! let timestamp = revolut_webhooks::signature::timestamp_ms(now).to_string();
-//! let signature = sign(&secret, timestamp.parse()?, body);
+//! let signature = sign_delivery(&secret, timestamp.parse()?, body);
 //!
 //! verifier.verify(body, &timestamp, &signature)?;
 //! assert!(verifier.verify(b"tampered", &timestamp, &signature).is_err());
@@ -177,8 +177,8 @@ impl VerifyError {
 /// use revolut_webhooks::signature::Verifier;
 ///
 /// let verifier = Verifier::new("wsk_newSecret0123456789")?
-///     .with_secret("wsk_oldSecret0123456789")?   // still valid until the rotation ends
-///     .tolerance(Duration::from_secs(120));
+///     .and_secret("wsk_oldSecret0123456789")?   // still valid until the rotation ends
+///     .with_tolerance(Duration::from_secs(120));
 /// assert_eq!(verifier.secret_count(), 2);
 /// # Ok::<(), revolut_webhooks::signature::InvalidSecret>(())
 /// ```
@@ -186,7 +186,8 @@ impl VerifyError {
 /// Its `Debug` output shows how many secrets it holds, never the secrets.
 #[derive(Clone)]
 pub struct Verifier {
-    keys: Vec<HmacSha256>,
+    /// Shared, so a clone (one per request in an axum extractor) costs a reference count.
+    keys: Arc<[HmacSha256]>,
     tolerance: Duration,
     /// `None`: the system clock, read directly (cheaper than through `dyn Clock`).
     clock: Option<Arc<dyn Clock>>,
@@ -240,7 +241,7 @@ impl Verifier {
     pub fn new(secret: impl Into<SigningSecret>) -> Result<Self, InvalidSecret> {
         let key = keyed_state(&secret.into())?;
         Ok(Verifier {
-            keys: vec![key],
+            keys: Arc::new([key]),
             tolerance: DEFAULT_TOLERANCE,
             clock: None,
         })
@@ -252,12 +253,12 @@ impl Verifier {
     /// ```
     /// use revolut_webhooks::signature::Verifier;
     ///
-    /// let v = Verifier::with_secrets(["wsk_current000000", "wsk_previous00000"])?;
+    /// let v = Verifier::from_secrets(["wsk_current000000", "wsk_previous00000"])?;
     /// assert_eq!(v.secret_count(), 2);
-    /// assert!(Verifier::with_secrets(Vec::<String>::new()).is_err());
+    /// assert!(Verifier::from_secrets(Vec::<String>::new()).is_err());
     /// # Ok::<(), revolut_webhooks::signature::InvalidSecret>(())
     /// ```
-    pub fn with_secrets<I>(secrets: I) -> Result<Self, InvalidSecret>
+    pub fn from_secrets<I>(secrets: I) -> Result<Self, InvalidSecret>
     where
         I: IntoIterator,
         I::Item: Into<SigningSecret>,
@@ -265,7 +266,7 @@ impl Verifier {
         let keys = secrets
             .into_iter()
             .map(|s| keyed_state(&s.into()))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Arc<[_]>, _>>()?;
         if keys.is_empty() {
             return Err(InvalidSecret::NoSecrets);
         }
@@ -278,21 +279,23 @@ impl Verifier {
 
     /// Also accepts signatures made with `secret` (e.g. the previous secret during a
     /// rotation). Secrets are tried in the order they were added.
-    pub fn with_secret(mut self, secret: impl Into<SigningSecret>) -> Result<Self, InvalidSecret> {
-        self.keys.push(keyed_state(&secret.into())?);
+    pub fn and_secret(mut self, secret: impl Into<SigningSecret>) -> Result<Self, InvalidSecret> {
+        let mut keys = self.keys.to_vec();
+        keys.push(keyed_state(&secret.into())?);
+        self.keys = keys.into();
         Ok(self)
     }
 
     /// Sets how far the delivery timestamp may be from now, in either direction (default
     /// [`DEFAULT_TOLERANCE`], 5 minutes). A skew of exactly the tolerance is accepted.
-    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+    pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
         self.tolerance = tolerance;
         self
     }
 
     /// Sets where "now" comes from (default [`SystemClock`]); tests can pass a
     /// [`ManualClock`](crate::ManualClock).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
         self
     }
@@ -302,8 +305,8 @@ impl Verifier {
         self.keys.len()
     }
 
-    /// The tolerance in use.
-    pub fn current_tolerance(&self) -> Duration {
+    /// How far a delivery's timestamp may be from now.
+    pub fn tolerance(&self) -> Duration {
         self.tolerance
     }
 
@@ -362,13 +365,13 @@ impl Verifier {
     /// [`WebhookEvent`]. The body is parsed only once the signature is known to be good.
     ///
     /// ```
-    /// use revolut_webhooks::signature::{sign, timestamp_ms, Verifier};
+    /// use revolut_webhooks::signature::{sign_delivery, timestamp_ms, Verifier};
     /// use revolut_webhooks::{EventData, EventType, SigningSecret};
     ///
     /// let secret = SigningSecret::from("wsk_example000000000");
     /// let body = br#"{"event":"TransactionStateChanged","timestamp":"2023-05-09T16:36:38.028960Z","data":{"id":"645a7696-22f3-aa47-9c74-cbae0449cc46","request_id":"app_charges-1","old_state":"pending","new_state":"completed"}}"#;
     /// let ts = timestamp_ms(time::OffsetDateTime::now_utc());
-    /// let header = sign(&secret, ts, body);
+    /// let header = sign_delivery(&secret, ts, body);
     ///
     /// let event = Verifier::new(secret)?.verify_and_parse(body, &ts.to_string(), &header)?;
     /// assert_eq!(event.event, EventType::TransactionStateChanged);
@@ -426,7 +429,7 @@ impl Verifier {
     /// (in constant time) with the signature of a secret; the search stops at the first
     /// secret that matches.
     fn matches(&self, body: &[u8], timestamp: &str, candidates: &Candidates) -> bool {
-        for key in &self.keys {
+        for key in self.keys.iter() {
             let expected = mac(key, timestamp, body);
             let mut found = Choice::from(0);
             for candidate in candidates.iter() {
@@ -448,14 +451,14 @@ impl Verifier {
     /// `Revolut-Signature` lines are treated as one comma-separated list.
     ///
     /// ```
-    /// use revolut_webhooks::signature::{sign, timestamp_ms, Verifier};
+    /// use revolut_webhooks::signature::{sign_delivery, timestamp_ms, Verifier};
     ///
     /// let secret = "wsk_example000000000";
     /// let body = b"{}";
     /// let ts = timestamp_ms(time::OffsetDateTime::now_utc());
     /// let mut headers = http::HeaderMap::new();
     /// headers.insert("revolut-request-timestamp", ts.to_string().parse()?);
-    /// headers.insert("revolut-signature", sign(&secret.into(), ts, body).parse()?);
+    /// headers.insert("revolut-signature", sign_delivery(&secret.into(), ts, body).parse()?);
     /// Verifier::new(secret)?.verify_headers(body, &headers)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -711,30 +714,30 @@ fn mac(key: &HmacSha256, timestamp: &str, body: &[u8]) -> [u8; 32] {
 /// and the timestamp header to send with it is `timestamp_ms.to_string()`.
 ///
 /// ```
-/// use revolut_webhooks::signature::sign;
+/// use revolut_webhooks::signature::sign_delivery;
 ///
 /// let body = br#"{"data":{"id":"645a7696-22f3-aa47-9c74-cbae0449cc46","new_state":"completed","old_state":"pending","request_id":"app_charges-9f5d5eb3-1e06-46c5-b1c0-3914763e0bcb"},"event":"TransactionStateChanged","timestamp":"2023-05-09T16:36:38.028960Z"}"#;
 /// assert_eq!(
-///     sign(&"wsk_r59a4HfWVAKycbCaNO1RvgCJec02gRd8".into(), 1683650202360, body),
+///     sign_delivery(&"wsk_r59a4HfWVAKycbCaNO1RvgCJec02gRd8".into(), 1683650202360, body),
 ///     "v1=bca326fb378d0da7f7c490ad584a8106bab9723d8d9cdd0d50b4c5b3be3837c0",
 /// );
 /// ```
-pub fn sign(secret: &SigningSecret, timestamp_ms: u64, body: &[u8]) -> String {
-    sign_all([secret], timestamp_ms, body)
+pub fn sign_delivery(secret: &SigningSecret, timestamp_ms: u64, body: &[u8]) -> String {
+    sign_delivery_all([secret], timestamp_ms, body)
 }
 
 /// The `Revolut-Signature` header value for several active secrets, as Revolut sends it
 /// during a rotation: one `v1=<hex>` per secret, in order, separated by commas.
 ///
 /// ```
-/// use revolut_webhooks::signature::{sign, sign_all};
+/// use revolut_webhooks::signature::{sign_delivery, sign_delivery_all};
 /// use revolut_webhooks::SigningSecret;
 ///
 /// let (new, old) = (SigningSecret::from("wsk_new"), SigningSecret::from("wsk_old"));
-/// let header = sign_all([&new, &old], 1683650202360, b"{}");
-/// assert_eq!(header, format!("{},{}", sign(&new, 1683650202360, b"{}"), sign(&old, 1683650202360, b"{}")));
+/// let header = sign_delivery_all([&new, &old], 1683650202360, b"{}");
+/// assert_eq!(header, format!("{},{}", sign_delivery(&new, 1683650202360, b"{}"), sign_delivery(&old, 1683650202360, b"{}")));
 /// ```
-pub fn sign_all<'a, I>(secrets: I, timestamp_ms: u64, body: &[u8]) -> String
+pub fn sign_delivery_all<'a, I>(secrets: I, timestamp_ms: u64, body: &[u8]) -> String
 where
     I: IntoIterator<Item = &'a SigningSecret>,
 {

@@ -148,7 +148,7 @@ fn a_missing_or_bad_key_says_what_to_do() {
 fn the_key_never_prints() {
     let assertion = ClientAssertion::rs256_pem(PRIVATE, "cid", "example.com").unwrap();
     let signed = assertion.assertion(now()).unwrap();
-    let shown = format!("{assertion:?} {assertion:#?} {assertion} {signed:?} {signed}");
+    let shown = format!("{assertion:?} {assertion:#?} {signed:?} {signed:#?}");
     let key_line = PRIVATE.lines().nth(1).unwrap();
     assert!(!shown.contains(key_line), "{shown}");
     assert!(!shown.contains(signed.expose_secret()), "{shown}");

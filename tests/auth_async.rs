@@ -99,7 +99,7 @@ fn a_call_outside_a_runtime_is_an_error_not_a_panic() {
     .unwrap();
     let outcomes = [
         poll_once(client.webhooks().list()).map(|r| r.map(drop)),
-        poll_once(client.webhooks().delete(uuid::Uuid::nil())),
+        poll_once(client.webhooks().delete(uuid::Uuid::nil().into())),
         poll_once(provider.access_token()).map(|r| r.map(drop)),
         poll_once(provider.refresh()).map(|r| r.map(drop)),
         poll_once(exchange_authorization_code(

@@ -15,10 +15,11 @@ use std::time::Duration;
 use revolut_webhooks::blocking::Client;
 use revolut_webhooks::checkpoint::Checkpoint;
 use revolut_webhooks::emulator::{Emulator, Event};
-use revolut_webhooks::signature::{sign, timestamp_ms};
+use revolut_webhooks::signature::{sign_delivery, timestamp_ms};
 use revolut_webhooks::{
     CreateWebhook, EventType, FailedEventsQuery, ManualClock, SigningSecret, StaticToken, Verifier,
 };
+use revolut_webhooks::{FailedEventId, WebhookId};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -135,19 +136,20 @@ impl Setup {
 
     /// A webhook whose receiver is down (nothing listens on port 1), and `n` events
     /// that fail on it, one minute apart on the emulator's clock.
-    fn outage(&self, n: usize) -> Uuid {
+    fn outage(&self, n: usize) -> WebhookId {
         self.outage_every(n, time::Duration::minutes(1))
     }
 
     /// Like `outage`, with the events `step` apart.
-    fn outage_every(&self, n: usize, step: time::Duration) -> Uuid {
+    fn outage_every(&self, n: usize, step: time::Duration) -> WebhookId {
         let hook = self
             .client()
             .webhooks()
             .create(
                 &CreateWebhook::new("https://127.0.0.1:1/down")
                     .unwrap()
-                    .events([EventType::TransactionCreated]),
+                    .with_events([EventType::TransactionCreated])
+                    .unwrap(),
             )
             .unwrap();
         for i in 0..n {
@@ -163,7 +165,7 @@ impl Setup {
         hook.id
     }
 
-    fn secrets(&self, id: Uuid) -> Vec<String> {
+    fn secrets(&self, id: WebhookId) -> Vec<String> {
         self.emulator
             .active_signing_secrets(id)
             .iter()
@@ -203,7 +205,7 @@ fn management_commands_in_both_formats_never_print_secrets_unasked() {
             .contains("https://127.0.0.1:9/a  TransactionCreated")
     );
     assert!(created.stderr.contains("--show-secret"));
-    let id_a: Uuid = created.stdout.lines().nth(1).unwrap()[..36]
+    let id_a: WebhookId = created.stdout.lines().nth(1).unwrap()[..36]
         .parse()
         .unwrap();
 
@@ -216,7 +218,7 @@ fn management_commands_in_both_formats_never_print_secrets_unasked() {
         json!(["TransactionCreated", "TransactionStateChanged"])
     );
     assert!(b.get("signing_secret").is_none());
-    let id_b: Uuid = b["id"].as_str().unwrap().parse().unwrap();
+    let id_b: WebhookId = b["id"].as_str().unwrap().parse().unwrap();
 
     // list
     let list = s.run(&["list"]);
@@ -628,7 +630,7 @@ fn verify_says_valid_or_why_not() {
     .unwrap();
     let secret = SigningSecret::from(RECEIVER_SECRET);
     let now = timestamp_ms(OffsetDateTime::now_utc());
-    let signature = sign(&secret, now, body);
+    let signature = sign_delivery(&secret, now, body);
     let now = now.to_string();
     let verify = |file: &PathBuf, ts: &str, extra: &[&str]| {
         let mut args = vec![
@@ -662,7 +664,7 @@ fn verify_says_valid_or_why_not() {
 
     // An old capture: refused for its age unless asked not to check it.
     let old_ts = "1683650202360";
-    let old_sig = sign(&secret, 1683650202360, body);
+    let old_sig = sign_delivery(&secret, 1683650202360, body);
     let args = |ignore: bool| {
         let mut a = vec![
             "verify",
@@ -1114,7 +1116,7 @@ fn messages_name_the_flag_say_each_fact_once_and_use_human_units() {
     let file = s.dir.join("body.json");
     std::fs::write(&file, body).unwrap();
     let ts = timestamp_ms(OffsetDateTime::now_utc() - time::Duration::hours(26));
-    let sig = sign(&SigningSecret::from(RECEIVER_SECRET), ts, body);
+    let sig = sign_delivery(&SigningSecret::from(RECEIVER_SECRET), ts, body);
     let run = s.run_with(
         &[
             "verify",
@@ -1212,7 +1214,7 @@ fn every_duration_flag_is_bounded() {
 }
 
 /// The replay checkpoints of webhook `id` in the test's directory.
-fn state_files(s: &Setup, id: Uuid) -> Vec<PathBuf> {
+fn state_files(s: &Setup, id: WebhookId) -> Vec<PathBuf> {
     let prefix = format!("revolut-replay-{id}");
     std::fs::read_dir(&s.dir)
         .unwrap()
@@ -1228,19 +1230,19 @@ fn state_files(s: &Setup, id: Uuid) -> Vec<PathBuf> {
 }
 
 /// The one default checkpoint of webhook `id`.
-fn default_state(s: &Setup, id: Uuid) -> PathBuf {
+fn default_state(s: &Setup, id: WebhookId) -> PathBuf {
     let files = state_files(s, id);
     assert_eq!(files.len(), 1, "{files:?}");
     files[0].clone()
 }
 
 /// The event ids a checkpoint records as delivered to `receiver`, read with the library.
-fn state_ids(path: &std::path::Path, id: Uuid, receiver: &str) -> HashSet<Uuid> {
+fn state_ids(path: &std::path::Path, id: WebhookId, receiver: &str) -> HashSet<FailedEventId> {
     Checkpoint::builder(path, id, receiver).peek().unwrap()
 }
 
 /// The failed events' ids, oldest first.
-fn failed_ids_oldest_first(s: &Setup, id: Uuid) -> Vec<Uuid> {
+fn failed_ids_oldest_first(s: &Setup, id: WebhookId) -> Vec<FailedEventId> {
     let mut events: Vec<_> = s
         .client()
         .webhooks()

@@ -12,9 +12,9 @@ mod cases;
 
 async fn collect_all(
     client: &Client,
-    id: uuid::Uuid,
+    id: revolut_webhooks::WebhookId,
     query: &FailedEventsQuery,
-) -> Result<Vec<FailedEvent>> {
+) -> Result<Vec<FailedEvent>, revolut_webhooks::pagination::WalkError> {
     client
         .webhooks()
         .failed_events_all(id, query)?
@@ -33,7 +33,7 @@ all_cases!(tests);
 
 /// Every future the async client returns can cross threads.
 #[allow(dead_code)]
-fn futures_are_send(client: Client, id: uuid::Uuid) {
+fn futures_are_send(client: Client, id: revolut_webhooks::WebhookId) {
     fn send<T: Send>(_: T) {}
     let hooks = client.webhooks();
     send(hooks.list());

@@ -12,9 +12,9 @@ mod cases;
 
 async fn collect_all(
     client: &Client,
-    id: uuid::Uuid,
+    id: revolut_webhooks::WebhookId,
     query: &FailedEventsQuery,
-) -> Result<Vec<FailedEvent>> {
+) -> Result<Vec<FailedEvent>, revolut_webhooks::pagination::WalkError> {
     client
         .webhooks()
         .failed_events_all(id, query)?

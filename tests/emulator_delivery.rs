@@ -53,7 +53,8 @@ fn subscribe(s: &Setup, url: &str, events: &[EventType]) -> WebhookWithSecret {
         .create(
             &CreateWebhook::new(url)
                 .unwrap()
-                .events(events.iter().cloned()),
+                .with_events(events.iter().cloned())
+                .unwrap(),
         )
         .unwrap()
 }

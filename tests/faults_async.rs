@@ -3,7 +3,7 @@
 
 use futures_util::TryStreamExt;
 use maybe_async::must_be_async as maybe_io;
-use revolut_webhooks::nonblocking::{Client, ClientBuilder, FailedEventsStream as Events};
+use revolut_webhooks::nonblocking::{Client, ClientBuilder, FailedEvents as Events};
 use revolut_webhooks::{FailedEvent, FailedEventsQuery, Result};
 
 #[path = "faults/server.rs"]
@@ -15,13 +15,15 @@ mod cases;
 
 fn walk_failed_events(
     client: &Client,
-    id: uuid::Uuid,
+    id: revolut_webhooks::WebhookId,
     query: &FailedEventsQuery,
 ) -> Result<Events> {
     client.webhooks().failed_events_all(id, query)
 }
 
-async fn next_event(events: &mut Events) -> Option<Result<FailedEvent>> {
+async fn next_event(
+    events: &mut Events,
+) -> Option<std::result::Result<FailedEvent, revolut_webhooks::pagination::WalkError>> {
     events.try_next().await.transpose()
 }
 

@@ -14,13 +14,15 @@ mod cases;
 
 fn walk_failed_events(
     client: &Client,
-    id: uuid::Uuid,
+    id: revolut_webhooks::WebhookId,
     query: &FailedEventsQuery,
 ) -> Result<Events> {
     client.webhooks().failed_events_all(id, query)
 }
 
-fn next_event(events: &mut Events) -> Option<Result<FailedEvent>> {
+fn next_event(
+    events: &mut Events,
+) -> Option<std::result::Result<FailedEvent, revolut_webhooks::pagination::WalkError>> {
     events.next()
 }
 

@@ -93,14 +93,14 @@ fn every_secret_holding_type_and_error_is_redacted() {
 
     let mut all = String::new();
     for (what, text) in [
-        ("AccessToken", shown(&access)),
-        ("StaticToken", shown(&StaticToken::new(ACCESS))),
-        ("RefreshToken", shown(&refresh)),
-        ("TokenSet", shown(&set)),
-        ("ClientAssertion (presigned)", shown(&presigned)),
-        ("ClientAssertion (signer)", shown(&custom)),
-        ("SignedAssertion", shown(&signed)),
-        ("SignedAssertion (signer)", shown(&custom_signed)),
+        ("AccessToken", debug_only(&access)),
+        ("StaticToken", debug_only(&StaticToken::new(ACCESS))),
+        ("RefreshToken", debug_only(&refresh)),
+        ("TokenSet", debug_only(&set)),
+        ("ClientAssertion (presigned)", debug_only(&presigned)),
+        ("ClientAssertion (signer)", debug_only(&custom)),
+        ("SignedAssertion", debug_only(&signed)),
+        ("SignedAssertion (signer)", debug_only(&custom_signed)),
         ("TokenCall (refresh)", debug_only(&refresh_call)),
         ("TokenCall (code)", debug_only(&code_call)),
         ("HttpRequest", debug_only(refresh_call.request())),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use revolut_webhooks::signature::{
     DEFAULT_TOLERANCE, InvalidSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError,
-    sign, sign_all, timestamp_ms,
+    sign_delivery, sign_delivery_all, timestamp_ms,
 };
 use revolut_webhooks::{EventData, ManualClock, SigningSecret};
 use time::OffsetDateTime;
@@ -56,7 +56,7 @@ fn tv1_body_is_the_official_240_bytes() {
 
 #[test]
 fn tv1_sign_gives_the_expected_header() {
-    assert_eq!(sign(&secret(SECRET), TS_MS, TV1_BODY), TV1);
+    assert_eq!(sign_delivery(&secret(SECRET), TS_MS, TV1_BODY), TV1);
 }
 
 #[test]
@@ -91,7 +91,10 @@ fn tv2_timestamp_plus_one_ms_does_not_match() {
 #[test]
 fn tv2_key_without_wsk_prefix_gives_another_signature() {
     let unprefixed = SECRET.strip_prefix("wsk_").unwrap();
-    assert_eq!(sign(&secret(unprefixed), TS_MS, TV1_BODY), TV2_NO_PREFIX);
+    assert_eq!(
+        sign_delivery(&secret(unprefixed), TS_MS, TV1_BODY),
+        TV2_NO_PREFIX
+    );
     let err = verifier()
         .verify_at(TV1_BODY, TS, TV2_NO_PREFIX, now())
         .unwrap_err();
@@ -123,7 +126,7 @@ fn tv2_stale_by_300001_ms_is_rejected() {
 
 #[test]
 fn tv3_obfuscated_guide_example() {
-    assert_eq!(sign(&secret(SECRET), TS_MS, TV3_BODY), TV3);
+    assert_eq!(sign_delivery(&secret(SECRET), TS_MS, TV3_BODY), TV3);
     verifier().verify_at(TV3_BODY, TS, TV3, now()).unwrap();
     // The two guide examples differ: neither signature verifies the other body.
     assert!(verifier().verify_at(TV3_BODY, TS, TV1, now()).is_err());
@@ -132,7 +135,7 @@ fn tv3_obfuscated_guide_example() {
 
 #[test]
 fn tv4_merchant_body_with_spaces() {
-    assert_eq!(sign(&secret(SECRET), TS_MS, TV4_BODY), TV4);
+    assert_eq!(sign_delivery(&secret(SECRET), TS_MS, TV4_BODY), TV4);
     verifier().verify_at(TV4_BODY, TS, TV4, now()).unwrap();
 }
 
@@ -141,7 +144,7 @@ fn tv4_merchant_body_with_spaces() {
 #[test]
 fn rotation_two_signatures_either_secret_alone_verifies() {
     let (new, old) = (secret("wsk_newNewNew"), secret("wsk_oldOldOld"));
-    let header = sign_all([&new, &old], TS_MS, TV1_BODY);
+    let header = sign_delivery_all([&new, &old], TS_MS, TV1_BODY);
     assert_eq!(header.matches("v1=").count(), 2);
     Verifier::new(new.clone())
         .unwrap()
@@ -165,27 +168,27 @@ fn rotation_three_signatures_and_a_verifier_holding_two_secrets() {
         secret("wsk_two222"),
         secret("wsk_three333"),
     ];
-    let header = sign_all(&secrets, TS_MS, TV1_BODY);
+    let header = sign_delivery_all(&secrets, TS_MS, TV1_BODY);
     assert_eq!(header.split(',').count(), 3);
     // The receiver only knows the oldest, plus one that is not in the header.
     let v = Verifier::new("wsk_notsent")
         .unwrap()
-        .with_secret(secrets[2].clone())
+        .and_secret(secrets[2].clone())
         .unwrap();
     v.verify_at(TV1_BODY, TS, &header, now()).unwrap();
     // Each signature alone, in any position, is enough.
     for s in &secrets {
-        let v = Verifier::with_secrets([s.clone()]).unwrap();
+        let v = Verifier::from_secrets([s.clone()]).unwrap();
         v.verify_at(TV1_BODY, TS, &header, now()).unwrap();
     }
 }
 
 #[test]
 fn rotation_verifier_with_secrets_accepts_each_single_signature() {
-    let v = Verifier::with_secrets(["wsk_a1", "wsk_b2", "wsk_c3"]).unwrap();
+    let v = Verifier::from_secrets(["wsk_a1", "wsk_b2", "wsk_c3"]).unwrap();
     assert_eq!(v.secret_count(), 3);
     for s in ["wsk_a1", "wsk_b2", "wsk_c3"] {
-        let header = sign(&secret(s), TS_MS, TV1_BODY);
+        let header = sign_delivery(&secret(s), TS_MS, TV1_BODY);
         v.verify_at(TV1_BODY, TS, &header, now()).unwrap();
     }
 }
@@ -224,8 +227,8 @@ fn tolerance_300001_ms_is_rejected_both_ways() {
 #[test]
 fn tolerance_is_configurable_and_default_is_five_minutes() {
     assert_eq!(DEFAULT_TOLERANCE, Duration::from_secs(300));
-    assert_eq!(verifier().current_tolerance(), DEFAULT_TOLERANCE);
-    let v = verifier().tolerance(Duration::from_millis(10));
+    assert_eq!(verifier().tolerance(), DEFAULT_TOLERANCE);
+    let v = verifier().with_tolerance(Duration::from_millis(10));
     v.verify_at(TV1_BODY, TS, TV1, at_ms(i128::from(TS_MS) + 10))
         .unwrap();
     assert!(matches!(
@@ -237,7 +240,7 @@ fn tolerance_is_configurable_and_default_is_five_minutes() {
 #[test]
 fn the_injected_clock_is_used_by_verify() {
     let clock = ManualClock::new(now());
-    let v = verifier().clock(Arc::new(clock.clone()));
+    let v = verifier().with_clock(Arc::new(clock.clone()));
     v.verify(TV1_BODY, TS, TV1).unwrap();
     clock.advance(time::Duration::milliseconds(300_001));
     assert!(matches!(
@@ -254,7 +257,7 @@ fn the_injected_clock_is_used_by_verify() {
 #[test]
 fn timestamp_in_seconds_is_treated_as_ms_and_is_stale() {
     // A sender that wrongly uses seconds produces a time in January 1970.
-    let header = sign(&secret(SECRET), 1_683_650_202, TV1_BODY);
+    let header = sign_delivery(&secret(SECRET), 1_683_650_202, TV1_BODY);
     let err = verifier()
         .verify_at(TV1_BODY, "1683650202", &header, now())
         .unwrap_err();
@@ -265,7 +268,7 @@ fn timestamp_in_seconds_is_treated_as_ms_and_is_stale() {
 
 #[test]
 fn header_whitespace_and_ordering() {
-    let other = sign(&secret("wsk_someoneElse"), TS_MS, TV1_BODY);
+    let other = sign_delivery(&secret("wsk_someoneElse"), TS_MS, TV1_BODY);
     let v = verifier();
     for header in [
         format!("{TV1},{other}"),
@@ -331,17 +334,14 @@ fn construction_rejects_bad_secrets() {
         InvalidSecret::Whitespace
     );
     assert_eq!(
-        Verifier::with_secrets(Vec::<SigningSecret>::new()).unwrap_err(),
+        Verifier::from_secrets(Vec::<SigningSecret>::new()).unwrap_err(),
         InvalidSecret::NoSecrets
     );
     assert_eq!(
-        Verifier::with_secrets([SECRET, "bad"]).unwrap_err(),
+        Verifier::from_secrets([SECRET, "bad"]).unwrap_err(),
         InvalidSecret::MissingPrefix
     );
-    assert_eq!(
-        verifier().with_secret("").unwrap_err(),
-        InvalidSecret::Empty
-    );
+    assert_eq!(verifier().and_secret("").unwrap_err(), InvalidSecret::Empty);
 }
 
 #[test]
@@ -492,7 +492,7 @@ fn error_no_match() {
 #[test]
 fn error_invalid_event_after_a_good_signature() {
     let body = br#"{"event":"TransactionStateChanged","timestamp":"2023-05-09T16:36:38Z","data":{"id":1}}"#;
-    let header = sign(&secret(SECRET), TS_MS, body);
+    let header = sign_delivery(&secret(SECRET), TS_MS, body);
     let err = verifier()
         .verify_and_parse_at(body, TS, &header, now())
         .unwrap_err();
@@ -548,7 +548,7 @@ fn huge_headers_do_not_panic() {
 #[test]
 fn non_utf8_bodies_and_unicode_headers_do_not_panic() {
     let body = [0xff, 0xfe, 0x00, 0x80, b'{', 0xc3];
-    let header = sign(&secret(SECRET), TS_MS, &body);
+    let header = sign_delivery(&secret(SECRET), TS_MS, &body);
     verifier().verify_at(&body, TS, &header, now()).unwrap();
     assert!(matches!(
         verifier().verify_and_parse_at(&body, TS, &header, now()),
@@ -571,7 +571,7 @@ fn non_utf8_bodies_and_unicode_headers_do_not_panic() {
 #[test]
 fn ten_megabyte_body() {
     let body = vec![b'x'; 10 * 1024 * 1024];
-    let header = sign(&secret(SECRET), TS_MS, &body);
+    let header = sign_delivery(&secret(SECRET), TS_MS, &body);
     verifier().verify_at(&body, TS, &header, now()).unwrap();
     let mut changed = body.clone();
     changed[5 * 1024 * 1024] = b'y';
@@ -584,7 +584,7 @@ fn ten_megabyte_body() {
 #[test]
 fn verify_uses_the_system_clock_by_default() {
     let ts = timestamp_ms(OffsetDateTime::now_utc());
-    let header = sign(&secret(SECRET), ts, TV1_BODY);
+    let header = sign_delivery(&secret(SECRET), ts, TV1_BODY);
     verifier()
         .verify(TV1_BODY, &ts.to_string(), &header)
         .unwrap();
@@ -623,7 +623,7 @@ proptest! {
         body in proptest::collection::vec(any::<u8>(), 0..2048),
     ) {
         let v = Verifier::new(secret.as_str()).unwrap();
-        let header = sign(&SigningSecret::from(secret), ts, &body);
+        let header = sign_delivery(&SigningSecret::from(secret), ts, &body);
         prop_assert!(v.verify_at(&body, &ts.to_string(), &header, at_ms(i128::from(ts))).is_ok());
     }
 
@@ -636,7 +636,7 @@ proptest! {
         xor in 1u8..=255,
     ) {
         let v = Verifier::new(secret.as_str()).unwrap();
-        let header = sign(&SigningSecret::from(secret), ts, &body);
+        let header = sign_delivery(&SigningSecret::from(secret), ts, &body);
         let ts_text = ts.to_string();
         let now = at_ms(i128::from(ts));
 
@@ -671,7 +671,7 @@ proptest! {
         body in proptest::collection::vec(any::<u8>(), 0..256),
     ) {
         prop_assume!(a != b);
-        let header = sign(&SigningSecret::from(a), ts, &body);
+        let header = sign_delivery(&SigningSecret::from(a), ts, &body);
         let v = Verifier::new(b.as_str()).unwrap();
         prop_assert!(matches!(
             v.verify_at(&body, &ts.to_string(), &header, at_ms(i128::from(ts))),
@@ -751,7 +751,7 @@ mod http_headers {
 
     #[test]
     fn several_signature_lines_form_one_list() {
-        let other = sign(&secret("wsk_other"), TS_MS, TV1_BODY);
+        let other = sign_delivery(&secret("wsk_other"), TS_MS, TV1_BODY);
         let map = headers(&[
             ("revolut-request-timestamp", TS),
             ("revolut-signature", &other),
@@ -793,7 +793,7 @@ mod http_headers {
 
     #[test]
     fn verify_headers_and_parse_uses_the_clock() {
-        let v = verifier().clock(Arc::new(ManualClock::new(now())));
+        let v = verifier().with_clock(Arc::new(ManualClock::new(now())));
         let map = headers(&[
             ("revolut-request-timestamp", TS),
             ("revolut-signature", TV1),

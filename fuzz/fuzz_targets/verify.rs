@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use revolut_webhooks::SigningSecret;
-use revolut_webhooks::signature::{Verifier, sign};
+use revolut_webhooks::signature::{Verifier, sign_delivery};
 use time::OffsetDateTime;
 
 fuzz_target!(|data: &[u8]| {
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let secret = SigningSecret::from("wsk_fuzzSecret");
     let verifier = Verifier::new(secret.clone()).unwrap();
     let now = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ts) * 1_000_000).unwrap();
-    let header = sign(&secret, ts, body);
+    let header = sign_delivery(&secret, ts, body);
     let ts_text = ts.to_string();
     verifier.verify_at(body, &ts_text, &header, now).expect("sign/verify round trip");
 

@@ -102,7 +102,7 @@ fn redirect_domain(redirect_uri: &str) -> Result<String, AuthError> {
     })
 }
 
-/// A signed client assertion, ready to send. `Debug` and `Display` never show it.
+/// A signed client assertion, ready to send. `Debug` never shows it, and it has no `Display`: read it with `expose_secret`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SignedAssertion {
     jwt: String,
@@ -127,12 +127,6 @@ impl fmt::Debug for SignedAssertion {
             .field("jwt", &"<redacted>")
             .field("expires_at", &self.expires_at)
             .finish()
-    }
-}
-
-impl fmt::Display for SignedAssertion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted client assertion>")
     }
 }
 
@@ -237,12 +231,6 @@ impl fmt::Debug for ClientAssertion {
                 .field("lifetime", &self.lifetime),
         };
         s.finish_non_exhaustive()
-    }
-}
-
-impl fmt::Display for ClientAssertion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted client assertion>")
     }
 }
 

@@ -10,8 +10,9 @@
 //! ([`refresh_token_request`], [`authorization_code_request`]), reads its answers
 //! ([`TokenCall::parse`]) and the consent URL ([`ConsentUrl`]); the clients send them.
 //!
-//! No type here prints a secret: `Debug` and `Display` of tokens, assertions, keys
-//! and errors are redacted.
+//! No type here prints a secret: `Debug` of tokens, assertions and keys is redacted,
+//! and they have no `Display` at all, so a token cannot be formatted into a header or
+//! a log line by accident; each gives its secret only through `expose_secret()`.
 
 use std::fmt;
 
@@ -25,7 +26,7 @@ pub use endpoint::{
 };
 pub use token::{RefreshToken, TokenSet};
 
-/// A bearer access token. `Debug` and `Display` never show it.
+/// A bearer access token. `Debug` never shows it.
 ///
 /// ```
 /// use revolut_webhooks::AccessToken;
@@ -33,6 +34,14 @@ pub use token::{RefreshToken, TokenSet};
 /// let token = AccessToken::new("oa_sand_secret");
 /// assert_eq!(format!("{token:?}"), "AccessToken(<redacted>)");
 /// assert_eq!(token.expose_secret(), "oa_sand_secret");
+/// ```
+///
+/// It has no `Display`, so formatting it into a header is a compile error rather
+/// than a request that carries `<redacted>` and fails with a 401:
+///
+/// ```compile_fail
+/// let token = revolut_webhooks::AccessToken::new("oa_sand_secret");
+/// let header = format!("Bearer {token}");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccessToken(String);
@@ -52,18 +61,6 @@ impl AccessToken {
 impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("AccessToken(<redacted>)")
-    }
-}
-
-impl fmt::Display for AccessToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted access token>")
-    }
-}
-
-impl fmt::Display for StaticToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("static token (<redacted>)")
     }
 }
 

@@ -6,14 +6,13 @@ use time::OffsetDateTime;
 
 use super::AccessToken;
 
-/// A refresh token: it buys new access tokens. `Debug` and `Display` never show it.
+/// A refresh token: it buys new access tokens. `Debug` never shows it.
 ///
 /// ```
 /// use revolut_webhooks::auth::RefreshToken;
 ///
 /// let token = RefreshToken::new("oa_sand_refresh_secret");
 /// assert_eq!(format!("{token:?}"), "RefreshToken(<redacted>)");
-/// assert_eq!(token.to_string(), "<redacted refresh token>");
 /// assert_eq!(token.expose_secret(), "oa_sand_refresh_secret");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
@@ -37,16 +36,10 @@ impl fmt::Debug for RefreshToken {
     }
 }
 
-impl fmt::Display for RefreshToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted refresh token>")
-    }
-}
-
 /// What the token endpoint gives: an access token, its expiry, and the refresh token
 /// to use next time.
 ///
-/// `Debug` and `Display` show the expiry only.
+/// `Debug` shows the expiry only.
 ///
 /// ```
 /// use revolut_webhooks::auth::{RefreshToken, TokenSet};
@@ -58,7 +51,7 @@ impl fmt::Display for RefreshToken {
 ///     RefreshToken::new("oa_sand_refresh"),
 ///     datetime!(2026-11-25 12:40 UTC),
 /// );
-/// assert!(!format!("{set:?} {set}").contains("oa_sand"));
+/// assert!(!format!("{set:?} {set:#?}").contains("oa_sand"));
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -98,11 +91,5 @@ impl fmt::Debug for TokenSet {
             .field("refresh_token", &self.refresh_token)
             .field("expires_at", &self.expires_at)
             .finish()
-    }
-}
-
-impl fmt::Display for TokenSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "token set (access token expires at {})", self.expires_at)
     }
 }

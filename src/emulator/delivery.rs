@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use super::{Attempt, AttemptResult, InFlight, Outcome, Shared, WebhookDelivery};
 use crate::config::{host_of, is_loopback};
 use crate::models::SigningSecret;
-use crate::signature::{sign_all, timestamp_ms};
+use crate::signature::{sign_delivery_all, timestamp_ms};
 
 /// Retries after the first attempt, as Revolut documents for webhooks v2.
 pub(crate) const RETRIES: usize = 3;
@@ -30,7 +30,7 @@ pub(crate) fn signature_header(secrets: &[String], timestamp_ms: u64, body: &[u8
         .iter()
         .map(|s| SigningSecret::from(s.as_str()))
         .collect();
-    sign_all(&secrets, timestamp_ms, body)
+    sign_delivery_all(&secrets, timestamp_ms, body)
 }
 
 /// Where to POST: the webhook's URL, except that with loopback http allowed a
@@ -125,7 +125,7 @@ impl Job {
         let webhook_id = self.report.webhook_id;
         let Some((url, secrets)) = shared
             .lock()
-            .hook(webhook_id)
+            .hook(*webhook_id.as_uuid())
             .map(|h| (h.url.clone(), h.active_secrets(now)))
         else {
             return self.finish(); // the webhook was deleted: cancelled
@@ -155,14 +155,14 @@ impl Job {
             .map_or(self.created_at, |a| a.sent_at);
         if let Some(id) = super::api::record_failure(
             shared,
-            webhook_id,
+            *webhook_id.as_uuid(),
             &self.report.url,
             &self.body,
             self.created_at,
             last_sent,
         ) {
             self.report.outcome = Outcome::Failed {
-                failed_event_id: id,
+                failed_event_id: id.into(),
             };
         }
         self.finish()

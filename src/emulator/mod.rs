@@ -26,7 +26,7 @@
 //! // Nothing listens on port 1: every delivery to this webhook fails.
 //! let hook = client.webhooks().create(
 //!     &CreateWebhook::new("https://127.0.0.1:1/hooks/revolut")?
-//!         .events([EventType::TransactionCreated]),
+//!         .with_events([EventType::TransactionCreated])?,
 //! )?;
 //! assert!(hook.signing_secret.expose_secret().starts_with("wsk_"));
 //! assert_eq!(client.webhooks().list()?.len(), 1);
@@ -71,6 +71,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+use crate::models::{FailedEventId, WebhookId};
 
 pub use event::Event;
 
@@ -202,7 +204,7 @@ fn emit(shared: &Arc<Shared>, event: &Event) -> Delivery {
 /// A delivery that made no attempt (yet).
 fn cancelled(webhook_id: Uuid) -> WebhookDelivery {
     WebhookDelivery {
-        webhook_id,
+        webhook_id: webhook_id.into(),
         url: String::new(),
         attempts: Vec::new(),
         outcome: Outcome::Cancelled,
@@ -288,7 +290,7 @@ impl DeliveryReport {
     }
 
     /// The delivery to one webhook, if it was subscribed.
-    pub fn for_webhook(&self, id: Uuid) -> Option<&WebhookDelivery> {
+    pub fn for_webhook(&self, id: WebhookId) -> Option<&WebhookDelivery> {
         self.deliveries.iter().find(|d| d.webhook_id == id)
     }
 }
@@ -298,7 +300,7 @@ impl DeliveryReport {
 #[non_exhaustive]
 pub struct WebhookDelivery {
     /// The webhook.
-    pub webhook_id: Uuid,
+    pub webhook_id: WebhookId,
     /// Its URL at the last attempt.
     pub url: String,
     /// Every attempt, first to last: at most four (one and three retries).
@@ -316,7 +318,7 @@ pub enum Outcome {
     /// Every attempt failed; the event is listed in the webhook's failed events.
     Failed {
         /// The `id` of the failed event.
-        failed_event_id: Uuid,
+        failed_event_id: FailedEventId,
     },
     /// Stopped early: the webhook was deleted or the emulator shut down.
     Cancelled,
@@ -579,11 +581,11 @@ impl Emulator {
 
     /// The signing secrets of a webhook that are valid now, current first (empty
     /// for an unknown webhook). Each delivery is signed with all of them.
-    pub fn active_signing_secrets(&self, webhook_id: Uuid) -> Vec<SigningSecret> {
+    pub fn active_signing_secrets(&self, webhook_id: WebhookId) -> Vec<SigningSecret> {
         let now = self.shared.now();
         self.shared
             .lock()
-            .hook(webhook_id)
+            .hook(*webhook_id.as_uuid())
             .map(|h| h.active_secrets(now))
             .unwrap_or_default()
             .into_iter()

@@ -6,8 +6,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use time::{Date, OffsetDateTime, UtcOffset};
-use uuid::Uuid;
 
+use super::{FailedEventId, WebhookId};
 use crate::error::ValidationError;
 use crate::events::{EventParseError, WebhookEvent};
 
@@ -20,7 +20,7 @@ use crate::events::{EventParseError, WebhookEvent};
 #[non_exhaustive]
 pub struct FailedEvent {
     /// The failed event's id.
-    pub id: Uuid,
+    pub id: FailedEventId,
     /// When the event was created; the pagination cursor.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -28,7 +28,7 @@ pub struct FailedEvent {
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     /// The webhook it was meant for.
-    pub webhook_id: Uuid,
+    pub webhook_id: WebhookId,
     /// The URL it was sent to.
     pub webhook_url: String,
     /// The event as Revolut sent it, untouched.
@@ -163,10 +163,10 @@ pub const FAILED_EVENTS_WINDOW: time::Duration = time::Duration::days(21);
 /// use time::macros::datetime;
 ///
 /// let q = FailedEventsQuery::new()
-///     .limit(500)?
-///     .created_before(datetime!(2026-11-20 10:00 UTC));
+///     .with_limit(500)?
+///     .with_created_before(datetime!(2026-11-20 10:00 UTC));
 /// assert_eq!(q.page_size(), 500);
-/// assert!(FailedEventsQuery::new().limit(0).is_err());
+/// assert!(FailedEventsQuery::new().with_limit(0).is_err());
 /// # Ok::<(), revolut_webhooks::ValidationError>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -182,7 +182,7 @@ impl FailedEventsQuery {
     }
 
     /// At most `limit` events per page, 1 to 1000.
-    pub fn limit(mut self, limit: u32) -> Result<Self, ValidationError> {
+    pub fn with_limit(mut self, limit: u32) -> Result<Self, ValidationError> {
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
             return Err(ValidationError::new(
                 "limit",
@@ -195,7 +195,7 @@ impl FailedEventsQuery {
 
     /// Only events created strictly before this date or instant, which must not be
     /// more than 21 days ago (checked when the request is made, against the client's clock).
-    pub fn created_before(mut self, bound: impl Into<CreatedBefore>) -> Self {
+    pub fn with_created_before(mut self, bound: impl Into<CreatedBefore>) -> Self {
         self.created_before = Some(bound.into());
         self
     }
@@ -205,8 +205,13 @@ impl FailedEventsQuery {
         self.limit.unwrap_or(100)
     }
 
+    /// The limit set, if any (see [`page_size`](Self::page_size) for the one in effect).
+    pub fn limit(&self) -> Option<u32> {
+        self.limit
+    }
+
     /// The bound set, if any.
-    pub fn created_before_bound(&self) -> Option<CreatedBefore> {
+    pub fn created_before(&self) -> Option<CreatedBefore> {
         self.created_before
     }
 
@@ -255,16 +260,22 @@ mod tests {
 
     #[test]
     fn limit_bounds() {
-        assert!(FailedEventsQuery::new().limit(0).is_err());
-        assert!(FailedEventsQuery::new().limit(1001).is_err());
-        assert_eq!(FailedEventsQuery::new().limit(1).unwrap().page_size(), 1);
+        assert!(FailedEventsQuery::new().with_limit(0).is_err());
+        assert!(FailedEventsQuery::new().with_limit(1001).is_err());
         assert_eq!(
-            FailedEventsQuery::new().limit(1000).unwrap().page_size(),
+            FailedEventsQuery::new().with_limit(1).unwrap().page_size(),
+            1
+        );
+        assert_eq!(
+            FailedEventsQuery::new()
+                .with_limit(1000)
+                .unwrap()
+                .page_size(),
             1000
         );
         assert_eq!(FailedEventsQuery::new().page_size(), 100);
         assert_eq!(
-            FailedEventsQuery::new().limit(0).unwrap_err().field,
+            FailedEventsQuery::new().with_limit(0).unwrap_err().field,
             "limit"
         );
     }
@@ -272,19 +283,19 @@ mod tests {
     #[test]
     fn window_of_21_days() {
         let now = datetime!(2026-11-25 12:00 UTC);
-        let at_edge = FailedEventsQuery::new().created_before(now - FAILED_EVENTS_WINDOW);
+        let at_edge = FailedEventsQuery::new().with_created_before(now - FAILED_EVENTS_WINDOW);
         assert!(at_edge.validate_at(now).is_ok());
         let past = FailedEventsQuery::new()
-            .created_before(now - FAILED_EVENTS_WINDOW - time::Duration::microseconds(1));
+            .with_created_before(now - FAILED_EVENTS_WINDOW - time::Duration::microseconds(1));
         assert_eq!(past.validate_at(now).unwrap_err().field, "created_before");
         // A date means its midnight: 21 days back at noon is too old by 12 hours.
-        let day = FailedEventsQuery::new().created_before(date!(2026 - 11 - 04));
+        let day = FailedEventsQuery::new().with_created_before(date!(2026 - 11 - 04));
         assert!(day.validate_at(now).is_err());
-        let day_ok = FailedEventsQuery::new().created_before(date!(2026 - 11 - 05));
+        let day_ok = FailedEventsQuery::new().with_created_before(date!(2026 - 11 - 05));
         assert!(day_ok.validate_at(now).is_ok());
         assert!(FailedEventsQuery::new().validate_at(now).is_ok());
         assert_eq!(
-            day_ok.created_before_bound(),
+            day_ok.created_before(),
             Some(CreatedBefore::Date(date!(2026 - 11 - 05)))
         );
     }

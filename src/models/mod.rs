@@ -3,6 +3,7 @@
 mod event_type;
 mod expiration;
 mod failed_event;
+mod id;
 mod secret;
 mod webhook;
 
@@ -11,5 +12,6 @@ pub use expiration::SecretExpiration;
 pub use failed_event::{
     CreatedBefore, FAILED_EVENTS_WINDOW, FailedEvent, FailedEventsQuery, MAX_PAGE_SIZE,
 };
+pub use id::{FailedEventId, WebhookId};
 pub use secret::SigningSecret;
 pub use webhook::{CreateWebhook, UpdateWebhook, Webhook, WebhookWithSecret};

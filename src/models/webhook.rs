@@ -1,18 +1,16 @@
 //! Webhooks and the requests that create and change them.
 
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-use super::{EventType, SigningSecret};
+use super::{EventType, SigningSecret, WebhookId};
 use crate::config::host_of;
 use crate::error::ValidationError;
+use serde::{Deserialize, Serialize};
 
 /// A webhook as `list` and `update` return it: no signing secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Webhook {
     /// The webhook's id.
-    pub id: Uuid,
+    pub id: WebhookId,
     /// Where events are delivered.
     pub url: String,
     /// The event types it is subscribed to.
@@ -28,7 +26,7 @@ pub struct Webhook {
 #[non_exhaustive]
 pub struct WebhookWithSecret {
     /// The webhook's id.
-    pub id: Uuid,
+    pub id: WebhookId,
     /// Where events are delivered.
     pub url: String,
     /// The event types it is subscribed to.
@@ -51,15 +49,21 @@ impl WebhookWithSecret {
 
 /// The body of `POST /webhooks`.
 ///
+/// Valid once built: the URL is checked by [`new`](Self::new) and the event list by
+/// [`with_events`](Self::with_events).
+///
 /// ```
 /// use revolut_webhooks::{CreateWebhook, EventType};
 ///
 /// let req = CreateWebhook::new("https://example.com/hooks/revolut")?
-///     .events([EventType::TransactionCreated, EventType::PayoutLinkCreated]);
+///     .with_events([EventType::TransactionCreated, EventType::PayoutLinkCreated])?;
 /// assert_eq!(
 ///     serde_json::to_string(&req)?,
 ///     r#"{"url":"https://example.com/hooks/revolut","events":["TransactionCreated","PayoutLinkCreated"]}"#
 /// );
+/// assert_eq!(req.events(), Some(&[EventType::TransactionCreated, EventType::PayoutLinkCreated][..]));
+/// // An empty list would subscribe to nothing: refused where it is set.
+/// assert!(CreateWebhook::new("https://example.com/hooks/revolut")?.with_events([]).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,7 +76,7 @@ pub struct CreateWebhook {
 impl CreateWebhook {
     /// A webhook delivering to `url`, which must be `https`.
     ///
-    /// Without [`events`](Self::events), Revolut subscribes it to
+    /// Without [`with_events`](Self::with_events), Revolut subscribes it to
     /// `TransactionCreated` and `TransactionStateChanged`.
     pub fn new(url: impl Into<String>) -> Result<Self, ValidationError> {
         let url = url.into();
@@ -80,10 +84,14 @@ impl CreateWebhook {
         Ok(CreateWebhook { url, events: None })
     }
 
-    /// Subscribes to these event types instead of the default two.
-    pub fn events(mut self, events: impl IntoIterator<Item = EventType>) -> Self {
-        self.events = Some(events.into_iter().collect());
-        self
+    /// Subscribes to these event types instead of the default two. The list must
+    /// not be empty.
+    pub fn with_events(
+        mut self,
+        events: impl IntoIterator<Item = EventType>,
+    ) -> Result<Self, ValidationError> {
+        self.events = Some(event_list(events)?);
+        Ok(self)
     }
 
     /// The delivery URL.
@@ -91,29 +99,27 @@ impl CreateWebhook {
         &self.url
     }
 
-    /// The chosen event types, if any were chosen.
-    pub fn event_types(&self) -> Option<&[EventType]> {
+    /// The chosen event types, or `None` for Revolut's default two.
+    pub fn events(&self) -> Option<&[EventType]> {
         self.events.as_deref()
-    }
-
-    pub(crate) fn validate(&self) -> Result<(), ValidationError> {
-        validate_events(self.events.as_deref())
     }
 }
 
-/// The body of `PATCH /webhooks/{id}`: what to change. Fields left unset are not changed,
-/// and at least one must be set.
+/// The body of `PATCH /webhooks/{id}`: what to change. It always changes something:
+/// start from the URL or the events, and add the other if both change.
 ///
 /// ```
 /// use revolut_webhooks::{EventType, UpdateWebhook};
 ///
-/// let change = UpdateWebhook::new().events([EventType::PayoutLinkStateChanged]);
+/// let change = UpdateWebhook::with_events([EventType::PayoutLinkStateChanged])?;
 /// assert_eq!(serde_json::to_string(&change)?, r#"{"events":["PayoutLinkStateChanged"]}"#);
-/// let moved = UpdateWebhook::new().url("https://example.com/v2")?;
+/// let moved = UpdateWebhook::with_url("https://example.com/v2")?;
 /// assert_eq!(serde_json::to_string(&moved)?, r#"{"url":"https://example.com/v2"}"#);
+/// let both = moved.and_events([EventType::TransactionCreated])?;
+/// assert_eq!((both.url(), both.events().map(<[_]>::len)), (Some("https://example.com/v2"), Some(1)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UpdateWebhook {
     #[serde(skip_serializing_if = "Option::is_none")]
     url: Option<String>,
@@ -122,44 +128,65 @@ pub struct UpdateWebhook {
 }
 
 impl UpdateWebhook {
-    /// An update that changes nothing yet.
-    pub fn new() -> Self {
-        Self::default()
+    /// Moves delivery to `url`, which must be `https`.
+    pub fn with_url(url: impl Into<String>) -> Result<Self, ValidationError> {
+        let url = url.into();
+        validate_webhook_url(&url)?;
+        Ok(UpdateWebhook {
+            url: Some(url),
+            events: None,
+        })
     }
 
-    /// Moves delivery to `url`, which must be `https`.
-    pub fn url(mut self, url: impl Into<String>) -> Result<Self, ValidationError> {
+    /// Replaces the subscribed event types; the list must not be empty.
+    pub fn with_events(
+        events: impl IntoIterator<Item = EventType>,
+    ) -> Result<Self, ValidationError> {
+        Ok(UpdateWebhook {
+            url: None,
+            events: Some(event_list(events)?),
+        })
+    }
+
+    /// Also moves delivery to `url`, which must be `https`.
+    pub fn and_url(mut self, url: impl Into<String>) -> Result<Self, ValidationError> {
         let url = url.into();
         validate_webhook_url(&url)?;
         self.url = Some(url);
         Ok(self)
     }
 
-    /// Replaces the subscribed event types.
-    pub fn events(mut self, events: impl IntoIterator<Item = EventType>) -> Self {
-        self.events = Some(events.into_iter().collect());
-        self
+    /// Also replaces the subscribed event types; the list must not be empty.
+    pub fn and_events(
+        mut self,
+        events: impl IntoIterator<Item = EventType>,
+    ) -> Result<Self, ValidationError> {
+        self.events = Some(event_list(events)?);
+        Ok(self)
     }
 
-    pub(crate) fn validate(&self) -> Result<(), ValidationError> {
-        if self.url.is_none() && self.events.is_none() {
-            return Err(ValidationError::new(
-                "update",
-                "set url or events (or both); an empty update changes nothing",
-            ));
-        }
-        validate_events(self.events.as_deref())
+    /// The new URL, if the update changes it.
+    pub fn url(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
+
+    /// The new event types, if the update changes them.
+    pub fn events(&self) -> Option<&[EventType]> {
+        self.events.as_deref()
     }
 }
 
-fn validate_events(events: Option<&[EventType]>) -> Result<(), ValidationError> {
-    match events {
-        Some([]) => Err(ValidationError::new(
+fn event_list(
+    events: impl IntoIterator<Item = EventType>,
+) -> Result<Vec<EventType>, ValidationError> {
+    let events: Vec<EventType> = events.into_iter().collect();
+    if events.is_empty() {
+        return Err(ValidationError::new(
             "events",
             "an empty list subscribes to nothing; leave events unset to keep the current (or default) types",
-        )),
-        _ => Ok(()),
+        ));
     }
+    Ok(events)
 }
 
 /// A webhook URL: `https://` followed by a host, no spaces.
@@ -208,55 +235,44 @@ mod tests {
     }
 
     #[test]
-    fn create_and_update_validate() {
+    fn create_and_update_hold_only_valid_states() {
         assert!(CreateWebhook::new("http://x.com").is_err());
         let c = CreateWebhook::new("https://x.com").unwrap();
         assert_eq!(c.url(), "https://x.com");
-        assert_eq!(c.event_types(), None);
-        assert!(c.validate().is_ok());
+        assert_eq!(c.events(), None);
         assert_eq!(
             serde_json::to_string(&c).unwrap(),
             r#"{"url":"https://x.com"}"#
         );
-        let empty = c.clone().events([]);
-        assert_eq!(empty.validate().unwrap_err().field, "events");
-        let some = c.events([EventType::TransactionCreated]);
-        assert_eq!(
-            some.event_types(),
-            Some(&[EventType::TransactionCreated][..])
-        );
+        assert_eq!(c.clone().with_events([]).unwrap_err().field, "events");
+        let some = c.with_events([EventType::TransactionCreated]).unwrap();
+        assert_eq!(some.events(), Some(&[EventType::TransactionCreated][..]));
 
-        assert_eq!(UpdateWebhook::new().validate().unwrap_err().field, "update");
-        assert!(UpdateWebhook::new().url("ftp://x").is_err());
-        assert!(
-            UpdateWebhook::new()
-                .url("https://x")
-                .unwrap()
-                .validate()
-                .is_ok()
-        );
-        assert!(
-            UpdateWebhook::new()
-                .events([EventType::PayoutLinkCreated])
-                .validate()
-                .is_ok()
-        );
-        assert_eq!(
-            UpdateWebhook::new()
-                .events([])
-                .validate()
-                .unwrap_err()
-                .field,
-            "events"
-        );
-        let both = UpdateWebhook::new()
-            .url("https://www.example.com/")
+        assert_eq!(UpdateWebhook::with_url("ftp://x").unwrap_err().field, "url");
+        assert_eq!(UpdateWebhook::with_events([]).unwrap_err().field, "events");
+        let moved = UpdateWebhook::with_url("https://x").unwrap();
+        assert_eq!((moved.url(), moved.events()), (Some("https://x"), None));
+        assert_eq!(moved.clone().and_events([]).unwrap_err().field, "events");
+        assert_eq!(moved.and_url("http://x").unwrap_err().field, "url");
+        let events = UpdateWebhook::with_events([EventType::PayoutLinkCreated]).unwrap();
+        assert_eq!(events.url(), None);
+        assert_eq!(events.events(), Some(&[EventType::PayoutLinkCreated][..]));
+        let both = UpdateWebhook::with_url("https://www.example.com/")
             .unwrap()
-            .events([EventType::TransactionCreated, EventType::PayoutLinkCreated]);
+            .and_events([EventType::TransactionCreated, EventType::PayoutLinkCreated])
+            .unwrap();
         assert_eq!(
             serde_json::to_string(&both).unwrap(),
             r#"{"url":"https://www.example.com/","events":["TransactionCreated","PayoutLinkCreated"]}"#
         );
+        let same = UpdateWebhook::with_events([
+            EventType::TransactionCreated,
+            EventType::PayoutLinkCreated,
+        ])
+        .unwrap()
+        .and_url("https://www.example.com/")
+        .unwrap();
+        assert_eq!(same, both);
     }
 
     #[test]

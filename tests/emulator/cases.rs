@@ -84,7 +84,8 @@ pub async fn crud_round_trip_shows_secrets_only_where_documented() {
         .create(
             &CreateWebhook::new("https://www.example.com")
                 .unwrap()
-                .events([EventType::TransactionCreated, EventType::PayoutLinkCreated]),
+                .with_events([EventType::TransactionCreated, EventType::PayoutLinkCreated])
+                .unwrap(),
         )
         .await
         .unwrap();
@@ -106,9 +107,7 @@ pub async fn crud_round_trip_shows_secrets_only_where_documented() {
         .webhooks()
         .update(
             created.id,
-            &UpdateWebhook::new()
-                .url("https://www.example.com/v2")
-                .unwrap(),
+            &UpdateWebhook::with_url("https://www.example.com/v2").unwrap(),
         )
         .await
         .unwrap();
@@ -121,7 +120,7 @@ pub async fn crud_round_trip_shows_secrets_only_where_documented() {
         .webhooks()
         .update(
             created.id,
-            &UpdateWebhook::new().events([EventType::PayoutLinkStateChanged]),
+            &UpdateWebhook::with_events([EventType::PayoutLinkStateChanged]).unwrap(),
         )
         .await
         .unwrap();
@@ -195,7 +194,7 @@ pub async fn unknown_ids_are_404_with_3040_on_every_endpoint() {
     let clock = clock();
     let emu = emulator(&clock);
     let hooks = client(&emu, &clock);
-    let id = Uuid::new_v4();
+    let id = revolut_webhooks::WebhookId::from(Uuid::new_v4());
     let mut errors = Vec::new();
     errors.push(api_error(hooks.webhooks().get(id).await));
     errors.push(api_error(
@@ -203,7 +202,7 @@ pub async fn unknown_ids_are_404_with_3040_on_every_endpoint() {
             .webhooks()
             .update(
                 id,
-                &UpdateWebhook::new().events([EventType::PayoutLinkCreated]),
+                &UpdateWebhook::with_events([EventType::PayoutLinkCreated]).unwrap(),
             )
             .await,
     ));
@@ -371,7 +370,7 @@ pub async fn failed_events_are_newest_first_paged_and_bounded() {
 
     let page = hooks
         .webhooks()
-        .failed_events(id, &FailedEventsQuery::new().limit(2).unwrap())
+        .failed_events(id, &FailedEventsQuery::new().with_limit(2).unwrap())
         .await
         .unwrap();
     assert_eq!(page.len(), 2);
@@ -381,26 +380,26 @@ pub async fn failed_events_are_newest_first_paged_and_bounded() {
         .failed_events(
             id,
             &FailedEventsQuery::new()
-                .limit(2)
+                .with_limit(2)
                 .unwrap()
-                .created_before(page[1].created_at),
+                .with_created_before(page[1].created_at),
         )
         .await
         .unwrap();
     assert_eq!(older.len(), 2);
     assert_eq!(older[0].id, all[2].id);
     // The client's cursor walks every page to the end.
-    let walked = collect_all(&hooks, id, &FailedEventsQuery::new().limit(2).unwrap())
+    let walked = collect_all(&hooks, id, &FailedEventsQuery::new().with_limit(2).unwrap())
         .await
         .unwrap();
-    let ids: Vec<Uuid> = walked.iter().map(|e| e.id).collect();
+    let ids: Vec<_> = walked.iter().map(|e| e.id).collect();
     assert_eq!(ids, all.iter().map(|e| e.id).collect::<Vec<_>>());
     // A date is its midnight UTC: nothing was created before today.
     let by_date = hooks
         .webhooks()
         .failed_events(
             id,
-            &FailedEventsQuery::new().created_before(time::macros::date!(2026 - 11 - 25)),
+            &FailedEventsQuery::new().with_created_before(time::macros::date!(2026 - 11 - 25)),
         )
         .await
         .unwrap();
@@ -409,7 +408,7 @@ pub async fn failed_events_are_newest_first_paged_and_bounded() {
         .webhooks()
         .failed_events(
             id,
-            &FailedEventsQuery::new().created_before(time::macros::date!(2026 - 11 - 26)),
+            &FailedEventsQuery::new().with_created_before(time::macros::date!(2026 - 11 - 26)),
         )
         .await
         .unwrap();
@@ -435,7 +434,7 @@ pub async fn the_server_enforces_the_21_day_window_on_its_own_clock() {
             .webhooks()
             .failed_events(
                 id,
-                &FailedEventsQuery::new().created_before(datetime!(2026-11-03 0:00 UTC)),
+                &FailedEventsQuery::new().with_created_before(datetime!(2026-11-03 0:00 UTC)),
             )
             .await,
     );
@@ -448,7 +447,7 @@ pub async fn the_server_enforces_the_21_day_window_on_its_own_clock() {
         .webhooks()
         .failed_events(
             id,
-            &FailedEventsQuery::new().created_before(datetime!(2026-11-04 12:00 UTC)),
+            &FailedEventsQuery::new().with_created_before(datetime!(2026-11-04 12:00 UTC)),
         )
         .await
         .unwrap();

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use revolut_webhooks::{
     CreateWebhook, Environment, Error, FailedEventsQuery, RetryPolicy, StaticToken,
-    TransportErrorKind, UpdateWebhook,
+    TransportErrorKind, UpdateWebhook, WebhookId,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -66,8 +66,8 @@ const SLACK: Duration = Duration::from_millis(1500);
 /// The default policy with millisecond backoffs.
 fn fast_retries() -> RetryPolicy {
     RetryPolicy::default()
-        .base_delay(Duration::from_millis(1))
-        .max_delay(Duration::from_millis(5))
+        .with_base_delay(Duration::from_millis(1))
+        .with_max_delay(Duration::from_millis(5))
 }
 
 fn builder(url: &str) -> ClientBuilder {
@@ -82,11 +82,11 @@ fn client(server: &Server) -> Client {
     builder(&server.url()).build().unwrap()
 }
 
-fn hook_id(n: u128) -> Uuid {
-    Uuid::from_u128(0x5eed_0000_0000_0000_0000_0000_0000_0000 + n)
+fn hook_id(n: u128) -> WebhookId {
+    Uuid::from_u128(0x5eed_0000_0000_0000_0000_0000_0000_0000 + n).into()
 }
 
-fn webhook_json(id: Uuid, secret: &str) -> String {
+fn webhook_json(id: WebhookId, secret: &str) -> String {
     format!(
         r#"{{"id":"{id}","url":"https://example.com/hook","events":["TransactionCreated"],"signing_secret":"{secret}"}}"#
     )
@@ -136,7 +136,7 @@ fn assert_within(started: Instant, limit: Duration) {
 /// test can count creates whatever the reply says.
 #[derive(Default)]
 struct Fake {
-    created: Mutex<Vec<Uuid>>,
+    created: Mutex<Vec<WebhookId>>,
 }
 
 impl Fake {
@@ -525,7 +525,7 @@ pub async fn a_retry_after_above_the_cap_returns_at_once() {
     // A lower cap set by the caller applies the same way.
     let server = Server::with_default(Reply::status(429, RATE_LIMITED).header("retry-after", "1"));
     let client = builder(&server.url())
-        .retry_policy(fast_retries().max_retry_after(Duration::from_millis(500)))
+        .retry_policy(fast_retries().with_max_retry_after(Duration::from_millis(500)))
         .build()
         .unwrap();
     let started = Instant::now();
@@ -606,7 +606,7 @@ pub async fn updates_and_deletes_are_retried_with_the_same_request() {
         },
     ]);
     let client = client(&server);
-    let update = UpdateWebhook::new().url("https://example.com/new").unwrap();
+    let update = UpdateWebhook::with_url("https://example.com/new").unwrap();
     let updated = client.webhooks().update(hook_id(3), &update).await.unwrap();
     assert_eq!(updated.url, "https://example.com/hook");
     client.webhooks().delete(hook_id(3)).await.unwrap();
@@ -622,7 +622,7 @@ pub async fn updates_and_deletes_are_retried_with_the_same_request() {
 
 // --- draining failed events ------------------------------------------------------
 
-fn failed_event_json(id: Uuid, created_at: OffsetDateTime, webhook: Uuid) -> String {
+fn failed_event_json(id: Uuid, created_at: OffsetDateTime, webhook: WebhookId) -> String {
     let at = created_at.format(&Rfc3339).unwrap();
     format!(
         r#"{{"id":"{id}","created_at":"{at}","updated_at":"{at}","webhook_id":"{webhook}","webhook_url":"https://example.com/hook","payload":{{"event":"TransactionCreated","data":{{"n":"{id}"}}}}}}"#
@@ -633,7 +633,7 @@ fn failed_event_json(id: Uuid, created_at: OffsetDateTime, webhook: Uuid) -> Str
 /// at most `limit`.
 fn failed_events_page(
     events: &[(Uuid, OffsetDateTime)],
-    webhook: Uuid,
+    webhook: WebhookId,
     request: &Request,
 ) -> Reply {
     let limit: usize = request
@@ -674,7 +674,7 @@ pub async fn draining_failed_events_holds_one_page_at_a_time() {
     let server = Server::start(move |request| failed_events_page(&served, webhook, request));
     // A rate limit and a reset part-way through are retried without losing a page.
     let client = client(&server);
-    let query = FailedEventsQuery::new().limit(PAGE as u32).unwrap();
+    let query = FailedEventsQuery::new().with_limit(PAGE as u32).unwrap();
     let mut stream = walk_failed_events(&client, webhook, &query).unwrap();
     let mut seen = HashSet::new();
     let mut order = Vec::new();
@@ -690,7 +690,7 @@ pub async fn draining_failed_events_holds_one_page_at_a_time() {
         let Some(event) = next else { break };
         let event = event.unwrap();
         assert!(seen.insert(event.id), "{} yielded twice", event.id);
-        order.push(event.id);
+        order.push(Uuid::from(event.id));
         pages_when.push(server.request_count());
     }
     assert_eq!(seen.len(), TOTAL, "events lost");
@@ -762,7 +762,7 @@ fn get_fault(kind: u64) -> Reply {
 struct Soak {
     attempts: HashMap<u64, u64>,
     /// Creates the server made, by call.
-    created: HashMap<u64, Vec<Uuid>>,
+    created: HashMap<u64, Vec<WebhookId>>,
     next_secret: u64,
     faults: HashMap<String, usize>,
 }
@@ -834,8 +834,10 @@ impl Soak {
         ))
     }
 
-    fn create(&mut self, call: u64) -> Uuid {
-        let id = Uuid::from_u128(0x00c0_ffee_0000_0000_0000_0000_0000_0000u128 + u128::from(call));
+    fn create(&mut self, call: u64) -> WebhookId {
+        let id = WebhookId::from(Uuid::from_u128(
+            0x00c0_ffee_0000_0000_0000_0000_0000_0000u128 + u128::from(call),
+        ));
         self.created.entry(call).or_default().push(id);
         id
     }
@@ -1061,7 +1063,7 @@ pub async fn the_total_budget_stops_retrying() {
     let server = Server::with_default(Reply::Stall);
     let client = builder(&server.url())
         .timeout(SHORT)
-        .retry_policy(fast_retries().total_budget(Duration::from_millis(550)))
+        .retry_policy(fast_retries().with_total_budget(Duration::from_millis(550)))
         .build()
         .unwrap();
     let started = Instant::now();
@@ -1076,7 +1078,7 @@ pub async fn the_total_budget_stops_retrying() {
     let server = Server::with_default(Reply::Stall);
     let client = builder(&server.url())
         .timeout(SHORT * 3)
-        .retry_policy(fast_retries().total_budget(SHORT))
+        .retry_policy(fast_retries().with_total_budget(SHORT))
         .build()
         .unwrap();
     let started = Instant::now();
@@ -1092,7 +1094,7 @@ pub async fn the_total_budget_stops_retrying() {
     // A Retry-After that would end past the budget is not waited for.
     let server = Server::with_default(Reply::status(503, UNAVAILABLE).header("retry-after", "1"));
     let client = builder(&server.url())
-        .retry_policy(fast_retries().total_budget(Duration::from_millis(800)))
+        .retry_policy(fast_retries().with_total_budget(Duration::from_millis(800)))
         .build()
         .unwrap();
     let started = Instant::now();

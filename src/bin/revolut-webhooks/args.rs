@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use uuid::Uuid;
+use revolut_webhooks::WebhookId;
 
 use crate::time_arg::TimeArg;
 
@@ -108,7 +108,7 @@ pub enum Command {
     /// Show one webhook.
     Get {
         /// The webhook id.
-        id: Uuid,
+        id: WebhookId,
         /// Also print the signing secret.
         #[arg(long)]
         show_secret: bool,
@@ -131,7 +131,7 @@ pub enum Command {
     /// Change a webhook's URL, events, or both.
     Update {
         /// The webhook id.
-        id: Uuid,
+        id: WebhookId,
         /// The new https URL.
         #[arg(long)]
         url: Option<String>,
@@ -144,14 +144,14 @@ pub enum Command {
     /// Delete a webhook (its failed events go with it).
     Delete {
         /// The webhook id.
-        id: Uuid,
+        id: WebhookId,
         #[command(flatten)]
         api: Api,
     },
     /// Give a webhook a new signing secret.
     Rotate {
         /// The webhook id.
-        id: Uuid,
+        id: WebhookId,
         /// Keep the old secret valid this long, as ISO 8601 (PT5H30M, P1D; at most P7D).
         /// Without it the old secret stops working at once.
         #[arg(long, value_name = "DURATION")]
@@ -165,7 +165,7 @@ pub enum Command {
     /// List a webhook's failed events, newest first: one page, or --all.
     Failed {
         /// The webhook id.
-        id: Uuid,
+        id: WebhookId,
         /// Every failed event, page after page, each exactly once.
         #[arg(long)]
         all: bool,
@@ -189,7 +189,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// The webhook whose failed events to replay.
-    pub id: Uuid,
+    pub id: WebhookId,
     /// The receiver URL to POST each payload to.
     #[arg(long, value_name = "URL")]
     pub to: String,

@@ -4,6 +4,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use revolut_webhooks::models::{FAILED_EVENTS_WINDOW, MAX_PAGE_SIZE};
+use revolut_webhooks::pagination::WalkError;
 use revolut_webhooks::{
     CreateWebhook, EventType, FailedEventsQuery, SecretExpiration, UpdateWebhook, ValidationError,
     Verifier, VerifyError,
@@ -42,7 +43,9 @@ pub fn run(out: &mut Out, cli: Cli) -> Outcome {
         } => {
             let mut create = CreateWebhook::new(url).map_err(flag("URL"))?;
             if !events.is_empty() {
-                create = create.events(event_types(&events)?);
+                create = create
+                    .with_events(event_types(&events)?)
+                    .map_err(flag("--events"))?;
             }
             let hook = config::client(&api)?.webhooks().create(&create)?;
             output::webhook_with_secret(out, json, &hook, show_secret)?;
@@ -53,16 +56,24 @@ pub fn run(out: &mut Out, cli: Cli) -> Outcome {
             events,
             api,
         } => {
-            let mut update = UpdateWebhook::new();
-            if let Some(url) = url {
-                update = update.url(url).map_err(flag("--url"))?;
-            }
-            if !events.is_empty() {
-                update = update.events(event_types(&events)?);
-            }
-            if url_and_events_missing(&update) {
-                return Err(Failure::usage("update needs --url, --events, or both"));
-            }
+            let events = (!events.is_empty())
+                .then(|| event_types(&events))
+                .transpose()?;
+            let update = match (url, events) {
+                (Some(url), events) => {
+                    let update = UpdateWebhook::with_url(url).map_err(flag("--url"))?;
+                    match events {
+                        Some(events) => update.and_events(events).map_err(flag("--events"))?,
+                        None => update,
+                    }
+                }
+                (None, Some(events)) => {
+                    UpdateWebhook::with_events(events).map_err(flag("--events"))?
+                }
+                (None, None) => {
+                    return Err(Failure::usage("update needs --url, --events, or both"));
+                }
+            };
             let hook = config::client(&api)?.webhooks().update(id, &update)?;
             output::webhooks(out, json, &[hook])?;
         }
@@ -109,11 +120,6 @@ pub fn flag(name: &'static str) -> impl Fn(ValidationError) -> Failure {
     move |e| Failure::usage(format!("{name}: {}", e.reason))
 }
 
-fn url_and_events_missing(update: &UpdateWebhook) -> bool {
-    // UpdateWebhook keeps its fields private; its JSON shows what it would send.
-    serde_json::to_value(update).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
-}
-
 /// Event type names; unknown names are refused here rather than by the API.
 fn event_types(names: &[String]) -> Result<Vec<EventType>, Failure> {
     names
@@ -140,7 +146,7 @@ pub fn query(
 ) -> Result<FailedEventsQuery, Failure> {
     let mut query = FailedEventsQuery::new();
     if let Some(limit) = limit {
-        query = query.limit(limit).map_err(flag("--limit"))?;
+        query = query.with_limit(limit).map_err(flag("--limit"))?;
     }
     if let Some(before) = before {
         // The library checks the 21-day window too, but names the API's field.
@@ -151,7 +157,7 @@ pub fn query(
                 before.0
             )));
         }
-        query = query.created_before(before.0);
+        query = query.with_created_before(before.0);
     }
     Ok(query)
 }
@@ -160,7 +166,7 @@ fn failed(
     out: &mut Out,
     api: &Api,
     json: bool,
-    id: uuid::Uuid,
+    id: revolut_webhooks::WebhookId,
     all: bool,
     limit: Option<u32>,
     before: Option<TimeArg>,
@@ -172,7 +178,19 @@ fn failed(
         let mut rows = Vec::new();
         let mut count = 0usize;
         for event in client.webhooks().failed_events_all(id, &query)? {
-            let event = event.inspect_err(|_| progress.clear())?;
+            let event = match event {
+                Ok(event) => event,
+                Err(WalkError::Request(e)) => {
+                    progress.clear();
+                    return Err(e.into());
+                }
+                // Some events at one instant could not be read; the walk goes on.
+                Err(other) => {
+                    progress.clear();
+                    output::note(format_args!("warning: {other}"));
+                    continue;
+                }
+            };
             if json {
                 // Stream: a script sees events as pages arrive.
                 out.json(&output::failed_json(&event))
@@ -193,7 +211,7 @@ fn failed(
     let shown = limit.unwrap_or(DEFAULT_PAGE);
     let asked = shown.saturating_add(1).min(MAX_PAGE_SIZE);
     let query = query(Some(shown), before, "--before")?
-        .limit(asked)
+        .with_limit(asked)
         .map_err(flag("--limit"))?;
     let mut page = client.webhooks().failed_events(id, &query)?;
     let more = if asked > shown {
@@ -250,9 +268,9 @@ fn verify(out: &mut Out, json: bool, args: &VerifyArgs) -> Outcome {
     } else {
         Duration::from_secs(args.tolerance)
     };
-    let verifier = Verifier::with_secrets(secrets)
+    let verifier = Verifier::from_secrets(secrets)
         .map_err(|e| Failure::usage(format!("--secret: {e}")))?
-        .tolerance(tolerance);
+        .with_tolerance(tolerance);
     match verifier.verify(&body, &args.timestamp, &args.signature) {
         Ok(()) => {
             if json {

@@ -7,18 +7,16 @@ use revolut_webhooks::{Environment, StaticToken};
 use crate::args::Api;
 use crate::failure::{AUTH, Failure};
 
-/// `production`, `sandbox`, or a base URL.
+/// `production`, `sandbox`, or a base URL, as `Environment`'s `FromStr` reads them.
 pub fn environment(name: &str) -> Result<Environment, Failure> {
-    match name.trim().to_ascii_lowercase().as_str() {
-        "production" | "prod" => Ok(Environment::Production),
-        "sandbox" => Ok(Environment::Sandbox),
-        _ => Environment::custom(name.trim()).map_err(|e| {
+    name.trim()
+        .parse()
+        .map_err(|e: revolut_webhooks::ValidationError| {
             Failure::usage(format!(
-                "REVOLUT_ENVIRONMENT / --environment {name:?}: expected production, sandbox or a base URL ({})",
+                "REVOLUT_ENVIRONMENT / --environment {name:?}: {}",
                 e.reason
             ))
-        }),
-    }
+        })
 }
 
 /// A client for the configured environment and credentials: a refreshing token

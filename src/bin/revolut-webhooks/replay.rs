@@ -18,12 +18,14 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use revolut_webhooks::checkpoint::{Checkpoint, CheckpointError};
-use revolut_webhooks::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, timestamp_ms};
-use revolut_webhooks::{FailedEvent, SigningSecret, Verifier};
+use revolut_webhooks::pagination::WalkError;
+use revolut_webhooks::signature::{
+    SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery, timestamp_ms,
+};
+use revolut_webhooks::{FailedEvent, FailedEventId, SigningSecret, Verifier, WebhookId};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::args::{Api, ReplayArgs};
 use crate::failure::{self, Failure};
@@ -82,7 +84,7 @@ pub fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
         (checkpoint.peek().map_err(state_failure)?, None)
     } else {
         let state = checkpoint.open().map_err(state_failure)?;
-        (state.ids().collect::<HashSet<Uuid>>(), Some(state))
+        (state.ids().collect::<HashSet<FailedEventId>>(), Some(state))
     };
     if unkeyed_before && state.is_some() {
         output::note(format_args!(
@@ -224,7 +226,7 @@ fn receiver_key(url: &str) -> String {
 /// `revolut-replay-<webhook id>-<8 hex digits of the receiver>.ids`: one file per
 /// webhook and receiver, so a replay to staging does not mark events delivered
 /// to production.
-fn default_state(id: Uuid, receiver: &str) -> Result<PathBuf, Failure> {
+fn default_state(id: WebhookId, receiver: &str) -> Result<PathBuf, Failure> {
     let digest = Sha256::digest(receiver.as_bytes());
     let tag: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
     let path = PathBuf::from(format!("revolut-replay-{id}-{tag}.ids"));
@@ -244,7 +246,7 @@ fn default_state(id: Uuid, receiver: &str) -> Result<PathBuf, Failure> {
 /// Whether the file exists and is an earlier version's list of bare ids.
 fn is_unkeyed(path: &Path) -> bool {
     matches!(
-        Checkpoint::builder(path, Uuid::nil(), "-").peek(),
+        Checkpoint::builder(path, WebhookId::from(uuid::Uuid::nil()), "-").peek(),
         Err(CheckpointError::Unkeyed { .. })
     )
 }
@@ -261,7 +263,19 @@ fn fetch(api: &Api, args: &ReplayArgs) -> Result<Vec<FailedEvent>, Failure> {
     let progress = output::Progress::new();
     let mut events = Vec::new();
     for event in client.webhooks().failed_events_all(args.id, &query)? {
-        let event = event.inspect_err(|_| progress.clear())?;
+        let event = match event {
+            Ok(event) => event,
+            Err(WalkError::Request(e)) => {
+                progress.clear();
+                return Err(e.into());
+            }
+            // Some events at one instant could not be read; the walk goes on.
+            Err(other) => {
+                progress.clear();
+                output::note(format_args!("warning: {other}"));
+                continue;
+            }
+        };
         // Newest first: once one is older than --since, all the rest are too.
         if since.is_some_and(|since| event.created_at < since) {
             break;
@@ -319,7 +333,7 @@ fn deliver(
         .post(to)
         .header("content-type", "application/json")
         .header(TIMESTAMP_HEADER, timestamp.to_string())
-        .header(SIGNATURE_HEADER, sign(secret, timestamp, body))
+        .header(SIGNATURE_HEADER, sign_delivery(secret, timestamp, body))
         .send(body)
         .map_err(|e| e.to_string())?;
     let status = response.status().as_u16();
