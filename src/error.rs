@@ -46,6 +46,31 @@ pub enum Error {
         /// The largest page the API allows (1000), all of it at `created_at`.
         page_size: u32,
     },
+    /// The client's own [`RateLimiter`](crate::RateLimiter) had no free slot before
+    /// the call's time budget ([`RetryPolicy::total_budget`](crate::RetryPolicy::total_budget))
+    /// runs out, so the call returned at once instead of waiting past it. Nothing was sent.
+    #[error(
+        "rate-limited locally: the client's rate limiter has no free slot within what is left of \
+         this call's time budget (the next slot is in {} s at the earliest), so nothing was sent; \
+         try again after that, or raise RetryPolicy::total_budget to wait for it",
+        retry_in.as_secs_f64()
+    )]
+    RateLimitedLocally {
+        /// How long at the least until the limiter may have a free slot.
+        retry_in: Duration,
+    },
+    /// The call's time budget ([`RetryPolicy::total_budget`](crate::RetryPolicy::total_budget))
+    /// was used up before a request could be sent (by the token provider, or waiting
+    /// for the rate limiter). Nothing was sent.
+    #[error(
+        "the call's time budget of {} s ran out before a request could be sent, so nothing was \
+         sent; raise RetryPolicy::total_budget, or check why the token provider is slow",
+        budget.as_secs_f64()
+    )]
+    BudgetExhausted {
+        /// The call's total budget.
+        budget: Duration,
+    },
 }
 
 impl Error {
@@ -62,9 +87,27 @@ impl Error {
         self.api().is_some_and(ApiError::is_not_found)
     }
 
-    /// Whether the server refused because of its rate limit (429, or code 3162).
+    /// Whether the server refused because of its rate limit (429, or code 3162), or
+    /// the client's own rate limiter did ([`Error::RateLimitedLocally`]).
     pub fn is_rate_limited(&self) -> bool {
-        self.api().is_some_and(ApiError::is_rate_limited)
+        matches!(self, Error::RateLimitedLocally { .. })
+            || self.api().is_some_and(ApiError::is_rate_limited)
+    }
+
+    /// Whether a create or a secret rotation failed after its request may have
+    /// reached the server (a 5xx other than 503, a timeout, a reset, a body that
+    /// could not be read or decoded), so it may have taken effect: the webhook may
+    /// exist, or the secret may have been rotated. Such calls are never retried;
+    /// check with `list()` or `get()` before trying again. The message says so too.
+    ///
+    /// Always `false` for the other calls, which are safe to repeat.
+    pub fn is_ambiguous(&self) -> bool {
+        match self {
+            Error::Api(e) => e.unconfirmed.is_some(),
+            Error::Transport(e) => e.unconfirmed.is_some(),
+            Error::Decode(e) => e.unconfirmed.is_some(),
+            _ => false,
+        }
     }
 
     /// Whether the request timed out.
@@ -72,9 +115,13 @@ impl Error {
         matches!(self, Error::Transport(e) if e.kind == TransportErrorKind::Timeout)
     }
 
-    /// How long the server asked us to wait before trying again, if it said.
+    /// How long the server asked us to wait before trying again, if it said, or
+    /// how long until the client's own rate limiter may have a free slot.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.api().and_then(|e| e.retry_after)
+        match self {
+            Error::RateLimitedLocally { retry_in } => Some(*retry_in),
+            _ => self.api().and_then(|e| e.retry_after),
+        }
     }
 
     /// How many HTTP attempts were made before this error (0 when none was made).
@@ -94,6 +141,50 @@ impl Error {
             Error::Transport(e) => e.attempts = attempts,
             Error::Decode(e) => e.attempts = attempts,
             _ => {}
+        }
+    }
+
+    /// Marks the failure of a create or rotation as ambiguous, if its request may
+    /// have reached the server; anything else is left as it is.
+    #[cfg(any(feature = "blocking", feature = "async", test))]
+    pub(crate) fn mark_unconfirmed(&mut self, call: Unconfirmed) {
+        match self {
+            // 503 and 429 are Revolut refusing before doing anything (they are
+            // retried, whatever the method); 501 and 505 refuse the request as such.
+            Error::Api(e) if e.status >= 500 && !matches!(e.status, 501 | 503 | 505) => {
+                e.unconfirmed = Some(call)
+            }
+            // Only a refused connection certainly sent nothing.
+            Error::Transport(e) if e.kind != TransportErrorKind::Connect => {
+                e.unconfirmed = Some(call)
+            }
+            // A success whose body did not decode: it took effect.
+            Error::Decode(e) => e.unconfirmed = Some(call),
+            _ => {}
+        }
+    }
+}
+
+/// A call that is not safe to repeat, whose failure may hide its success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Unconfirmed {
+    /// `POST /webhooks`.
+    Create,
+    /// `POST /webhooks/{id}/rotate-signing-secret`.
+    Rotate,
+}
+
+fn unconfirmed_suffix(call: Option<Unconfirmed>) -> &'static str {
+    match call {
+        None => "",
+        Some(Unconfirmed::Create) => {
+            "; the request may have reached Revolut, so the webhook may exist: it was not \
+             created again, call list() to check before creating it"
+        }
+        Some(Unconfirmed::Rotate) => {
+            "; the request may have reached Revolut, so the signing secret may have been \
+             rotated: it was not rotated again, call get() to read the current secret before \
+             rotating"
         }
     }
 }
@@ -121,6 +212,7 @@ pub struct ApiError {
     pub body_snippet: Option<String>,
     /// How many attempts were made, this one included.
     pub attempts: u32,
+    pub(crate) unconfirmed: Option<Unconfirmed>,
 }
 
 impl ApiError {
@@ -168,7 +260,7 @@ impl fmt::Display for ApiError {
         if self.attempts > 1 {
             write!(f, " [after {} attempts]", self.attempts)?;
         }
-        Ok(())
+        f.write_str(unconfirmed_suffix(self.unconfirmed))
     }
 }
 
@@ -228,7 +320,11 @@ impl fmt::Display for TransportErrorKind {
 /// The same type whether the client runs on ureq or reqwest; the library's own
 /// error is kept as [`source`](std::error::Error::source).
 #[derive(Debug, thiserror::Error)]
-#[error("{kind} ({method} {path}): {message}{}", attempts_suffix(*attempts))]
+#[error(
+    "{kind} ({method} {path}): {message}{}{}",
+    attempts_suffix(*attempts),
+    unconfirmed_suffix(*unconfirmed)
+)]
 #[non_exhaustive]
 pub struct TransportError {
     /// What failed.
@@ -241,6 +337,7 @@ pub struct TransportError {
     pub message: String,
     /// How many attempts were made, this one included.
     pub attempts: u32,
+    unconfirmed: Option<Unconfirmed>,
     #[source]
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
@@ -268,6 +365,7 @@ impl TransportError {
             path: path.to_owned(),
             message: message.into(),
             attempts: 1,
+            unconfirmed: None,
             source,
         }
     }
@@ -278,8 +376,9 @@ impl TransportError {
 /// The body itself is not kept: success bodies can hold signing secrets.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "could not decode the {status} response to {method} {path}: {source}{}",
-    attempts_suffix(*attempts)
+    "could not decode the {status} response to {method} {path}: {source}{}{}",
+    attempts_suffix(*attempts),
+    unconfirmed_suffix(*unconfirmed)
 )]
 #[non_exhaustive]
 pub struct DecodeError {
@@ -295,6 +394,7 @@ pub struct DecodeError {
     /// How many attempts were made, this one included (earlier ones may have
     /// failed with a retryable error).
     pub attempts: u32,
+    pub(crate) unconfirmed: Option<Unconfirmed>,
 }
 
 /// An input refused before sending, naming the field and the rule.
@@ -447,6 +547,7 @@ mod tests {
             retry_after: None,
             body_snippet: None,
             attempts: 1,
+            unconfirmed: None,
         }
     }
 
@@ -552,6 +653,7 @@ mod tests {
             path: "/webhooks".into(),
             source: serde_json::from_str::<u8>("x").unwrap_err(),
             attempts: 1,
+            unconfirmed: None,
         });
         assert_eq!(d.attempts(), 1);
         d.set_attempts(2);

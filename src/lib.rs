@@ -136,7 +136,7 @@ pub use models::{
     CreateWebhook, CreatedBefore, EventType, FailedEvent, FailedEventsQuery, SecretExpiration,
     SigningSecret, UpdateWebhook, Webhook, WebhookWithSecret,
 };
-pub use rate_limit::RateLimiter;
+pub use rate_limit::{RateLimitPermit, RateLimiter};
 pub use retry::RetryPolicy;
 pub use signature::{
     InvalidSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError, sign, sign_all,

@@ -209,6 +209,7 @@ impl<T> Call<T> {
                 path: self.request.path.clone(),
                 source,
                 attempts: 1,
+                unconfirmed: None,
             }
             .into()
         })
@@ -345,6 +346,7 @@ pub fn api_error(response: &HttpResponse, now: OffsetDateTime) -> ApiError {
         retry_after,
         body_snippet: None,
         attempts: 1,
+        unconfirmed: None,
     };
     match serde_json::from_slice::<serde_json::Value>(&response.body) {
         Ok(serde_json::Value::Object(body)) => {

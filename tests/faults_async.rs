@@ -3,7 +3,9 @@
 
 use futures_util::TryStreamExt;
 use maybe_async::must_be_async as maybe_io;
-use revolut_webhooks::nonblocking::{Client, ClientBuilder, FailedEventsStream as Events};
+use revolut_webhooks::nonblocking::{
+    Client, ClientBuilder, FailedEventsStream as Events, TokenProvider,
+};
 use revolut_webhooks::{FailedEvent, FailedEventsQuery, Result};
 
 #[path = "faults/server.rs"]
@@ -23,6 +25,18 @@ fn walk_failed_events(
 
 async fn next_event(events: &mut Events) -> Option<Result<FailedEvent>> {
     events.try_next().await.transpose()
+}
+
+async fn pause(wait: std::time::Duration) {
+    tokio::time::sleep(wait).await;
+}
+
+/// Runs `f(0)`, …, `f(n - 1)` concurrently, and returns what each returned.
+async fn each_concurrently<T, F: std::future::Future<Output = T>>(
+    n: usize,
+    f: impl Fn(usize) -> F,
+) -> Vec<T> {
+    futures_util::future::join_all((0..n).map(f)).await
 }
 
 macro_rules! tests {
