@@ -16,7 +16,7 @@ use super::maybe_io;
 use super::transport::{Transport, sleep};
 use crate::auth::{AccessToken, StaticToken};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Environment, HttpConfig};
+use crate::config::{Environment, HttpConfig, MAX_TIMEOUT};
 use crate::error::{Error, Result, Unconfirmed, ValidationError};
 use crate::models::{
     CreateWebhook, FailedEvent, FailedEventsQuery, SecretExpiration, UpdateWebhook, Webhook,
@@ -291,15 +291,17 @@ impl ClientBuilder {
         self
     }
 
-    /// How long to wait for a connection (default 10 s).
+    /// How long to wait for a connection (default 10 s; more than 24 h counts as 24 h).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.http.connect_timeout = timeout;
+        self.http.connect_timeout = timeout.min(MAX_TIMEOUT);
         self
     }
 
-    /// How long one request may take in all, body included (default 30 s).
+    /// How long one request may take in all, body included (default 30 s; more than
+    /// 24 h counts as 24 h). An attempt is also cut to what is left of the call's
+    /// [`RetryPolicy::total_budget`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
+        self.http.timeout = timeout.min(MAX_TIMEOUT);
         self
     }
 
