@@ -167,6 +167,8 @@ impl Error {
 
 /// A call that is not safe to repeat, whose failure may hide its success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+// Only the clients mark errors; a build without them has none to mark.
+#[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
 pub(crate) enum Unconfirmed {
     /// `POST /webhooks`.
     Create,
@@ -610,6 +612,68 @@ mod tests {
         assert_eq!(transport.attempts(), 4);
         assert!(!transport.is_timeout());
         assert!(transport.to_string().ends_with("[after 4 attempts]"));
+    }
+
+    #[test]
+    fn only_failures_that_may_have_reached_the_server_are_ambiguous() {
+        let transport = |kind| {
+            Error::from(TransportError::new(
+                kind,
+                "POST",
+                "/api/2.0/webhooks",
+                "x",
+                None,
+            ))
+        };
+        let mut maybe = vec![
+            Error::from(api(500, Some(5000))),
+            Error::from(api(502, None)),
+            Error::from(api(504, None)),
+            transport(TransportErrorKind::Timeout),
+            transport(TransportErrorKind::Io),
+            transport(TransportErrorKind::BodyTooLarge),
+            transport(TransportErrorKind::Other),
+        ];
+        for e in &mut maybe {
+            assert!(!e.is_ambiguous(), "unmarked: {e}");
+            e.mark_unconfirmed(Unconfirmed::Create);
+            assert!(e.is_ambiguous(), "{e}");
+            assert!(e.to_string().contains("call list() to check"), "{e}");
+        }
+        let mut rotated = Error::from(api(500, None));
+        rotated.mark_unconfirmed(Unconfirmed::Rotate);
+        assert!(
+            rotated.to_string().contains("call get() to read"),
+            "{rotated}"
+        );
+        let mut refused = vec![
+            Error::from(api(429, Some(3162))),
+            Error::from(api(503, None)),
+            Error::from(api(501, None)),
+            Error::from(api(422, Some(3352))),
+            transport(TransportErrorKind::Connect),
+            Error::from(ValidationError::new("url", "x")),
+            Error::RateLimitedLocally {
+                retry_in: Duration::from_secs(3),
+            },
+            Error::BudgetExhausted {
+                budget: Duration::from_secs(120),
+            },
+        ];
+        for e in &mut refused {
+            e.mark_unconfirmed(Unconfirmed::Create);
+            assert!(!e.is_ambiguous(), "{e}");
+            assert!(!e.to_string().contains("list()"), "{e}");
+        }
+        let local = &refused[6];
+        assert!(local.is_rate_limited());
+        assert_eq!(local.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(local.attempts(), 0);
+        assert!(
+            local.to_string().starts_with("rate-limited locally"),
+            "{local}"
+        );
+        assert!(refused[7].to_string().contains("120 s"), "{}", refused[7]);
     }
 
     #[test]

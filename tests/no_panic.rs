@@ -2,7 +2,6 @@
 //! endpoint's answer and the assertion's lifetime, over arbitrary values
 //! (`Duration::MAX` included). Each either works or returns a clear error.
 
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
@@ -68,8 +67,9 @@ fn signed_assertion() -> revolut_webhooks::auth::SignedAssertion {
 }
 
 /// A port nothing listens on (on loopback): connecting to it is refused at once.
+#[cfg(any(feature = "blocking", feature = "async"))]
 fn refused_url() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     format!("http://127.0.0.1:{port}")
