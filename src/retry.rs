@@ -105,7 +105,9 @@ impl RetryPolicy {
     }
 
     /// The most time one call may take, attempts and waits together (default 2 min):
-    /// no retry is started whose wait would end past it.
+    /// no retry is started whose wait would end at or past it, and the clients
+    /// start no attempt with less than 100 ms of it left, nor wait for a
+    /// rate-limiter slot beyond it. Any value is accepted, `Duration::MAX` included.
     pub fn total_budget(mut self, budget: Duration) -> Self {
         self.total_budget = budget;
         self
