@@ -14,15 +14,15 @@ use super::maybe_io;
 use super::transport::{Transport, sleep};
 use crate::auth::{AccessToken, StaticToken};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Environment, HttpConfig};
-use crate::error::{Error, Result, ValidationError};
+use crate::config::{Environment, HttpConfig, MAX_TIMEOUT};
+use crate::error::{Error, Result, Unconfirmed, ValidationError};
 use crate::models::{
     CreateWebhook, FailedEvent, FailedEventsQuery, SecretExpiration, UpdateWebhook, Webhook,
     WebhookId, WebhookWithSecret,
 };
 use crate::pagination::{FailedEventsCursor, TiedEventsOverflow, WalkError};
-use crate::rate_limit::RateLimiter;
-use crate::request::{self, Call};
+use crate::rate_limit::{RateLimitPermit, RateLimiter};
+use crate::request::{self, Call, Method};
 use crate::retry::{Decision, RetryPolicy};
 
 /// Supplies the access token for each request.
@@ -119,34 +119,56 @@ impl Client {
 
 #[maybe_io]
 impl Client {
-    /// Sends one call: waits for the rate limiter, adds the token, maps the answer,
+    /// Sends one call: adds the token, takes a rate-limiter slot, maps the answer,
     /// retries as the policy says, and replays once with a fresh token if the
     /// provider can supply one after a 401 "token expired".
+    ///
+    /// Nothing is sent once the call's budget is spent: when the limiter's next slot
+    /// or the budget's end comes first, the last attempt's error is returned, or a
+    /// local error if no attempt was sent.
     async fn execute<T>(&self, call: Call<T>) -> Result<T> {
         super::flight::runtime()?;
         let started = std::time::Instant::now();
+        let budget = self.inner.retry.total_budget();
         let method = call.request().method;
+        let unconfirmed = (method == Method::Post).then(|| {
+            if call.request().path.ends_with("/rotate-signing-secret") {
+                Unconfirmed::Rotate
+            } else {
+                Unconfirmed::Create
+            }
+        });
         let mut attempts = 0;
         let mut failures = 0;
         let mut refreshed = false;
-        loop {
-            attempts += 1;
-            if let Some(limiter) = &self.inner.rate_limiter {
-                let wait = limiter.reserve();
-                if !wait.is_zero() {
-                    sleep(wait).await;
-                }
+        // The last attempt's error: the honest answer when no further attempt can go out.
+        let mut last: Option<Error> = None;
+        let finish = |mut error: Error, attempts: u32| {
+            error.set_attempts(attempts);
+            if let Some(call) = unconfirmed {
+                error.mark_unconfirmed(call);
             }
-            let token = (self.inner.tokens.access_token().await)
-                .map_err(|e| e.after_attempts(attempts - 1))?;
-            // No attempt may run past the call's total budget.
-            let remaining = self
-                .inner
-                .retry
-                .total_budget()
-                .saturating_sub(started.elapsed());
+            error
+        };
+        loop {
+            let token =
+                (self.inner.tokens.access_token().await).map_err(|e| e.after_attempts(attempts))?;
+            // Taken after the token, so a slow refresh holds no slot.
+            let permit = match self.slot(started, budget).await {
+                Ok(permit) => permit,
+                Err(local) => return Err(finish(last.unwrap_or(local), attempts)),
+            };
+            // No attempt may run past the call's total budget, nor start with so
+            // little of it left that it could only time out after sending (which
+            // would make a create ambiguous for nothing).
+            let remaining = budget.saturating_sub(started.elapsed());
+            if remaining < self.min_attempt_time() {
+                let spent = Error::BudgetExhausted { budget };
+                return Err(finish(last.unwrap_or(spent), attempts));
+            }
             let timeout = (remaining < self.inner.timeout).then_some(remaining);
-            let outcome = match self
+            attempts += 1;
+            let sent = self
                 .inner
                 .transport
                 .send(
@@ -155,14 +177,17 @@ impl Client {
                     Some(&token),
                     timeout,
                 )
-                .await
-            {
+                .await;
+            if let Some(permit) = permit {
+                permit.release_at(std::time::Instant::now());
+            }
+            let outcome = match sent {
                 Ok(response) => {
                     call.parse_scrubbing(&response, self.now(), &[token.expose_secret()])
                 }
                 Err(e) => Err(Error::Transport(e)),
             };
-            let mut error = match outcome {
+            let error = match outcome {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
@@ -172,6 +197,7 @@ impl Client {
                 && self.inner.tokens.invalidate(&token)
             {
                 refreshed = true;
+                last = Some(error);
                 continue;
             }
             failures += 1;
@@ -180,15 +206,55 @@ impl Client {
                     .retry
                     .decide(failures, method, &error, started.elapsed(), random());
             match decision {
-                Decision::RetryAfter(wait) => sleep(wait).await,
-                Decision::GiveUp => {
-                    error.set_attempts(attempts);
-                    return Err(error);
+                Decision::RetryAfter(wait) => {
+                    sleep(wait).await;
+                    last = Some(error);
                 }
+                Decision::GiveUp => return Err(finish(error, attempts)),
             }
         }
     }
+
+    /// Waits for a slot of the rate limiter, if there is one, but never past the
+    /// call's budget: when the next slot lies beyond it, returns at once.
+    async fn slot(
+        &self,
+        started: std::time::Instant,
+        budget: Duration,
+    ) -> Result<Option<RateLimitPermit>> {
+        let Some(limiter) = &self.inner.rate_limiter else {
+            return Ok(None);
+        };
+        let floor = self.min_attempt_time();
+        // Each turn waits at least a millisecond, or ends the loop: the budget bounds it.
+        loop {
+            let remaining = budget.saturating_sub(started.elapsed());
+            let wait = match limiter.try_acquire() {
+                Ok(permit) if remaining >= floor => return Ok(Some(permit)),
+                // Woken too late to send: the slot goes back unused.
+                Ok(permit) => {
+                    permit.cancel();
+                    Duration::ZERO
+                }
+                Err(wait) => wait,
+            };
+            if wait.saturating_add(floor) > remaining {
+                return Err(Error::RateLimitedLocally { retry_in: wait });
+            }
+            sleep(wait).await;
+        }
+    }
 }
+
+impl Client {
+    /// The least time an attempt is started with: less could only time out.
+    fn min_attempt_time(&self) -> Duration {
+        MIN_ATTEMPT_TIME.min(self.inner.timeout)
+    }
+}
+
+/// See [`Client::min_attempt_time`]; 100 ms is about one round trip to Revolut.
+const MIN_ATTEMPT_TIME: Duration = Duration::from_millis(100);
 
 /// Configures a [`Client`].
 #[must_use]
@@ -227,15 +293,17 @@ impl ClientBuilder {
         self
     }
 
-    /// How long to wait for a connection (default 10 s).
+    /// How long to wait for a connection (default 10 s; more than 24 h counts as 24 h).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.http.connect_timeout = timeout;
+        self.http.connect_timeout = timeout.min(MAX_TIMEOUT);
         self
     }
 
-    /// How long one request may take in all, body included (default 30 s).
+    /// How long one request may take in all, body included (default 30 s; more than
+    /// 24 h counts as 24 h). An attempt is also cut to what is left of the call's
+    /// [`RetryPolicy::total_budget`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
+        self.http.timeout = timeout.min(MAX_TIMEOUT);
         self
     }
 

@@ -218,6 +218,11 @@ impl Default for HttpConfig {
     }
 }
 
+/// The longest timeout the HTTP libraries are given: a longer one is no timeout at
+/// all in practice, and `Duration::MAX` would overflow their clock arithmetic.
+#[cfg(any(feature = "blocking", feature = "async"))]
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// `revolut-webhooks/<version>`.
 #[cfg(any(feature = "blocking", feature = "async"))]
 pub(crate) fn default_user_agent() -> String {

@@ -39,6 +39,31 @@ pub enum Error {
          IO and time enabled), or use the blocking client"
     )]
     NoRuntime,
+    /// The client's own [`RateLimiter`](crate::RateLimiter) had no free slot before
+    /// the call's time budget ([`RetryPolicy::total_budget`](crate::RetryPolicy::total_budget))
+    /// runs out, so the call returned at once instead of waiting past it. Nothing was sent.
+    #[error(
+        "rate-limited locally: the client's rate limiter has no free slot within what is left of \
+         this call's time budget (the next slot is in {} s at the earliest), so nothing was sent; \
+         try again after that, or raise RetryPolicy::total_budget to wait for it",
+        retry_in.as_secs_f64()
+    )]
+    RateLimitedLocally {
+        /// How long at the least until the limiter may have a free slot.
+        retry_in: Duration,
+    },
+    /// The call's time budget ([`RetryPolicy::total_budget`](crate::RetryPolicy::total_budget))
+    /// was used up before a request could be sent (by the token provider, or waiting
+    /// for the rate limiter). Nothing was sent.
+    #[error(
+        "the call's time budget of {} s ran out before a request could be sent, so nothing was \
+         sent; raise RetryPolicy::total_budget, or check why the token provider is slow",
+        budget.as_secs_f64()
+    )]
+    BudgetExhausted {
+        /// The call's total budget.
+        budget: Duration,
+    },
 }
 
 impl Error {
@@ -55,9 +80,27 @@ impl Error {
         self.api().is_some_and(ApiError::is_not_found)
     }
 
-    /// Whether the server refused because of its rate limit (429, or code 3162).
+    /// Whether the server refused because of its rate limit (429, or code 3162), or
+    /// the client's own rate limiter did ([`Error::RateLimitedLocally`]).
     pub fn is_rate_limited(&self) -> bool {
-        self.api().is_some_and(ApiError::is_rate_limited)
+        matches!(self, Error::RateLimitedLocally { .. })
+            || self.api().is_some_and(ApiError::is_rate_limited)
+    }
+
+    /// Whether a create or a secret rotation failed after its request may have
+    /// reached the server (a 5xx other than 503, a timeout, a reset, a body that
+    /// could not be read or decoded), so it may have taken effect: the webhook may
+    /// exist, or the secret may have been rotated. Such calls are never retried;
+    /// check with `list()` or `get()` before trying again. The message says so too.
+    ///
+    /// Always `false` for the other calls, which are safe to repeat.
+    pub fn is_ambiguous(&self) -> bool {
+        match self {
+            Error::Api(e) => e.unconfirmed.is_some(),
+            Error::Transport(e) => e.unconfirmed.is_some(),
+            Error::Decode(e) => e.unconfirmed.is_some(),
+            _ => false,
+        }
     }
 
     /// Whether the request timed out.
@@ -66,10 +109,12 @@ impl Error {
     }
 
     /// How long the server (the API, or the token endpoint) asked us to wait
-    /// before trying again, if it said.
+    /// before trying again, if it said, or how long until the client's own rate
+    /// limiter may have a free slot.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::Auth(e) => e.retry_after,
+            Error::RateLimitedLocally { retry_in } => Some(*retry_in),
             _ => self.api().and_then(|e| e.retry_after),
         }
     }
@@ -106,6 +151,52 @@ impl Error {
             _ => {}
         }
     }
+
+    /// Marks the failure of a create or rotation as ambiguous, if its request may
+    /// have reached the server; anything else is left as it is.
+    #[cfg(any(feature = "blocking", feature = "async", test))]
+    pub(crate) fn mark_unconfirmed(&mut self, call: Unconfirmed) {
+        match self {
+            // 503 and 429 are Revolut refusing before doing anything (they are
+            // retried, whatever the method); 501 and 505 refuse the request as such.
+            Error::Api(e) if e.status >= 500 && !matches!(e.status, 501 | 503 | 505) => {
+                e.unconfirmed = Some(call)
+            }
+            // Only a refused connection certainly sent nothing.
+            Error::Transport(e) if e.kind != TransportErrorKind::Connect => {
+                e.unconfirmed = Some(call)
+            }
+            // A success whose body did not decode: it took effect.
+            Error::Decode(e) => e.unconfirmed = Some(call),
+            _ => {}
+        }
+    }
+}
+
+/// A call that is not safe to repeat, whose failure may hide its success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+// Only the clients mark errors; a build without them has none to mark.
+#[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
+pub(crate) enum Unconfirmed {
+    /// `POST /webhooks`.
+    Create,
+    /// `POST /webhooks/{id}/rotate-signing-secret`.
+    Rotate,
+}
+
+fn unconfirmed_suffix(call: Option<Unconfirmed>) -> &'static str {
+    match call {
+        None => "",
+        Some(Unconfirmed::Create) => {
+            "; the request may have reached Revolut, so the webhook may exist: it was not \
+             created again, call list() to check before creating it"
+        }
+        Some(Unconfirmed::Rotate) => {
+            "; the request may have reached Revolut, so the signing secret may have been \
+             rotated: it was not rotated again, call get() to read the current secret before \
+             rotating"
+        }
+    }
 }
 
 /// An error status from the Revolut API, with everything its body and headers said.
@@ -131,6 +222,7 @@ pub struct ApiError {
     pub body_snippet: Option<String>,
     /// How many attempts were made, this one included.
     pub attempts: u32,
+    pub(crate) unconfirmed: Option<Unconfirmed>,
 }
 
 impl ApiError {
@@ -158,6 +250,7 @@ impl ApiError {
             retry_after: None,
             body_snippet: None,
             attempts: 1,
+            unconfirmed: None,
         }
     }
 
@@ -226,7 +319,7 @@ impl fmt::Display for ApiError {
         if self.attempts > 1 {
             write!(f, " [after {} attempts]", self.attempts)?;
         }
-        Ok(())
+        f.write_str(unconfirmed_suffix(self.unconfirmed))
     }
 }
 
@@ -286,7 +379,11 @@ impl fmt::Display for TransportErrorKind {
 /// The same type whether the client runs on ureq or reqwest; the library's own
 /// error is kept as [`source`](std::error::Error::source).
 #[derive(Debug, thiserror::Error)]
-#[error("{kind} ({method} {path}): {message}{}", attempts_suffix(*attempts))]
+#[error(
+    "{kind} ({method} {path}): {message}{}{}",
+    attempts_suffix(*attempts),
+    unconfirmed_suffix(*unconfirmed)
+)]
 #[non_exhaustive]
 pub struct TransportError {
     /// What failed.
@@ -299,6 +396,7 @@ pub struct TransportError {
     pub message: String,
     /// How many attempts were made, this one included.
     pub attempts: u32,
+    unconfirmed: Option<Unconfirmed>,
     #[source]
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
@@ -326,6 +424,7 @@ impl TransportError {
             path: path.to_owned(),
             message: message.into(),
             attempts: 1,
+            unconfirmed: None,
             source,
         }
     }
@@ -339,8 +438,9 @@ impl TransportError {
 /// expectation (`invalid type: string, expected a sequence`), line and column.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "could not decode the {status} response to {method} {path}: {reason} at line {line}, column {column}{}",
-    attempts_suffix(*attempts)
+    "could not decode the {status} response to {method} {path}: {reason} at line {line}, column {column}{}{}",
+    attempts_suffix(*attempts),
+    unconfirmed_suffix(*unconfirmed)
 )]
 #[non_exhaustive]
 pub struct DecodeError {
@@ -361,6 +461,7 @@ pub struct DecodeError {
     /// How many attempts were made, this one included (earlier ones may have
     /// failed with a retryable error).
     pub attempts: u32,
+    pub(crate) unconfirmed: Option<Unconfirmed>,
 }
 
 impl DecodeError {
@@ -380,6 +481,7 @@ impl DecodeError {
             line: error.line(),
             column: error.column(),
             attempts: 1,
+            unconfirmed: None,
         }
     }
 }
@@ -748,6 +850,7 @@ mod tests {
             retry_after: None,
             body_snippet: None,
             attempts: 1,
+            unconfirmed: None,
         }
     }
 
@@ -871,6 +974,68 @@ mod tests {
         // Only an auth error gains the API attempts before it.
         let api = Error::from(api(500, None)).after_attempts(5);
         assert_eq!(api.attempts(), 1);
+    }
+
+    #[test]
+    fn only_failures_that_may_have_reached_the_server_are_ambiguous() {
+        let transport = |kind| {
+            Error::from(TransportError::new(
+                kind,
+                "POST",
+                "/api/2.0/webhooks",
+                "x",
+                None,
+            ))
+        };
+        let mut maybe = vec![
+            Error::from(api(500, Some(5000))),
+            Error::from(api(502, None)),
+            Error::from(api(504, None)),
+            transport(TransportErrorKind::Timeout),
+            transport(TransportErrorKind::Io),
+            transport(TransportErrorKind::BodyTooLarge),
+            transport(TransportErrorKind::Other),
+        ];
+        for e in &mut maybe {
+            assert!(!e.is_ambiguous(), "unmarked: {e}");
+            e.mark_unconfirmed(Unconfirmed::Create);
+            assert!(e.is_ambiguous(), "{e}");
+            assert!(e.to_string().contains("call list() to check"), "{e}");
+        }
+        let mut rotated = Error::from(api(500, None));
+        rotated.mark_unconfirmed(Unconfirmed::Rotate);
+        assert!(
+            rotated.to_string().contains("call get() to read"),
+            "{rotated}"
+        );
+        let mut refused = vec![
+            Error::from(api(429, Some(3162))),
+            Error::from(api(503, None)),
+            Error::from(api(501, None)),
+            Error::from(api(422, Some(3352))),
+            transport(TransportErrorKind::Connect),
+            Error::from(ValidationError::new("url", "x")),
+            Error::RateLimitedLocally {
+                retry_in: Duration::from_secs(3),
+            },
+            Error::BudgetExhausted {
+                budget: Duration::from_secs(120),
+            },
+        ];
+        for e in &mut refused {
+            e.mark_unconfirmed(Unconfirmed::Create);
+            assert!(!e.is_ambiguous(), "{e}");
+            assert!(!e.to_string().contains("list()"), "{e}");
+        }
+        let local = &refused[6];
+        assert!(local.is_rate_limited());
+        assert_eq!(local.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(local.attempts(), 0);
+        assert!(
+            local.to_string().starts_with("rate-limited locally"),
+            "{local}"
+        );
+        assert!(refused[7].to_string().contains("120 s"), "{}", refused[7]);
     }
 
     #[test]

@@ -161,7 +161,7 @@ pub use models::{
     CreateWebhook, CreatedBefore, EventType, FailedEvent, FailedEventId, FailedEventsQuery,
     SecretExpiration, SigningSecret, UpdateWebhook, Webhook, WebhookId, WebhookWithSecret,
 };
-pub use rate_limit::RateLimiter;
+pub use rate_limit::{RateLimitPermit, RateLimiter};
 pub use retry::RetryPolicy;
 pub use signature::{InvalidSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError};
 

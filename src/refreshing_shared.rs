@@ -335,9 +335,10 @@ impl RefreshingTokenProviderBuilder {
         self
     }
 
-    /// How long one call to the token endpoint may take (default 30 s).
+    /// How long one call to the token endpoint may take (default 30 s; more than
+    /// 24 h counts as 24 h).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
+        self.http.timeout = timeout.min(crate::config::MAX_TIMEOUT);
         self
     }
 

@@ -15,8 +15,9 @@
 //! Backoff is exponential with full jitter: a random wait between zero and
 //! `base_delay × 2^(retry−1)`, capped at `max_delay`. Two retries at most, 500 ms
 //! base, 30 s cap, and a call never starts a wait that would end past its total
-//! budget (2 minutes from the call's start), and no attempt runs past it either:
-//! the clients cut an attempt's timeout to what is left of the budget.
+//! budget (2 minutes from the call's start) or leave the retry no time, and no
+//! attempt runs past it either: the clients cut an attempt's timeout to what is
+//! left of the budget, and send nothing once it is spent.
 //! Creating a webhook and rotating a secret (the API's two POSTs) are never
 //! retried after an ambiguous failure: the first attempt may have succeeded, and a
 //! repeat could create an eleventh webhook or a fourth key.
@@ -107,7 +108,9 @@ impl RetryPolicy {
     }
 
     /// The most time one call may take, attempts and waits together (default 2 min):
-    /// no retry is started whose wait would end past it.
+    /// no retry is started whose wait would end at or past it, and the clients
+    /// start no attempt with less than 100 ms of it left, nor wait for a
+    /// rate-limiter slot beyond it. Any value is accepted, `Duration::MAX` included.
     pub fn with_total_budget(mut self, budget: Duration) -> Self {
         self.total_budget = budget;
         self
@@ -158,7 +161,8 @@ impl RetryPolicy {
             Retryable::After(wait) => wait,
             Retryable::Backoff => self.backoff(attempt, random),
         };
-        if elapsed.saturating_add(wait) > self.total_budget {
+        // A retry must start with time left, or it could only fail without being sent.
+        if elapsed.saturating_add(wait) >= self.total_budget {
             return Decision::GiveUp;
         }
         Decision::RetryAfter(wait)
@@ -354,8 +358,13 @@ mod tests {
         let p = RetryPolicy::default().with_total_budget(Duration::from_secs(10));
         let e = api(429, Some(4));
         assert_eq!(
-            p.decide(1, Method::Get, &e, Duration::from_secs(6), 0),
+            p.decide(1, Method::Get, &e, Duration::from_secs(5), 0),
             Decision::RetryAfter(Duration::from_secs(4))
+        );
+        // A wait that ends exactly at the budget would leave the retry no time.
+        assert_eq!(
+            p.decide(1, Method::Get, &e, Duration::from_secs(6), 0),
+            Decision::GiveUp
         );
         assert_eq!(
             p.decide(1, Method::Get, &e, Duration::from_secs(7), 0),

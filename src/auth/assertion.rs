@@ -74,13 +74,26 @@ impl AssertionClaims {
                 "the client id is empty: copy it from the Business app (Settings → APIs → Business API)",
             ));
         }
-        let lifetime = time::Duration::try_from(lifetime).unwrap_or(time::Duration::DAY);
+        let exp = time::Duration::try_from(lifetime)
+            .ok()
+            .and_then(|lifetime| now.checked_add(lifetime))
+            .ok_or_else(|| {
+                AuthError::with_kind(
+                    AuthErrorKind::InvalidAssertion,
+                    format!(
+                        "the assertion lifetime of {} s ends past the year 9999: set \
+                         ClientAssertion::lifetime to minutes (the default is 10)",
+                        lifetime.as_secs()
+                    ),
+                )
+            })?;
         Ok(AssertionClaims {
             iss: redirect_domain(redirect_uri)?,
             sub: client_id.to_owned(),
             aud: AUDIENCE.to_owned(),
-            iat: (now - CLOCK_SKEW).unix_timestamp(),
-            exp: (now + lifetime).unix_timestamp(),
+            // At the very start of time there is no earlier instant to allow for skew.
+            iat: now.checked_sub(CLOCK_SKEW).unwrap_or(now).unix_timestamp(),
+            exp: exp.unix_timestamp(),
         })
     }
 

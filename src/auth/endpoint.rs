@@ -151,6 +151,9 @@ fn encode_into(value: &str, out: &mut String) {
     }
 }
 
+/// The longest `expires_in` believed from the token endpoint.
+const MAX_EXPIRES_IN: time::Duration = time::Duration::DAY;
+
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: String,
@@ -216,12 +219,21 @@ impl TokenCall {
             )));
         }
         let expires_in = match &body.expires_in {
-            serde_json::Value::Number(n) => n.as_i64(),
-            serde_json::Value::String(s) => s.trim().parse().ok(),
+            // A number too large for i64 is still a positive lifetime: it is capped below.
+            serde_json::Value::Number(n) => n.as_i64().or(n.as_u64().map(|_| i64::MAX)),
+            serde_json::Value::String(s) => s
+                .trim()
+                .parse::<i128>()
+                .ok()
+                .map(|n| n.clamp(0, i64::MAX.into()) as i64),
             _ => None,
         }
         .filter(|s| *s > 0)
         .ok_or_else(|| invalid("no positive expires_in".into()))?;
+        // Revolut's tokens live 40 minutes. Believing a longer claim only makes the
+        // provider refresh later, and a 401 "token expired" refreshes at once anyway;
+        // the cap keeps the arithmetic below from overflowing.
+        let expires_in = time::Duration::seconds(expires_in).min(MAX_EXPIRES_IN);
         let refresh_token = match (body.refresh_token, &self.refresh_token) {
             (Some(new), _) if !new.is_empty() => RefreshToken::new(new),
             (_, Some(sent)) => sent.clone(),
@@ -234,7 +246,9 @@ impl TokenCall {
         Ok(TokenSet::new(
             AccessToken::new(body.access_token),
             refresh_token,
-            now + time::Duration::seconds(expires_in),
+            // A clock at the end of time gets the latest expiry there is.
+            now.checked_add(expires_in)
+                .unwrap_or(time::PrimitiveDateTime::MAX.assume_utc()),
         ))
     }
 

@@ -19,7 +19,10 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use super::server::{Reply, Request, Server, refused_port};
-use super::{Client, ClientBuilder, maybe_io, next_event, walk_failed_events};
+use super::{
+    Client, ClientBuilder, TokenProvider, each_concurrently, maybe_io, next_event, pause,
+    walk_failed_events,
+};
 
 /// Calls `$m!` with every case's name, so each mode's test file lists them once, here.
 macro_rules! all_cases {
@@ -49,6 +52,8 @@ macro_rules! all_cases {
             a_create_after_the_server_closed_an_idle_connection_is_sent_fresh,
             a_retry_after_date_is_honoured_or_returned,
             the_rate_limiter_keeps_a_job_under_the_servers_limit,
+            the_rate_limiter_keeps_the_window_with_slow_answers_and_a_refresh,
+            a_call_whose_slot_is_past_its_budget_returns_at_once,
             the_total_budget_stops_retrying
         );
     };
@@ -175,6 +180,8 @@ pub async fn connection_refused_is_a_connect_error_and_creates_nothing() {
         .unwrap_err();
     assert_eq!(transport_kind(&err), TransportErrorKind::Connect, "{err}");
     assert_eq!(err.attempts(), 3);
+    assert!(!err.is_ambiguous(), "nothing was sent: {err}");
+    assert!(!err.to_string().contains("list()"), "{err}");
     assert!(!err.to_string().contains(TOKEN));
     assert_within(started, SLACK);
 }
@@ -213,6 +220,7 @@ pub async fn a_reset_mid_body_after_a_create_is_not_retried() {
         .unwrap_err();
     assert_eq!(transport_kind(&err), TransportErrorKind::Io, "{err}");
     assert_eq!(err.attempts(), 1);
+    assert_ambiguous_create(&err);
     assert_eq!(server.request_count(), 1);
     assert_eq!(fake.creates(), 1, "a duplicate create");
 }
@@ -233,6 +241,7 @@ pub async fn a_connection_closed_without_an_answer() {
         .unwrap_err();
     assert_eq!(transport_kind(&err), TransportErrorKind::Io, "{err}");
     assert_eq!(err.attempts(), 1);
+    assert_ambiguous_create(&err);
     assert_eq!(server.request_count(), 1);
 }
 
@@ -265,6 +274,7 @@ pub async fn a_stalled_create_times_out_once() {
         .unwrap_err();
     assert_eq!(transport_kind(&err), TransportErrorKind::Timeout, "{err}");
     assert_eq!(err.attempts(), 1);
+    assert_ambiguous_create(&err);
     assert_eq!(server.request_count(), 1);
     assert_within(started, SHORT + SLACK);
 }
@@ -556,6 +566,7 @@ pub async fn a_500_after_the_create_is_not_retried() {
     assert_eq!(api(&err).status, 500);
     assert_eq!(api(&err).code, Some(5000));
     assert_eq!(err.attempts(), 1);
+    assert_ambiguous_create(&err);
     assert_eq!(server.request_count(), 1);
     assert_eq!(fake.creates(), 1, "a duplicate create");
 
@@ -567,8 +578,46 @@ pub async fn a_500_after_the_create_is_not_retried() {
         .unwrap_err();
     assert_eq!(api(&err).status, 500);
     assert_eq!(err.attempts(), 1);
+    assert!(err.is_ambiguous(), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("may have been rotated") && message.contains("get()"),
+        "{message}"
+    );
     assert_eq!(server.request_count(), 2);
     assert_eq!(fake.creates(), 2);
+
+    // A read that failed the same way is safe to repeat: not ambiguous.
+    let server = Server::with_default(Reply::status(500, INTERNAL));
+    let err = self::client(&server).webhooks().list().await.unwrap_err();
+    assert_eq!(api(&err).status, 500);
+    assert!(!err.is_ambiguous(), "{err}");
+    assert!(!err.to_string().contains("list()"), "{err}");
+
+    // A create refused before it was done (429, 503, a 4xx) is not ambiguous either.
+    for reply in [
+        Reply::status(422, r#"{"code":3352,"message":"too many webhooks"}"#),
+        Reply::status(503, UNAVAILABLE).header("retry-after", "3600"),
+        Reply::status(429, RATE_LIMITED).header("retry-after", "3600"),
+    ] {
+        let server = Server::with_default(reply);
+        let err = self::client(&server)
+            .webhooks()
+            .create(&create_request())
+            .await
+            .unwrap_err();
+        assert!(!err.is_ambiguous(), "{err}");
+    }
+}
+
+/// The failed create may have happened: the error says so, and how to check.
+fn assert_ambiguous_create(err: &Error) {
+    assert!(err.is_ambiguous(), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("the webhook may exist") && message.contains("list()"),
+        "{message}"
+    );
 }
 
 #[maybe_io]
@@ -867,6 +916,7 @@ pub async fn soak_5000_calls_with_20_percent_faults() {
                     let is_io =
                         matches!(&err, Error::Transport(e) if e.kind == TransportErrorKind::Io);
                     assert!(is_500 || is_io, "call {call}: {err:?}");
+                    assert!(err.is_ambiguous(), "call {call}: {err}");
                     ambiguous.push((call, err.attempts()));
                 }
             }
@@ -1053,6 +1103,168 @@ pub async fn the_rate_limiter_keeps_a_job_under_the_servers_limit() {
     assert!(elapsed >= window * 3, "{elapsed:?}");
     assert!(elapsed < window * 4 + SLACK, "{elapsed:?}");
     assert_eq!(server.request_count(), 35);
+}
+
+/// A token provider whose first call, and one call in the middle, are slow: a
+/// token refresh while a batch is under way.
+struct SlowTokens {
+    calls: std::sync::atomic::AtomicUsize,
+    slow: [usize; 2],
+    delay: Duration,
+}
+
+#[maybe_io]
+impl TokenProvider for SlowTokens {
+    async fn access_token(&self) -> revolut_webhooks::Result<revolut_webhooks::AccessToken> {
+        let call = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.slow.contains(&call) {
+            pause(self.delay).await;
+        }
+        Ok(revolut_webhooks::AccessToken::new(TOKEN))
+    }
+}
+
+/// One worker of a batch: `calls` lists, one after the other.
+#[maybe_io]
+async fn list_several(client: &Client, calls: usize) -> Vec<revolut_webhooks::Result<usize>> {
+    let mut results = Vec::new();
+    for _ in 0..calls {
+        results.push(client.webhooks().list().await.map(|hooks| hooks.len()));
+    }
+    results
+}
+
+#[maybe_io]
+pub async fn the_rate_limiter_keeps_the_window_with_slow_answers_and_a_refresh() {
+    use revolut_webhooks::RateLimiter;
+    // 5 requests in any 500 ms. The server records when each request arrives;
+    // its first answers take 400 ms, and the token provider's first call and its
+    // eighth take 300 ms, so slots taken early are held long.
+    const LIMIT: usize = 5;
+    const WORKERS: usize = 4;
+    const CALLS: usize = 5;
+    const BUDGET: Duration = Duration::from_millis(800);
+    let window = Duration::from_millis(500);
+    let arrivals = Arc::new(Mutex::new(Vec::<Instant>::new()));
+    let a = arrivals.clone();
+    let server = Server::start(move |_| {
+        let first = {
+            let mut arrivals = a.lock().unwrap();
+            arrivals.push(Instant::now());
+            arrivals.len() <= 3
+        };
+        if first {
+            std::thread::sleep(Duration::from_millis(400));
+        }
+        Reply::json(LIST)
+    });
+    let tokens = SlowTokens {
+        calls: Default::default(),
+        slow: [0, 7],
+        delay: Duration::from_millis(300),
+    };
+    let client = builder(&server.url())
+        .token_provider(tokens)
+        .rate_limiter(RateLimiter::new(LIMIT as u32, window))
+        // A budget that the later calls of the batch cannot all wait within.
+        .retry_policy(fast_retries().with_total_budget(BUDGET))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let results = each_concurrently(WORKERS, |_| list_several(&client, CALLS)).await;
+    let elapsed = started.elapsed();
+
+    let mut sent = 0;
+    let mut local = 0;
+    for result in results.iter().flatten() {
+        match result {
+            Ok(n) => {
+                assert_eq!(*n, 1);
+                sent += 1;
+            }
+            // Failed without reaching the server: the limiter said no in time.
+            Err(err @ Error::RateLimitedLocally { .. }) => {
+                assert!(err.is_rate_limited());
+                assert_eq!(err.attempts(), 0);
+                assert!(err.to_string().contains("nothing was sent"), "{err}");
+                local += 1;
+            }
+            Err(other) => panic!("a call failed otherwise: {other:?}"),
+        }
+    }
+    assert_eq!(sent + local, WORKERS * CALLS);
+    assert!(sent >= LIMIT, "only {sent} sent");
+    let mut arrivals = arrivals.lock().unwrap().clone();
+    assert_eq!(
+        arrivals.len(),
+        sent,
+        "every success reached the server once, nothing else did"
+    );
+    arrivals.sort();
+    for (i, start) in arrivals.iter().enumerate() {
+        let in_window = arrivals[i..]
+            .iter()
+            .take_while(|t| t.duration_since(*start) < window)
+            .count();
+        assert!(
+            in_window <= LIMIT,
+            "{in_window} requests arrived within {window:?} from arrival {i} ({:?} in)",
+            start.duration_since(started)
+        );
+    }
+    eprintln!("{sent} sent, {local} rate-limited locally, in {elapsed:?}");
+    // Each worker's calls are each bounded by the budget.
+    assert_within(started, BUDGET * CALLS as u32 + SLACK);
+}
+
+#[maybe_io]
+pub async fn a_call_whose_slot_is_past_its_budget_returns_at_once() {
+    use revolut_webhooks::RateLimiter;
+    let server = Server::with_default(Reply::json(LIST));
+    let client = builder(&server.url())
+        .rate_limiter(RateLimiter::new(1, Duration::from_secs(10)))
+        .retry_policy(fast_retries().with_total_budget(Duration::from_secs(1)))
+        .build()
+        .unwrap();
+    client.webhooks().list().await.unwrap();
+    // The next slot is 10 s away, past the 1 s budget: no sleep, nothing sent,
+    // and an error that says so, not a timeout blamed on the network.
+    let started = Instant::now();
+    let err = client
+        .webhooks()
+        .create(&create_request())
+        .await
+        .unwrap_err();
+    assert_within(started, Duration::from_millis(200));
+    let Error::RateLimitedLocally { retry_in } = err else {
+        panic!("expected a local rate limit, got {err:?}");
+    };
+    assert!(
+        (Duration::from_secs(9)..=Duration::from_secs(10)).contains(&retry_in),
+        "{retry_in:?}"
+    );
+    assert_eq!(err.retry_after(), Some(retry_in));
+    assert!(!err.is_timeout() && !err.is_ambiguous());
+    assert_eq!(err.attempts(), 0);
+    let message = err.to_string();
+    assert!(message.contains("rate-limited locally"), "{message}");
+    assert!(message.contains("nothing was sent"), "{message}");
+    assert_eq!(server.request_count(), 1);
+
+    // A window of `Duration::MAX` never frees its slot: no overflow, the same error.
+    let client = builder(&server.url())
+        .rate_limiter(RateLimiter::new(1, Duration::MAX))
+        .build()
+        .unwrap();
+    client.webhooks().list().await.unwrap();
+    let started = Instant::now();
+    let err = client.webhooks().list().await.unwrap_err();
+    assert_within(started, Duration::from_millis(200));
+    assert!(
+        matches!(err, Error::RateLimitedLocally { retry_in } if retry_in == Duration::MAX),
+        "{err:?}"
+    );
+    assert_eq!(server.request_count(), 2);
 }
 
 // --- the total budget ------------------------------------------------------------------
