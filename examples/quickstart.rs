@@ -62,7 +62,8 @@ fn local() -> Result<(), Error> {
     let hooks = client.webhooks();
 
     step(2, "Create a webhook for all four event types");
-    let hook = hooks.create(&CreateWebhook::new(receiver.url())?.events(EventType::ALL))?;
+    let hook =
+        hooks.create(&CreateWebhook::new(receiver.url())?.events(EventType::ALL.to_vec()))?;
     println!("   created {} -> {}", hook.id, hook.url);
     println!(
         "   signing secret: {}… (keep it safe; the receiver verifies with it)",
