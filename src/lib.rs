@@ -110,6 +110,9 @@
 //! - Access tokens and signing secrets have redacting `Debug` implementations.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// A builder method that returns `Self` does nothing unless its result is used
+// (`policy.max_retries(5);`); the lint keeps new ones from missing `#[must_use]`.
+#![warn(clippy::return_self_not_must_use)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
@@ -151,3 +154,74 @@ pub mod emulator;
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub mod nonblocking;
+
+/// Compile-time guards of the public API's promises; each block must fail to compile.
+///
+/// A setter that returns a changed copy does nothing if its result is dropped, so
+/// each one is `#[must_use]`:
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// revolut_webhooks::RetryPolicy::default().max_retries(5);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let verifier = revolut_webhooks::Verifier::new("wsk_x").unwrap();
+/// verifier.tolerance(std::time::Duration::from_secs(1));
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// use revolut_webhooks::{CreateWebhook, EventType};
+/// let create = CreateWebhook::new("https://example.com/hook").unwrap();
+/// create.events([EventType::TransactionCreated]);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// use revolut_webhooks::{EventType, UpdateWebhook};
+/// UpdateWebhook::new().events([EventType::TransactionCreated]);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let bound = time::OffsetDateTime::UNIX_EPOCH;
+/// revolut_webhooks::FailedEventsQuery::new().created_before(bound);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let assertion = revolut_webhooks::auth::ClientAssertion::presigned("a.b.c");
+/// assertion.lifetime(std::time::Duration::from_secs(60));
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// use revolut_webhooks::{auth::ConsentUrl, Environment};
+/// ConsentUrl::new(&Environment::Sandbox, "client", "https://example.com").scope("READ");
+/// ```
+///
+/// Enums and structs that will grow are `#[non_exhaustive]`, so adding a case or a
+/// field later is not a breaking change:
+///
+/// ```compile_fail,E0004
+/// use revolut_webhooks::retry::Decision;
+/// fn act(decision: Decision) {
+///     match decision {
+///         Decision::RetryAfter(_) => {}
+///         Decision::GiveUp => {}
+///     }
+/// }
+/// ```
+/// ```compile_fail,E0639
+/// let body = revolut_webhooks::request::RequestBody {
+///     content_type: "application/json",
+///     bytes: Vec::new(),
+/// };
+/// ```
+#[cfg(doctest)]
+mod api_guards {}
+
+/// The emulator's builder setters are `#[must_use]` too.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// revolut_webhooks::emulator::Emulator::builder().port(0);
+/// ```
+#[cfg(all(doctest, feature = "emulator"))]
+mod emulator_api_guards {}

@@ -61,7 +61,11 @@ impl Default for RetryPolicy {
 }
 
 /// What to do after a failed attempt.
+///
+/// Non-exhaustive: a later version may add a decision (say, retry on another
+/// connection), so a `match` on it needs a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Decision {
     /// Wait this long, then try again.
     RetryAfter(Duration),
@@ -79,18 +83,21 @@ impl RetryPolicy {
     }
 
     /// Retries after the first attempt (default 2; 0 turns retries off).
+    #[must_use]
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries;
         self
     }
 
     /// The first backoff ceiling, doubled at each retry (default 500 ms).
+    #[must_use]
     pub fn base_delay(mut self, delay: Duration) -> Self {
         self.base_delay = delay;
         self
     }
 
     /// The largest backoff ceiling (default 30 s).
+    #[must_use]
     pub fn max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
         self
@@ -98,6 +105,7 @@ impl RetryPolicy {
 
     /// The longest `Retry-After` the client waits for (default 60 s); a longer one
     /// returns the error at once, with `retry_after` set, so a job can decide.
+    #[must_use]
     pub fn max_retry_after(mut self, wait: Duration) -> Self {
         self.max_retry_after = wait;
         self
@@ -105,6 +113,7 @@ impl RetryPolicy {
 
     /// The most time one call may take, attempts and waits together (default 2 min):
     /// no retry is started whose wait would end past it.
+    #[must_use]
     pub fn total_budget(mut self, budget: Duration) -> Self {
         self.total_budget = budget;
         self

@@ -139,12 +139,14 @@ impl Event {
     }
 
     /// Sets the envelope's `timestamp` (otherwise the emulator's clock when emitted).
+    #[must_use]
     pub fn at(mut self, timestamp: OffsetDateTime) -> Event {
         self.timestamp = Some(timestamp);
         self
     }
 
     /// Replaces the `data` object.
+    #[must_use]
     pub fn with_data(mut self, data: Value) -> Event {
         self.data = data;
         self.fill_times = false;

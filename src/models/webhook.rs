@@ -81,6 +81,7 @@ impl CreateWebhook {
     }
 
     /// Subscribes to these event types instead of the default two.
+    #[must_use]
     pub fn events(mut self, events: impl IntoIterator<Item = EventType>) -> Self {
         self.events = Some(events.into_iter().collect());
         self
@@ -136,6 +137,7 @@ impl UpdateWebhook {
     }
 
     /// Replaces the subscribed event types.
+    #[must_use]
     pub fn events(mut self, events: impl IntoIterator<Item = EventType>) -> Self {
         self.events = Some(events.into_iter().collect());
         self
