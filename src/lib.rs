@@ -102,6 +102,29 @@
 //! [`Error::Validation`] for input refused before any request. They are the same types
 //! in both modes, and none of them ever holds a token or a signing secret.
 //!
+//! # Types from other crates
+//!
+//! Ids are [`uuid::Uuid`] (uuid 1), times [`time::OffsetDateTime`] (time 0.3), raw
+//! payloads and unknown fields [`serde_json`] 1 values, and `Verifier::verify_headers`
+//! (feature `http`) takes an `http` 1 `HeaderMap`. This crate re-exports those four,
+//! so a program names the very versions it was built with, without a dependency of its
+//! own (or with one of a compatible version):
+//!
+//! ```
+//! use revolut_webhooks::time::OffsetDateTime;
+//! use revolut_webhooks::uuid::Uuid;
+//!
+//! let id: Uuid = "645a7696-22f3-aa47-9c74-cbae0449cc46".parse()?;
+//! let since = OffsetDateTime::now_utc() - revolut_webhooks::time::Duration::days(1);
+//! # let _ = (id, since);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Two more appear in impls only: models and events implement serde 1's `Serialize` and
+//! `Deserialize`, and `nonblocking::FailedEventsStream` (feature `async`) implements
+//! futures-core 0.3's `Stream`, which `futures-util` 0.3's `StreamExt` and
+//! `TryStreamExt` drive.
+//!
 //! # Security
 //!
 //! - A bearer token only travels over https, or plain http to a loopback address
@@ -144,6 +167,15 @@ pub use retry::RetryPolicy;
 pub use signature::{
     InvalidSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError, sign, sign_all,
 };
+
+// The crates whose types appear in this crate's signatures, so that users name the
+// same versions (`revolut_webhooks::uuid::Uuid`) without adding them to Cargo.toml.
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use http;
+pub use serde_json;
+pub use time;
+pub use uuid;
 
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
