@@ -115,6 +115,10 @@ class Renderer:
                         if use["is_glob"]:
                             if self.kind(target) == "module":
                                 stack.append((str(use["id"]), path, child_gates))
+                            else:
+                                # `pub use Enum::*`: the variants, named at `path`.
+                                at = path + ("*",)
+                                self.external_uses.append((at, use["source"], child_gates))
                             continue
                         at = path + (use["name"],)
                         self.locate(str(use["id"]), at, True, child_gates)
@@ -369,6 +373,16 @@ class Renderer:
                         f"pub use {'::'.join(other)} = {self.kind(item)} {'::'.join(path)}",
                         other_gates,
                     )
+        # Impls that hang off no public item of this crate: a local type in another
+        # crate's trait for another crate's type (`impl From<Error> for io::Error`).
+        for key in sorted(self.index, key=int):
+            item = self.index[key]
+            if key in impls_done or item["crate_id"] != 0 or self.kind(item) != "impl":
+                continue
+            v = item["inner"]["impl"]
+            if v["trait"] is not None and not v["is_synthetic"]:
+                owner = tuple(self.ty(v["for"]).split("<")[0].split("::"))
+                self.impl_lines([key], owner, (), impls_done)
         for path, source, gates in self.external_uses:
             self.emit(path, f"pub use {'::'.join(path)} = {source}", gates)
         self.dependency_lines()
@@ -661,13 +675,15 @@ def generate(name: str, flags: list[str]) -> str:
     # The JSON would otherwise carry whatever the caller put here (`-D warnings` is fine,
     # `--document-private-items` would list private items).
     env.pop("RUSTDOCFLAGS", None)
-    subprocess.run(
+    built = subprocess.run(
         # Lints are the docs step's business; a build without features has links
         # to gated items that rustdoc would warn about here for nothing.
         ["cargo", "rustdoc", "--locked", "--lib", *flags, "--",
          "-Z", "unstable-options", "--output-format", "json", "-A", "warnings"],
-        cwd=ROOT, env=env, check=True,
+        cwd=ROOT, env=env,
     )
+    if built.returncode != 0:
+        raise SystemExit(f"cargo rustdoc {' '.join(flags)} failed (see above); fix the build first")
     json_path = target_dir / "doc" / (lib["name"].replace("-", "_") + ".json")
     header = (
         f"// Public API of {crate['name']} built with {' '.join(flags)}.\n"
