@@ -76,7 +76,7 @@ fn local() -> Result<(), Error> {
         "Emit one event of each type; the receiver verifies and parses them",
     );
     for event_type in EventType::ALL {
-        let report = emulator.emit_and_wait(Event::sample(&event_type));
+        let report = emulator.emit_and_wait(Event::sample(event_type));
         let outcome = &report.deliveries[0].outcome;
         println!(
             "   emitted {:<24} -> {}",

@@ -196,9 +196,9 @@ mod tests {
     #[test]
     fn samples_have_realistic_shapes() {
         let now = datetime!(2026-11-25 12:00:00.123456789 UTC);
-        for t in EventType::ALL.iter().cloned() {
-            let e = Event::sample(&t);
-            assert_eq!(e.event_type(), &t);
+        for t in EventType::ALL {
+            let e = Event::sample(t);
+            assert_eq!(e.event_type(), t);
             let body: Value = serde_json::from_str(&e.body_at(now)).unwrap();
             assert_eq!(body["event"], t.as_str());
             assert_eq!(body["timestamp"], "2026-11-25T12:00:00.123456Z");
