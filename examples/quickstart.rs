@@ -62,7 +62,9 @@ fn local() -> Result<(), Error> {
     let hooks = client.webhooks();
 
     step(2, "Create a webhook for all four event types");
-    let hook = hooks.create(&CreateWebhook::new(receiver.url())?.with_events(EventType::ALL)?)?;
+    let hook = hooks.create(
+        &CreateWebhook::new(receiver.url())?.with_events(EventType::ALL.iter().cloned())?,
+    )?;
     println!("   created {} -> {}", hook.id, hook.url);
     println!(
         "   signing secret: {}… (keep it safe; the receiver verifies with it)",
@@ -75,7 +77,7 @@ fn local() -> Result<(), Error> {
         "Emit one event of each type; the receiver verifies and parses them",
     );
     for event_type in EventType::ALL {
-        let report = emulator.emit_and_wait(Event::sample(&event_type));
+        let report = emulator.emit_and_wait(Event::sample(event_type));
         let outcome = &report.deliveries[0].outcome;
         println!(
             "   emitted {:<24} -> {}",

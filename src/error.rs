@@ -772,6 +772,7 @@ impl AuthError {
     }
 
     /// Attaches the underlying cause.
+    #[must_use]
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.source = Some(Arc::new(source));
         self

@@ -120,6 +120,29 @@
 //! build them with their constructors. The exact text of error messages and `Debug`
 //! output is not covered; match on kinds, codes and fields instead.
 //!
+//! # Types from other crates
+//!
+//! Ids wrap [`uuid::Uuid`] (uuid 1; `WebhookId::as_uuid`), times [`time::OffsetDateTime`] (time 0.3), raw
+//! payloads and unknown fields [`serde_json`] 1 values, and `Verifier::verify_headers`
+//! (feature `http`) takes an `http` 1 `HeaderMap`. This crate re-exports those four,
+//! so a program names the very versions it was built with, without a dependency of its
+//! own (or with one of a compatible version):
+//!
+//! ```
+//! use revolut_webhooks::time::OffsetDateTime;
+//! use revolut_webhooks::uuid::Uuid;
+//!
+//! let id: Uuid = "645a7696-22f3-aa47-9c74-cbae0449cc46".parse()?;
+//! let since = OffsetDateTime::now_utc() - revolut_webhooks::time::Duration::days(1);
+//! # let _ = (id, since);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Two more appear in impls only: models and events implement serde 1's `Serialize` and
+//! `Deserialize`, and `nonblocking::FailedEvents` (feature `async`) implements
+//! futures-core 0.3's `Stream`, which `futures-util` 0.3's `StreamExt` and
+//! `TryStreamExt` drive.
+//!
 //! # Security
 //!
 //! - A bearer token only travels over https, or plain http to a loopback address
@@ -134,6 +157,9 @@
 //!   kind of error, expectation, line and column, never the value it quoted.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// A builder method that returns `Self` does nothing unless its result is used
+// (`policy.with_max_retries(5);`); the lint keeps new ones from missing `#[must_use]`.
+#![warn(clippy::return_self_not_must_use)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
@@ -168,6 +194,16 @@ pub use signature::{InvalidSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier,
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
+
+// The crates whose types appear in this crate's signatures, so that users name the
+// same versions (`revolut_webhooks::uuid::Uuid`) without adding them to Cargo.toml.
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use http;
+pub use serde_json;
+pub use time;
+pub use uuid;
+
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
@@ -177,3 +213,75 @@ pub mod emulator;
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub mod nonblocking;
+
+/// Compile-time guards of the public API's promises; each block must fail to compile.
+///
+/// A setter that returns a changed copy does nothing if its result is dropped, so
+/// each one is `#[must_use]`:
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// revolut_webhooks::RetryPolicy::default().with_max_retries(5);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let verifier = revolut_webhooks::Verifier::new("wsk_x").unwrap();
+/// verifier.with_tolerance(std::time::Duration::from_secs(1));
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// use revolut_webhooks::{CreateWebhook, EventType};
+/// let create = CreateWebhook::new("https://example.com/hook").unwrap();
+/// create.with_events([EventType::TransactionCreated]);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// use revolut_webhooks::{EventType, UpdateWebhook};
+/// let update = UpdateWebhook::with_events([EventType::TransactionCreated]).unwrap();
+/// update.and_url("https://example.com/v2");
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let bound = time::OffsetDateTime::UNIX_EPOCH;
+/// revolut_webhooks::FailedEventsQuery::new().with_created_before(bound);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let assertion = revolut_webhooks::auth::ClientAssertion::presigned("a.b.c");
+/// assertion.lifetime(std::time::Duration::from_secs(60));
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// use revolut_webhooks::{auth::ConsentUrl, Environment};
+/// ConsentUrl::new(&Environment::Sandbox, "client", "https://example.com").scope("READ");
+/// ```
+///
+/// Enums and structs that will grow are `#[non_exhaustive]`, so adding a case or a
+/// field later is not a breaking change:
+///
+/// ```compile_fail,E0004
+/// use revolut_webhooks::retry::Decision;
+/// fn act(decision: Decision) {
+///     match decision {
+///         Decision::RetryAfter(_) => {}
+///         Decision::GiveUp => {}
+///     }
+/// }
+/// ```
+/// ```compile_fail,E0639
+/// let body = revolut_webhooks::request::RequestBody {
+///     content_type: "application/json",
+///     bytes: Vec::new(),
+/// };
+/// ```
+#[cfg(doctest)]
+mod api_guards {}
+
+/// The emulator's builder setters are `#[must_use]` too.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// revolut_webhooks::emulator::Emulator::builder().port(0);
+/// ```
+#[cfg(all(doctest, feature = "emulator"))]
+mod emulator_api_guards {}

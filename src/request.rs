@@ -71,6 +71,7 @@ impl Method {
 /// A request body with its content type. `Debug` shows only its size, since
 /// some bodies (token requests) hold secrets.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RequestBody {
     /// The `Content-Type` header value.
     pub content_type: &'static str,
@@ -184,6 +185,7 @@ impl HttpResponse {
     }
 
     /// Sets the `Retry-After` header value.
+    #[must_use]
     pub fn with_retry_after(mut self, value: impl Into<String>) -> Self {
         self.retry_after = Some(value.into());
         self

@@ -65,7 +65,11 @@ impl Default for RetryPolicy {
 }
 
 /// What to do after a failed attempt.
+///
+/// Non-exhaustive: a later version may add a decision (say, retry on another
+/// connection), so a `match` on it needs a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Decision {
     /// Wait this long, then try again.
     RetryAfter(Duration),
@@ -83,18 +87,21 @@ impl RetryPolicy {
     }
 
     /// Retries after the first attempt (default 2; 0 turns retries off).
+    #[must_use]
     pub fn with_max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries;
         self
     }
 
     /// The first backoff ceiling, doubled at each retry (default 500 ms).
+    #[must_use]
     pub fn with_base_delay(mut self, delay: Duration) -> Self {
         self.base_delay = delay;
         self
     }
 
     /// The largest backoff ceiling (default 30 s).
+    #[must_use]
     pub fn with_max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
         self
@@ -102,6 +109,7 @@ impl RetryPolicy {
 
     /// The longest `Retry-After` the client waits for (default 60 s); a longer one
     /// returns the error at once, with `retry_after` set, so a job can decide.
+    #[must_use]
     pub fn with_max_retry_after(mut self, wait: Duration) -> Self {
         self.max_retry_after = wait;
         self
@@ -111,6 +119,7 @@ impl RetryPolicy {
     /// no retry is started whose wait would end at or past it, and the clients
     /// start no attempt with less than 100 ms of it left, nor wait for a
     /// rate-limiter slot beyond it. Any value is accepted, `Duration::MAX` included.
+    #[must_use]
     pub fn with_total_budget(mut self, budget: Duration) -> Self {
         self.total_budget = budget;
         self

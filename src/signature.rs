@@ -288,6 +288,7 @@ impl Verifier {
 
     /// Sets how far the delivery timestamp may be from now, in either direction (default
     /// [`DEFAULT_TOLERANCE`], 5 minutes). A skew of exactly the tolerance is accepted.
+    #[must_use]
     pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
         self.tolerance = tolerance;
         self
@@ -295,6 +296,7 @@ impl Verifier {
 
     /// Sets where "now" comes from (default [`SystemClock`]); tests can pass a
     /// [`ManualClock`](crate::ManualClock).
+    #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
         self

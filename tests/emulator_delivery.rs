@@ -254,9 +254,9 @@ fn only_webhooks_subscribed_to_the_type_receive_it() {
 fn every_sample_event_type_is_delivered_with_its_data() {
     let s = setup();
     let receiver = Receiver::start();
-    subscribe(&s, &receiver.url(), &EventType::ALL);
+    subscribe(&s, &receiver.url(), EventType::ALL);
     for t in EventType::ALL {
-        let report = s.emu.emit_and_wait(Event::sample(&t));
+        let report = s.emu.emit_and_wait(Event::sample(t));
         assert!(report.all_delivered(), "{t}");
     }
     let got = receiver.received();

@@ -344,6 +344,7 @@ impl ClientAssertion {
 
     /// How long an assertion signed here lives (default 10 minutes). No effect on a
     /// pre-signed one.
+    #[must_use]
     pub fn lifetime(mut self, lifetime: Duration) -> Self {
         self.lifetime = lifetime;
         self

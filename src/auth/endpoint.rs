@@ -397,6 +397,7 @@ impl ConsentUrl {
 
     /// The scopes to ask for, such as `READ,WRITE` (webhooks need both to be managed).
     /// Without it, the app's configured scopes apply.
+    #[must_use]
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
         self

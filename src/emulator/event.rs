@@ -139,12 +139,14 @@ impl Event {
     }
 
     /// Sets the envelope's `timestamp` (otherwise the emulator's clock when emitted).
+    #[must_use]
     pub fn at(mut self, timestamp: OffsetDateTime) -> Event {
         self.timestamp = Some(timestamp);
         self
     }
 
     /// Replaces the `data` object.
+    #[must_use]
     pub fn with_data(mut self, data: Value) -> Event {
         self.data = data;
         self.fill_times = false;
@@ -195,8 +197,8 @@ mod tests {
     fn samples_have_realistic_shapes() {
         let now = datetime!(2026-11-25 12:00:00.123456789 UTC);
         for t in EventType::ALL {
-            let e = Event::sample(&t);
-            assert_eq!(e.event_type(), &t);
+            let e = Event::sample(t);
+            assert_eq!(e.event_type(), t);
             let body: Value = serde_json::from_str(&e.body_at(now)).unwrap();
             assert_eq!(body["event"], t.as_str());
             assert_eq!(body["timestamp"], "2026-11-25T12:00:00.123456Z");

@@ -393,6 +393,7 @@ impl fmt::Debug for EmulatorBuilder {
 
 impl EmulatorBuilder {
     /// The port on 127.0.0.1 (default 0: any free port).
+    #[must_use]
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
         self
@@ -401,6 +402,7 @@ impl EmulatorBuilder {
     /// The clock for every time-dependent rule: token and secret expiry, the 21-day
     /// window, event timestamps. Pass a [`ManualClock`](crate::ManualClock) (and keep a
     /// clone) to move time in tests. Default: [`SystemClock`].
+    #[must_use]
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
         self
@@ -408,6 +410,7 @@ impl EmulatorBuilder {
 
     /// The real time between delivery attempts (default [`DEFAULT_RETRY_INTERVAL`],
     /// 10 minutes as Revolut documents; set a few milliseconds in tests).
+    #[must_use]
     pub fn retry_interval(mut self, interval: Duration) -> Self {
         self.retry_interval = interval;
         self
@@ -415,6 +418,7 @@ impl EmulatorBuilder {
 
     /// How long to wait for a receiver's answer before the attempt counts as failed
     /// (default [`DEFAULT_DELIVERY_TIMEOUT`]).
+    #[must_use]
     pub fn delivery_timeout(mut self, timeout: Duration) -> Self {
         self.delivery_timeout = timeout;
         self
@@ -425,6 +429,7 @@ impl EmulatorBuilder {
     /// it: from the connection's opening, or from the previous answer on a
     /// keep-alive connection. An idle connection is then closed, a partial head
     /// answered 408, so idle and slow clients cannot hold the server's connections.
+    #[must_use]
     pub fn head_timeout(mut self, timeout: Duration) -> Self {
         self.head_timeout = timeout;
         self
@@ -433,12 +438,14 @@ impl EmulatorBuilder {
     /// Accept `http://` webhook URLs to loopback hosts (`127.0.0.0/8`, `localhost`,
     /// `[::1]`), and deliver to loopback `https://` URLs over plain http. Off by
     /// default: like Revolut, the emulator then accepts `https` URLs only.
+    #[must_use]
     pub fn allow_loopback_http(mut self, allow: bool) -> Self {
         self.allow_loopback_http = allow;
         self
     }
 
     /// The initial access token, which never expires (default: a random one).
+    #[must_use]
     pub fn access_token(mut self, token: impl Into<String>) -> Self {
         self.access_token = Some(token.into());
         self
@@ -446,6 +453,7 @@ impl EmulatorBuilder {
 
     /// An authorization code the token endpoint accepts once (in addition to those
     /// from [`Emulator::authorization_code`]).
+    #[must_use]
     pub fn authorization_code(mut self, code: impl Into<String>) -> Self {
         self.authorization_code = Some(code.into());
         self
@@ -453,6 +461,7 @@ impl EmulatorBuilder {
 
     /// The client id: the token endpoint then refuses a request whose `client_id`
     /// differs (requests without one are accepted).
+    #[must_use]
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
         self.client_id = Some(client_id.into());
         self

@@ -35,8 +35,10 @@ pub enum EventType {
 }
 
 impl EventType {
-    /// The four event types this crate knows, in the API's order.
-    pub const ALL: [EventType; 4] = [
+    /// The event types this crate knows, in the API's order.
+    ///
+    /// A slice, not an array, so that knowing one more type is not a change of type.
+    pub const ALL: &'static [EventType] = &[
         EventType::TransactionCreated,
         EventType::TransactionStateChanged,
         EventType::PayoutLinkCreated,
@@ -128,12 +130,21 @@ mod tests {
     #[test]
     fn known_names_round_trip() {
         for t in EventType::ALL {
-            let json = serde_json::to_string(&t).unwrap();
+            let json = serde_json::to_string(t).unwrap();
             assert_eq!(json, format!("\"{}\"", t.as_str()));
             let back: EventType = serde_json::from_str(&json).unwrap();
-            assert_eq!(back, t);
+            assert_eq!(&back, t);
             assert!(!back.is_unknown());
         }
+    }
+
+    #[test]
+    fn all_is_a_slice_of_every_known_type() {
+        // A slice, so a fifth known type does not change the constant's type.
+        let all: &'static [EventType] = EventType::ALL;
+        assert_eq!(all.len(), 4);
+        assert!(all.iter().all(|t| !t.is_unknown()));
+        assert!(all.iter().all(|t| EventType::from(t.as_str()) == *t));
     }
 
     #[test]

@@ -195,6 +195,7 @@ impl FailedEventsQuery {
 
     /// Only events created strictly before this date or instant, which must not be
     /// more than 21 days ago (checked when the request is made, against the client's clock).
+    #[must_use]
     pub fn with_created_before(mut self, bound: impl Into<CreatedBefore>) -> Self {
         self.created_before = Some(bound.into());
         self
