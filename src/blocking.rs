@@ -153,6 +153,9 @@ mod transport {
         std::thread::sleep(wait);
     }
 
+    // Clones share one connection pool: the client hands one to the refreshing
+    // provider it builds.
+    #[derive(Clone)]
     pub(super) struct Transport {
         agent: ureq::Agent,
         max_response_bytes: u64,

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::maybe_io;
+use super::refreshing::RefreshingTokenProviderBuilder;
 use super::transport::{Transport, sleep};
 use crate::auth::{AccessToken, StaticToken};
 use crate::clock::{Clock, SystemClock};
@@ -256,11 +257,18 @@ impl Client {
 /// See [`Client::min_attempt_time`]; 100 ms is about one round trip to Revolut.
 const MIN_ATTEMPT_TIME: Duration = Duration::from_millis(100);
 
+/// Where a client gets its tokens.
+enum Tokens {
+    Provider(Arc<dyn TokenProvider>),
+    /// Built with the client, sharing its environment and connection pool.
+    Refreshing(Box<RefreshingTokenProviderBuilder>),
+}
+
 /// Configures a [`Client`].
 #[must_use]
 pub struct ClientBuilder {
     environment: Environment,
-    tokens: Option<Arc<dyn TokenProvider>>,
+    tokens: Option<Tokens>,
     clock: Arc<dyn Clock>,
     http: HttpConfig,
     retry: RetryPolicy,
@@ -289,7 +297,22 @@ impl ClientBuilder {
     /// Where access tokens come from: a [`StaticToken`], or any [`TokenProvider`].
     /// Pass an `Arc` to share one provider between clients.
     pub fn token_provider(mut self, provider: impl TokenProvider + 'static) -> Self {
-        self.tokens = Some(Arc::new(provider));
+        self.tokens = Some(Tokens::Provider(Arc::new(provider)));
+        self
+    }
+
+    /// Tokens that refresh themselves, from a refresh token and the client assertion:
+    /// the client builds the [`RefreshingTokenProvider`](super::RefreshingTokenProvider) with its own environment
+    /// (so a Sandbox client cannot get Production tokens), its connection pool and,
+    /// unless the provider's builder sets one, its retry policy.
+    ///
+    /// Configure the rest (`on_refresh`, stored `tokens`, `refresh_margin`) on the
+    /// provider's builder, and leave its environment unset; an environment set there
+    /// that differs from the client's is refused by [`build`](Self::build). To share one
+    /// provider among several clients, build it yourself and pass it to
+    /// [`token_provider`](Self::token_provider).
+    pub fn refreshing(mut self, provider: RefreshingTokenProviderBuilder) -> Self {
+        self.tokens = Some(Tokens::Refreshing(Box::new(provider)));
         self
     }
 
@@ -347,7 +370,9 @@ impl ClientBuilder {
         let tokens = self.tokens.ok_or_else(|| {
             ValidationError::new(
                 "token_provider",
-                "no token provider: call .token_provider(StaticToken::new(token)) or pass another provider",
+                "no token provider: call .token_provider(StaticToken::new(token)), \
+                 .refreshing(RefreshingTokenProvider::builder(refresh_token, assertion)) \
+                 or pass another provider",
             )
         })?;
         if self.http.timeout.is_zero() || self.http.connect_timeout.is_zero() {
@@ -355,9 +380,18 @@ impl ClientBuilder {
                 ValidationError::new("timeout", "timeouts must be greater than zero").into(),
             );
         }
+        let transport = Transport::new(&self.http)?;
+        let tokens: Arc<dyn TokenProvider> = match tokens {
+            Tokens::Provider(provider) => provider,
+            Tokens::Refreshing(builder) => Arc::new(builder.build_for_client(
+                transport.clone(),
+                &self.environment,
+                &self.retry,
+            )?),
+        };
         Ok(Client {
             inner: Arc::new(Inner {
-                transport: Transport::new(&self.http)?,
+                transport,
                 environment: self.environment,
                 tokens,
                 clock: self.clock,

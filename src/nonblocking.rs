@@ -182,6 +182,9 @@ mod transport {
         tokio::time::sleep(wait).await;
     }
 
+    // Clones share one connection pool: the client hands one to the refreshing
+    // provider it builds.
+    #[derive(Clone)]
     pub(super) struct Transport {
         client: reqwest::Client,
         max_response_bytes: u64,

@@ -140,12 +140,12 @@ impl RefreshingTokenProvider {
             refresh_token,
             assertion,
             tokens: None,
-            environment: Environment::Production,
+            environment: None,
             margin: Duration::from_secs(60),
             clock: Arc::new(SystemClock),
             on_refresh: None,
             http: HttpConfig::default(),
-            retry: RetryPolicy::default(),
+            retry: None,
         }
     }
 
@@ -276,12 +276,14 @@ pub struct RefreshingTokenProviderBuilder {
     refresh_token: RefreshToken,
     assertion: ClientAssertion,
     tokens: Option<TokenSet>,
-    environment: Environment,
+    /// `None`: Production, or the client's environment when a client builds it.
+    environment: Option<Environment>,
     margin: Duration,
     clock: Arc<dyn Clock>,
     on_refresh: Option<OnRefresh>,
     http: HttpConfig,
-    retry: RetryPolicy,
+    /// `None`: the default policy, or the client's when a client builds it.
+    retry: Option<RetryPolicy>,
 }
 
 impl fmt::Debug for RefreshingTokenProviderBuilder {
@@ -299,9 +301,11 @@ impl fmt::Debug for RefreshingTokenProviderBuilder {
 
 impl RefreshingTokenProviderBuilder {
     /// The environment whose token endpoint to call (default Production). Use the
-    /// client's environment: a sandbox token does not work in production.
+    /// client's environment: a sandbox token does not work in production. When the
+    /// client builds the provider ([`ClientBuilder::refreshing`](super::ClientBuilder::refreshing)),
+    /// leave this unset: it takes the client's.
     pub fn environment(mut self, environment: Environment) -> Self {
-        self.environment = environment;
+        self.environment = Some(environment);
         self
     }
 
@@ -352,12 +356,49 @@ impl RefreshingTokenProviderBuilder {
     /// The policy's total budget counts from the refresh's start, and each
     /// attempt's timeout is cut to what is left of it.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
+        self.retry = Some(policy);
         self
     }
 
     /// Builds the provider. It makes no request yet.
     pub fn build(self) -> Result<RefreshingTokenProvider> {
+        let transport = Transport::new(&self.http)?;
+        let environment = self.environment.clone().unwrap_or(Environment::Production);
+        let retry = self.retry.clone().unwrap_or_default();
+        self.build_on(transport, environment, retry)
+    }
+
+    /// Builds the provider for a client: on the client's connection pool, with the
+    /// client's environment (refusing another one set on this builder) and, unless
+    /// this builder set its own, the client's retry policy.
+    pub(super) fn build_for_client(
+        self,
+        transport: Transport,
+        environment: &Environment,
+        retry: &RetryPolicy,
+    ) -> Result<RefreshingTokenProvider> {
+        if let Some(own) = &self.environment
+            && own != environment
+        {
+            return Err(crate::error::ValidationError::new(
+                "environment",
+                format!(
+                    "the refreshing token provider was given {own} but the client talks to \
+                     {environment}: leave the provider's environment unset, and it takes the client's"
+                ),
+            )
+            .into());
+        }
+        let retry = self.retry.clone().unwrap_or_else(|| retry.clone());
+        self.build_on(transport, environment.clone(), retry)
+    }
+
+    fn build_on(
+        self,
+        transport: Transport,
+        environment: Environment,
+        retry: RetryPolicy,
+    ) -> Result<RefreshingTokenProvider> {
         let margin = time::Duration::try_from(self.margin).map_err(|_| {
             crate::error::ValidationError::new("refresh_margin", "the margin is too large")
         })?;
@@ -379,13 +420,13 @@ impl RefreshingTokenProviderBuilder {
         }
         Ok(RefreshingTokenProvider {
             inner: Arc::new(Inner {
-                transport: Transport::new(&self.http)?,
-                environment: self.environment,
+                transport,
+                environment,
                 assertion: self.assertion,
                 clock: self.clock,
                 margin,
                 on_refresh: self.on_refresh,
-                retry: self.retry,
+                retry,
                 timeout: self.http.timeout,
                 state: Mutex::new(state),
                 flight: FlightLock::new(),

@@ -39,7 +39,9 @@ macro_rules! all_cases {
             a_refused_token_endpoint_is_retried_and_counted,
             api_attempts_and_token_attempts_add_up,
             an_api_that_echoes_the_request_puts_no_secret_in_an_error,
-            a_token_endpoint_that_echoes_the_form_puts_no_secret_in_an_error
+            a_token_endpoint_that_echoes_the_form_puts_no_secret_in_an_error,
+            a_client_builds_its_refreshing_provider_in_its_own_environment,
+            a_provider_in_another_environment_than_its_client_is_refused
         );
     };
 }
@@ -745,4 +747,76 @@ pub async fn a_token_endpoint_that_echoes_the_form_puts_no_secret_in_an_error() 
             "c2lnbmF0dXJlLXNlY3JldA",
         ],
     );
+}
+
+/// `ClientBuilder::refreshing`: the provider is built with the client's environment,
+/// so its token request goes to the same host as the API calls.
+#[maybe_io]
+pub async fn a_client_builds_its_refreshing_provider_in_its_own_environment() {
+    let server = MockServer::start();
+    let tokens = token_endpoint(&server, "oa_sand_from-client", Duration::ZERO);
+    let list = server.mock(|when, then| {
+        when.method(GET)
+            .path(WEBHOOKS)
+            .header("authorization", "Bearer oa_sand_from-client");
+        then.status(200).body("[]");
+    });
+    let client = Client::builder()
+        .environment(environment(&server))
+        .refreshing(RefreshingTokenProvider::builder(
+            RefreshToken::new(REFRESH),
+            ClientAssertion::presigned(JWT),
+        ))
+        .build()
+        .unwrap();
+    let first = client.webhooks().list().await.unwrap();
+    let second = client.webhooks().list().await.unwrap();
+    assert!(first.is_empty() && second.is_empty());
+    tokens.assert_calls(1);
+    list.assert_calls(2);
+}
+
+/// A provider set to another environment than its client's is refused at build,
+/// before anything is sent, instead of failing later with a 401.
+#[maybe_io]
+pub async fn a_provider_in_another_environment_than_its_client_is_refused() {
+    let server = MockServer::start();
+    let any = server.mock(|_, then| {
+        then.status(500);
+    });
+    let result = Client::builder()
+        .environment(environment(&server))
+        .refreshing(
+            RefreshingTokenProvider::builder(
+                RefreshToken::new(REFRESH),
+                ClientAssertion::presigned(JWT),
+            )
+            .environment(Environment::Sandbox),
+        )
+        .build();
+    match result {
+        Err(Error::Validation(e)) => {
+            assert_eq!(e.field, "environment");
+            assert!(e.reason.contains("sandbox"), "{e}");
+            assert!(
+                e.reason.contains("leave the provider's environment unset"),
+                "{e}"
+            );
+        }
+        Err(other) => panic!("{other}"),
+        Ok(_) => panic!("a Sandbox provider for a local client was accepted"),
+    }
+    // The same environment, set twice, is fine.
+    let same = Client::builder()
+        .environment(environment(&server))
+        .refreshing(
+            RefreshingTokenProvider::builder(
+                RefreshToken::new(REFRESH),
+                ClientAssertion::presigned(JWT),
+            )
+            .environment(environment(&server)),
+        )
+        .build();
+    assert!(same.is_ok());
+    any.assert_calls(0);
 }

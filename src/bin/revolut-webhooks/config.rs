@@ -23,14 +23,13 @@ pub fn environment(name: &str) -> Result<Environment, Failure> {
 /// provider when a refresh token is set, otherwise the access token.
 pub fn client(global: &Api) -> Result<Client, Failure> {
     let environment = environment(&global.environment)?;
-    let builder = Client::builder().environment(environment.clone());
+    let builder = Client::builder().environment(environment);
     let builder = if let Some(refresh) = non_empty(&global.refresh_token) {
-        let provider =
-            RefreshingTokenProvider::builder(RefreshToken::new(refresh), assertion(global)?)
-                .environment(environment)
-                .build()
-                .map_err(Failure::from)?;
-        builder.token_provider(provider)
+        // The client builds the provider: one environment, one connection pool.
+        builder.refreshing(RefreshingTokenProvider::builder(
+            RefreshToken::new(refresh),
+            assertion(global)?,
+        ))
     } else if let Some(token) = non_empty(&global.access_token) {
         builder.token_provider(StaticToken::new(token.trim()))
     } else {
