@@ -16,7 +16,7 @@ use super::maybe_io;
 use super::transport::{Transport, sleep};
 use crate::auth::{AccessToken, StaticToken};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Environment, HttpConfig};
+use crate::config::{Environment, HttpConfig, Proxy};
 use crate::error::{Error, Result, ValidationError};
 use crate::models::{
     CreateWebhook, FailedEvent, FailedEventsQuery, SecretExpiration, UpdateWebhook, Webhook,
@@ -267,6 +267,22 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether and through which proxy to reach an https API (default
+    /// [`Proxy::from_env`]). Plain http to a loopback host never uses one.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.http.proxy = proxy;
+        self
+    }
+
+    /// Trusts the root certificates in `pem` (one or more `BEGIN CERTIFICATE`
+    /// blocks) besides the Mozilla bundle, such as a company's TLS-inspecting
+    /// proxy's CA. May be called more than once; [`build`](Self::build) fails
+    /// with a [`ValidationError`] if the text holds no certificate.
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.http.extra_roots_pem.push(pem.as_ref().to_vec());
+        self
+    }
+
     /// Builds the client. Fails if no token provider was given, or if the HTTP
     /// library cannot start.
     pub fn build(self) -> Result<Client> {
@@ -283,7 +299,7 @@ impl ClientBuilder {
         }
         Ok(Client {
             inner: Arc::new(Inner {
-                transport: Transport::new(&self.http)?,
+                transport: Transport::new(&self.http, &self.environment)?,
                 environment: self.environment,
                 tokens,
                 clock: self.clock,

@@ -67,9 +67,9 @@ impl Error {
         self.api().is_some_and(ApiError::is_rate_limited)
     }
 
-    /// Whether the request timed out.
+    /// Whether the request timed out, while connecting or after it was sent.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Transport(e) if e.kind == TransportErrorKind::Timeout)
+        matches!(self, Error::Transport(e) if matches!(e.kind, TransportErrorKind::Timeout | TransportErrorKind::ConnectTimeout))
     }
 
     /// How long the server asked us to wait before trying again, if it said.
@@ -198,8 +198,11 @@ pub mod codes {
 pub enum TransportErrorKind {
     /// The connection could not be made (refused, DNS, unreachable).
     Connect,
-    /// The connect or overall request timeout elapsed.
+    /// The request timed out after it may have been sent, in part or whole: the
+    /// server may have acted on it.
     Timeout,
+    /// The connection (DNS, TCP or TLS handshake) timed out: nothing was sent.
+    ConnectTimeout,
     /// TLS failed.
     Tls,
     /// The connection broke while sending or receiving (reset, truncated body).
@@ -215,6 +218,7 @@ impl fmt::Display for TransportErrorKind {
         f.write_str(match self {
             TransportErrorKind::Connect => "connection failed",
             TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::ConnectTimeout => "timed out connecting",
             TransportErrorKind::Tls => "TLS error",
             TransportErrorKind::Io => "connection error",
             TransportErrorKind::BodyTooLarge => "response too large",

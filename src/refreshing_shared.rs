@@ -25,7 +25,7 @@ use crate::auth::{
     refresh_token_request,
 };
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Environment, HttpConfig};
+use crate::config::{Environment, HttpConfig, Proxy};
 use crate::error::{AuthError, AuthErrorKind, Result};
 
 type OnRefresh = Arc<dyn Fn(&TokenSet) + Send + Sync>;
@@ -307,6 +307,20 @@ impl RefreshingTokenProviderBuilder {
         self
     }
 
+    /// Whether and through which proxy to reach the token endpoint over https
+    /// (default [`Proxy::from_env`]), as for the client.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.http.proxy = proxy;
+        self
+    }
+
+    /// Trusts the root certificates in `pem` besides the Mozilla bundle, as
+    /// for the client.
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.http.extra_roots_pem.push(pem.as_ref().to_vec());
+        self
+    }
+
     /// Builds the provider. It makes no request yet.
     pub fn build(self) -> Result<RefreshingTokenProvider> {
         let margin = time::Duration::try_from(self.margin).map_err(|_| {
@@ -330,7 +344,7 @@ impl RefreshingTokenProviderBuilder {
         }
         Ok(RefreshingTokenProvider {
             inner: Arc::new(Inner {
-                transport: Transport::new(&self.http)?,
+                transport: Transport::new(&self.http, &self.environment)?,
                 environment: self.environment,
                 assertion: self.assertion,
                 clock: self.clock,
@@ -354,7 +368,7 @@ pub async fn exchange_authorization_code(
     code: &str,
     assertion: &ClientAssertion,
 ) -> Result<TokenSet> {
-    let transport = Transport::new(&HttpConfig::default())?;
+    let transport = Transport::new(&HttpConfig::default(), environment)?;
     let now = OffsetDateTime::now_utc();
     let call = authorization_code_request(code, &assertion.assertion(now)?);
     Ok(send(&transport, environment, &call, now).await?)

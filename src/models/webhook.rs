@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{EventType, SigningSecret};
-use crate::config::host_of;
+use crate::config::{Scheme, UrlRules, check_url};
 use crate::error::ValidationError;
 
 /// A webhook as `list` and `update` return it: no signing secret.
@@ -162,20 +162,20 @@ fn validate_events(events: Option<&[EventType]>) -> Result<(), ValidationError> 
     }
 }
 
-/// A webhook URL: `https://` followed by a host, no spaces.
+/// A webhook URL: `https://` followed by a host, checked by the crate's one URL rule.
 pub(crate) fn validate_webhook_url(url: &str) -> Result<(), ValidationError> {
-    let err = |reason: &str| ValidationError::new("url", reason);
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| err("expected an absolute https URL, such as https://example.com/hook"))?;
-    if !scheme.eq_ignore_ascii_case("https") {
-        return Err(err("Revolut delivers webhooks over https only"));
+    if !url.contains("://") {
+        return Err(ValidationError::new(
+            "url",
+            "expected an absolute https URL, such as https://example.com/hook",
+        ));
     }
-    if host_of(rest).is_none() {
-        return Err(err("the URL has no host"));
-    }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(err("the URL contains whitespace or control characters"));
+    let checked = check_url(url, "url", UrlRules::Webhook)?;
+    if checked.scheme != Scheme::Https {
+        return Err(ValidationError::new(
+            "url",
+            "Revolut delivers webhooks over https only",
+        ));
     }
     Ok(())
 }
