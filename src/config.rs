@@ -448,7 +448,7 @@ impl fmt::Debug for Proxy {
             ProxyMode::FromEnv => f.write_str("Proxy::from_env()"),
             // The URL may carry the proxy's password: only the host is shown.
             ProxyMode::Url(url) => {
-                let host = check_proxy_url(url, "proxy").map_or_else(|_| "?".to_owned(), |h| h);
+                let host = check_proxy_url(url, "proxy").unwrap_or_else(|_| "?".to_owned());
                 write!(f, "Proxy::url({host})")
             }
         }

@@ -21,7 +21,10 @@ const TABLE: &[(&str, Result<&str, &str>)] = &[
     ("http://127.0.0.1@127.0.0.2", Err("user name or password")),
     ("http://@127.0.0.1", Err("user name or password")),
     ("http://a@b@127.0.0.1", Err("user name or password")),
-    ("http://127.0.0.1:80@127.0.0.2", Err("user name or password")),
+    (
+        "http://127.0.0.1:80@127.0.0.2",
+        Err("user name or password"),
+    ),
     ("https://user@example.com", Err("user name or password")),
     // Percent-encoding.
     ("http://127.0.0.2%40127.0.0.1", Err("percent-encoded")),
@@ -71,7 +74,10 @@ const TABLE: &[(&str, Result<&str, &str>)] = &[
     ("http://[::1", Err("closing ']'")),
     ("http://[::1]x", Err("only ':port'")),
     ("http://[::1]:", Err("port")),
-    ("http://[127.0.0.1]", Err("IPv6 address in brackets is not valid")),
+    (
+        "http://[127.0.0.1]",
+        Err("IPv6 address in brackets is not valid"),
+    ),
     // Trailing dots and odd names.
     ("http://127.0.0.1.", Err("ends with a dot")),
     ("http://localhost.", Err("ends with a dot")),
@@ -212,7 +218,8 @@ fn the_emulator_refuses_the_same_webhook_urls() {
     for (url, expected) in TABLE {
         // Fine in a webhook URL (a query, percent-encoding in the path), or
         // another rule's business (the scheme, fragments).
-        let other_rule = matches!(expected, Err(f) if f.contains("query") || f.contains("percent-encoding"));
+        let other_rule =
+            matches!(expected, Err(f) if f.contains("query") || f.contains("percent-encoding"));
         if url.starts_with("ftp") || url.contains('#') || other_rule {
             continue;
         }
