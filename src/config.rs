@@ -761,6 +761,75 @@ mod tests {
     }
 
     #[test]
+    fn proxies_are_resolved_the_same_way_for_both_modes() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let https = Environment::custom("https://api.example.com").unwrap();
+        let local = Environment::custom("http://127.0.0.1:8080").unwrap();
+        let all = vars(&[
+            ("HTTP_PROXY", "http://127.0.0.2:1"),
+            ("HTTPS_PROXY", "http://127.0.0.2:2"),
+            ("ALL_PROXY", "http://127.0.0.2:3"),
+        ]);
+        let env = Proxy::from_env();
+        // Plain http never goes through a proxy, not even one set explicitly.
+        assert_eq!(env.resolve(&local, &all), Ok(None));
+        let explicit = Proxy::url("http://127.0.0.2:9").unwrap();
+        assert_eq!(explicit.resolve(&local, &all), Ok(None));
+        assert_eq!(
+            explicit.resolve(&https, &all),
+            Ok(Some("http://127.0.0.2:9".into()))
+        );
+        assert_eq!(
+            env.resolve(&https, &all),
+            Ok(Some("http://127.0.0.2:2".into()))
+        );
+        assert_eq!(Proxy::none().resolve(&https, &all), Ok(None));
+        let lower = vars(&[("all_proxy", "127.0.0.2:3128")]);
+        assert_eq!(
+            env.resolve(&https, &lower),
+            Ok(Some("http://127.0.0.2:3128".into()))
+        );
+        let http_only = vars(&[("HTTP_PROXY", "http://127.0.0.2:1")]);
+        assert_eq!(env.resolve(&https, &http_only), Ok(None));
+        for no_proxy in [
+            "*",
+            "api.example.com",
+            "example.com",
+            ".example.com",
+            "x, EXAMPLE.com",
+        ] {
+            let listed = move |name: &str| match name {
+                "HTTPS_PROXY" => Some("http://127.0.0.2:2".to_owned()),
+                "NO_PROXY" => Some(no_proxy.to_owned()),
+                _ => None,
+            };
+            assert_eq!(env.resolve(&https, listed), Ok(None), "{no_proxy}");
+        }
+        let other = |name: &str| match name {
+            "HTTPS_PROXY" => Some("http://127.0.0.2:2".to_owned()),
+            "NO_PROXY" => Some("ample.com,other.example.com".to_owned()),
+            _ => None,
+        };
+        assert!(env.resolve(&https, other).unwrap().is_some());
+        // A bad variable is named, and its value (maybe a password) is not shown.
+        let bad = vars(&[("HTTPS_PROXY", "socks5://user:hunter2@127.0.0.2:1")]);
+        let e = env.resolve(&https, &bad).unwrap_err();
+        assert!(e.reason.contains("HTTPS_PROXY"), "{}", e.reason);
+        assert!(!e.reason.contains("hunter2"), "{}", e.reason);
+        assert!(Proxy::url("http://a@b@127.0.0.2").is_err());
+        assert!(Proxy::url("http://127.0.0.2/path").is_err());
+        let with_password = Proxy::url("http://user:hunter2@127.0.0.2:3128").unwrap();
+        assert_eq!(format!("{with_password:?}"), "Proxy::url(127.0.0.2)");
+    }
+
+    #[test]
     #[cfg(any(feature = "blocking", feature = "async"))]
     fn default_http_config() {
         use std::time::Duration;

@@ -33,7 +33,8 @@ macro_rules! all_cases {
             extra_roots_make_the_test_ca_trusted,
             bad_root_pem_is_refused_at_build,
             a_connect_timeout_is_retried_even_for_a_create,
-            a_timeout_after_sending_a_create_is_not_retried
+            a_timeout_after_sending_a_create_is_not_retried,
+            an_https_request_goes_through_the_proxy_it_is_given
         );
     };
 }
@@ -350,4 +351,24 @@ pub async fn a_timeout_after_sending_a_create_is_not_retried() {
         "the server may have acted on it: {error}"
     );
     assert_eq!(server.request_count(), 1);
+}
+
+#[maybe_io]
+pub async fn an_https_request_goes_through_the_proxy_it_is_given() {
+    let server = TlsServer::start();
+    let proxy = Counter::on("127.0.0.2");
+    let client = Client::builder()
+        .environment(Environment::custom(&server.url()).unwrap())
+        .token_provider(StaticToken::new(TOKEN))
+        .retry_policy(RetryPolicy::none())
+        .timeout(Duration::from_secs(2))
+        .proxy(Proxy::url(&format!("http://127.0.0.2:{}", proxy.port)).unwrap())
+        .add_root_certificates_pem(&server.ca_pem)
+        .build()
+        .unwrap();
+    // The fake proxy reads the CONNECT and hangs up: the call fails, having gone there.
+    let result = client.webhooks().list().await;
+    assert!(result.is_err());
+    assert_eq!(proxy.count(), 1);
+    assert_eq!(server.connections(), 0);
 }
