@@ -779,25 +779,25 @@ mod tests {
         ]);
         let env = Proxy::from_env();
         // Plain http never goes through a proxy, not even one set explicitly.
-        assert_eq!(env.resolve(&local, &all), Ok(None));
+        assert_eq!(env.resolve(&local, all), Ok(None));
         let explicit = Proxy::url("http://127.0.0.2:9").unwrap();
-        assert_eq!(explicit.resolve(&local, &all), Ok(None));
+        assert_eq!(explicit.resolve(&local, all), Ok(None));
         assert_eq!(
-            explicit.resolve(&https, &all),
+            explicit.resolve(&https, all),
             Ok(Some("http://127.0.0.2:9".into()))
         );
         assert_eq!(
-            env.resolve(&https, &all),
+            env.resolve(&https, all),
             Ok(Some("http://127.0.0.2:2".into()))
         );
-        assert_eq!(Proxy::none().resolve(&https, &all), Ok(None));
+        assert_eq!(Proxy::none().resolve(&https, all), Ok(None));
         let lower = vars(&[("all_proxy", "127.0.0.2:3128")]);
         assert_eq!(
-            env.resolve(&https, &lower),
+            env.resolve(&https, lower),
             Ok(Some("http://127.0.0.2:3128".into()))
         );
         let http_only = vars(&[("HTTP_PROXY", "http://127.0.0.2:1")]);
-        assert_eq!(env.resolve(&https, &http_only), Ok(None));
+        assert_eq!(env.resolve(&https, http_only), Ok(None));
         for no_proxy in [
             "*",
             "api.example.com",
@@ -820,7 +820,7 @@ mod tests {
         assert!(env.resolve(&https, other).unwrap().is_some());
         // A bad variable is named, and its value (maybe a password) is not shown.
         let bad = vars(&[("HTTPS_PROXY", "socks5://user:hunter2@127.0.0.2:1")]);
-        let e = env.resolve(&https, &bad).unwrap_err();
+        let e = env.resolve(&https, bad).unwrap_err();
         assert!(e.reason.contains("HTTPS_PROXY"), "{}", e.reason);
         assert!(!e.reason.contains("hunter2"), "{}", e.reason);
         assert!(Proxy::url("http://a@b@127.0.0.2").is_err());
