@@ -145,12 +145,47 @@ mod transport {
 
     use super::*;
     use crate::auth::AccessToken;
-    use crate::config::{Environment, HttpConfig};
-    use crate::error::{Error, TransportError, TransportErrorKind};
+    use crate::config::{Environment, HttpConfig, is_tls_failure, trusted_roots};
+    use crate::error::{Error, TransportError, TransportErrorKind, ValidationError};
     use crate::request::{HttpRequest, HttpResponse, Method};
 
     pub(super) fn sleep(wait: std::time::Duration) {
         std::thread::sleep(wait);
+    }
+
+    /// `url` as ureq will read it, refused unless its host and scheme are the
+    /// ones the environment was checked for.
+    fn checked_uri(
+        url: &str,
+        environment: &Environment,
+        request: &HttpRequest,
+    ) -> Result<ureq::http::Uri, TransportError> {
+        let uri: Option<ureq::http::Uri> = url.parse().ok();
+        let expected_scheme = if environment.is_https() {
+            "https"
+        } else {
+            "http"
+        };
+        match uri {
+            Some(uri)
+                if uri.host().is_some_and(|h| environment.host().is(h))
+                    && uri
+                        .scheme_str()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(expected_scheme)) =>
+            {
+                Ok(uri)
+            }
+            _ => Err(TransportError::new(
+                TransportErrorKind::Other,
+                request.method.as_str(),
+                &request.path,
+                format!(
+                    "refused to send: the URL does not go to {}, the host that was checked",
+                    environment.host()
+                ),
+                None,
+            )),
+        }
     }
 
     // Clones share one connection pool: the client hands one to the refreshing
@@ -162,7 +197,27 @@ mod transport {
     }
 
     impl Transport {
-        pub(super) fn new(config: &HttpConfig) -> Result<Self, Error> {
+        /// A transport for `environment`: its proxy is decided here, once.
+        pub(super) fn new(config: &HttpConfig, environment: &Environment) -> Result<Self, Error> {
+            let proxy = match config
+                .proxy
+                .resolve(environment, |name| std::env::var(name).ok())?
+            {
+                // Explicit `None` as well: left unset, ureq reads the environment itself.
+                None => None,
+                Some(url) => Some(ureq::Proxy::new(&url).map_err(|_| {
+                    ValidationError::new("proxy", "the proxy URL is not one ureq can use")
+                })?),
+            };
+            let roots: Vec<ureq::tls::Certificate<'static>> =
+                trusted_roots(&config.extra_roots_pem)?
+                    .iter()
+                    .map(|der| ureq::tls::Certificate::from_der(der).to_owned())
+                    .collect();
+            let tls = ureq::tls::TlsConfig::builder()
+                .provider(ureq::tls::TlsProvider::Rustls)
+                .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+                .build();
             let agent = ureq::Agent::config_builder()
                 // Error statuses must come back as responses: their bodies carry
                 // Revolut's code and message, their headers Retry-After.
@@ -173,6 +228,8 @@ mod transport {
                 .timeout_connect(Some(config.connect_timeout))
                 .timeout_global(Some(config.timeout))
                 .user_agent(config.user_agent.as_str())
+                .proxy(proxy)
+                .tls_config(tls)
                 .build()
                 .into();
             Ok(Transport {
@@ -190,7 +247,7 @@ mod transport {
             token: Option<&AccessToken>,
             timeout: Option<Duration>,
         ) -> Result<HttpResponse, TransportError> {
-            let url = request.url(environment);
+            let url = checked_uri(&request.url(environment), environment, request)?;
             let auth = token.map(|t| format!("Bearer {}", t.expose_secret()));
             let fail = |e: ureq::Error| transport_error(e, request);
             // ureq's builders with and without a body are different types; the
@@ -249,7 +306,14 @@ mod transport {
 
     fn transport_error(error: ureq::Error, request: &HttpRequest) -> TransportError {
         let kind = match &error {
+            // Nothing was written before these: the request never left.
+            ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => {
+                TransportErrorKind::ConnectTimeout
+            }
             ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
+            ureq::Error::Io(io) if io.get_ref().is_some_and(|e| is_tls_failure(e)) => {
+                TransportErrorKind::Tls
+            }
             ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => {
                 TransportErrorKind::Connect
             }

@@ -15,7 +15,7 @@ use super::refreshing::RefreshingTokenProviderBuilder;
 use super::transport::{Transport, sleep};
 use crate::auth::{AccessToken, StaticToken};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Environment, HttpConfig, MAX_TIMEOUT};
+use crate::config::{Environment, HttpConfig, MAX_TIMEOUT, Proxy};
 use crate::error::{Error, Result, Unconfirmed, ValidationError};
 use crate::models::{
     CreateWebhook, FailedEvent, FailedEventsQuery, SecretExpiration, UpdateWebhook, Webhook,
@@ -364,6 +364,22 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether and through which proxy to reach an https API (default
+    /// [`Proxy::from_env`]). Plain http to a loopback host never uses one.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.http.proxy = proxy;
+        self
+    }
+
+    /// Trusts the root certificates in `pem` (one or more `BEGIN CERTIFICATE`
+    /// blocks) besides the Mozilla bundle, such as a company's TLS-inspecting
+    /// proxy's CA. May be called more than once; [`build`](Self::build) fails
+    /// with a [`ValidationError`] if the text holds no certificate.
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.http.extra_roots_pem.push(pem.as_ref().to_vec());
+        self
+    }
+
     /// Builds the client. Fails if no token provider was given, or if the HTTP
     /// library cannot start.
     pub fn build(self) -> Result<Client> {
@@ -380,7 +396,7 @@ impl ClientBuilder {
                 ValidationError::new("timeout", "timeouts must be greater than zero").into(),
             );
         }
-        let transport = Transport::new(&self.http)?;
+        let transport = Transport::new(&self.http, &self.environment)?;
         let tokens: Arc<dyn TokenProvider> = match tokens {
             Tokens::Provider(provider) => provider,
             Tokens::Refreshing(builder) => Arc::new(builder.build_for_client(

@@ -103,9 +103,9 @@ impl Error {
         }
     }
 
-    /// Whether the request timed out.
+    /// Whether the request timed out, while connecting or after it was sent.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Transport(e) if e.kind == TransportErrorKind::Timeout)
+        matches!(self, Error::Transport(e) if matches!(e.kind, TransportErrorKind::Timeout | TransportErrorKind::ConnectTimeout))
     }
 
     /// How long the server (the API, or the token endpoint) asked us to wait
@@ -162,8 +162,13 @@ impl Error {
             Error::Api(e) if e.status >= 500 && !matches!(e.status, 501 | 503 | 505) => {
                 e.unconfirmed = Some(call)
             }
-            // Only a refused connection certainly sent nothing.
-            Error::Transport(e) if e.kind != TransportErrorKind::Connect => {
+            // A refused connection and a connect timeout certainly sent nothing.
+            Error::Transport(e)
+                if !matches!(
+                    e.kind,
+                    TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout
+                ) =>
+            {
                 e.unconfirmed = Some(call)
             }
             // A success whose body did not decode: it took effect.
@@ -349,8 +354,11 @@ pub mod codes {
 pub enum TransportErrorKind {
     /// The connection could not be made (refused, DNS, unreachable).
     Connect,
-    /// The connect or overall request timeout elapsed.
+    /// The request timed out after it may have been sent, in part or whole: the
+    /// server may have acted on it.
     Timeout,
+    /// The connection (DNS, TCP or TLS handshake) timed out: nothing was sent.
+    ConnectTimeout,
     /// TLS failed.
     Tls,
     /// The connection broke while sending or receiving (reset, truncated body).
@@ -366,6 +374,7 @@ impl fmt::Display for TransportErrorKind {
         f.write_str(match self {
             TransportErrorKind::Connect => "connection failed",
             TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::ConnectTimeout => "timed out connecting",
             TransportErrorKind::Tls => "TLS error",
             TransportErrorKind::Io => "connection error",
             TransportErrorKind::BodyTooLarge => "response too large",
@@ -1015,6 +1024,7 @@ mod tests {
             Error::from(api(501, None)),
             Error::from(api(422, Some(3352))),
             transport(TransportErrorKind::Connect),
+            transport(TransportErrorKind::ConnectTimeout),
             Error::from(ValidationError::new("url", "x")),
             Error::RateLimitedLocally {
                 retry_in: Duration::from_secs(3),
@@ -1028,7 +1038,7 @@ mod tests {
             assert!(!e.is_ambiguous(), "{e}");
             assert!(!e.to_string().contains("list()"), "{e}");
         }
-        let local = &refused[6];
+        let local = &refused[7];
         assert!(local.is_rate_limited());
         assert_eq!(local.retry_after(), Some(Duration::from_secs(3)));
         assert_eq!(local.attempts(), 0);
@@ -1036,7 +1046,7 @@ mod tests {
             local.to_string().starts_with("rate-limited locally"),
             "{local}"
         );
-        assert!(refused[7].to_string().contains("120 s"), "{}", refused[7]);
+        assert!(refused[8].to_string().contains("120 s"), "{}", refused[8]);
     }
 
     #[test]

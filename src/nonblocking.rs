@@ -174,8 +174,8 @@ impl Stream for FailedEvents {
 
 mod transport {
     use crate::auth::AccessToken;
-    use crate::config::{Environment, HttpConfig};
-    use crate::error::{Error, TransportError, TransportErrorKind};
+    use crate::config::{Environment, HttpConfig, is_tls_failure, trusted_roots};
+    use crate::error::{Error, TransportError, TransportErrorKind, ValidationError};
     use crate::request::{HttpRequest, HttpResponse, Method};
 
     pub(super) async fn sleep(wait: std::time::Duration) {
@@ -191,8 +191,29 @@ mod transport {
     }
 
     impl Transport {
-        pub(super) fn new(config: &HttpConfig) -> Result<Self, Error> {
-            let client = reqwest::Client::builder()
+        /// A transport for `environment`: its proxy is decided here, once.
+        pub(super) fn new(config: &HttpConfig, environment: &Environment) -> Result<Self, Error> {
+            let proxy = config
+                .proxy
+                .resolve(environment, |name| std::env::var(name).ok())?;
+            let mut roots = Vec::new();
+            for der in trusted_roots(&config.extra_roots_pem)? {
+                roots.push(reqwest::Certificate::from_der(&der).map_err(|_| {
+                    ValidationError::new("root_certificates", "a root certificate is not valid DER")
+                })?);
+            }
+            let builder = match proxy {
+                // Explicit: left alone, reqwest reads the proxy variables itself.
+                None => reqwest::Client::builder().no_proxy(),
+                Some(url) => {
+                    reqwest::Client::builder().proxy(reqwest::Proxy::all(&url).map_err(|_| {
+                        ValidationError::new("proxy", "the proxy URL is not one reqwest can use")
+                    })?)
+                }
+            };
+            let client = builder
+                // The same roots as the blocking client, not the platform's store.
+                .tls_certs_only(roots)
                 .connect_timeout(config.connect_timeout)
                 .timeout(config.timeout)
                 .user_agent(config.user_agent.as_str())
@@ -229,9 +250,10 @@ mod transport {
                 Method::Patch => reqwest::Method::PATCH,
                 Method::Delete => reqwest::Method::DELETE,
             };
+            let url = checked_url(&request.url(environment), environment, request)?;
             let mut builder = self
                 .client
-                .request(method, request.url(environment))
+                .request(method, url)
                 .header("accept", "application/json");
             if let Some(token) = token {
                 builder = builder.bearer_auth(token.expose_secret());
@@ -272,6 +294,38 @@ mod transport {
         }
     }
 
+    /// `url` as reqwest will read it, refused unless its host and scheme are the
+    /// ones the environment was checked for.
+    fn checked_url(
+        url: &str,
+        environment: &Environment,
+        request: &HttpRequest,
+    ) -> Result<reqwest::Url, TransportError> {
+        let expected_scheme = if environment.is_https() {
+            "https"
+        } else {
+            "http"
+        };
+        match reqwest::Url::parse(url) {
+            Ok(url)
+                if url.host_str().is_some_and(|h| environment.host().is(h))
+                    && url.scheme() == expected_scheme =>
+            {
+                Ok(url)
+            }
+            _ => Err(TransportError::new(
+                TransportErrorKind::Other,
+                request.method.as_str(),
+                &request.path,
+                format!(
+                    "refused to send: the URL does not go to {}, the host that was checked",
+                    environment.host()
+                ),
+                None,
+            )),
+        }
+    }
+
     fn too_large(limit: u64, request: &HttpRequest) -> TransportError {
         TransportError::new(
             TransportErrorKind::BodyTooLarge,
@@ -283,7 +337,12 @@ mod transport {
     }
 
     fn transport_error(error: reqwest::Error, request: &HttpRequest) -> TransportError {
-        let kind = if error.is_timeout() {
+        let kind = if is_tls_failure(&error) {
+            TransportErrorKind::Tls
+        } else if error.is_connect() && error.is_timeout() {
+            // The connection was never made: nothing was sent.
+            TransportErrorKind::ConnectTimeout
+        } else if error.is_timeout() {
             TransportErrorKind::Timeout
         } else if error.is_connect() {
             TransportErrorKind::Connect
@@ -301,6 +360,12 @@ mod transport {
             message.push_str(&c.to_string());
             cause = c.source();
         }
-        TransportError::new(kind, request.method.as_str(), &request.path, message, None)
+        TransportError::new(
+            kind,
+            request.method.as_str(),
+            &request.path,
+            message,
+            Some(Box::new(error)),
+        )
     }
 }

@@ -36,7 +36,7 @@ use crate::auth::{
     authorization_code_request, refresh_token_request,
 };
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Environment, HttpConfig};
+use crate::config::{Environment, HttpConfig, Proxy};
 use crate::error::{AuthError, AuthErrorKind, Error, Result, TransportError};
 use crate::request::Method;
 use crate::retry::{Decision, RetryPolicy};
@@ -360,10 +360,24 @@ impl RefreshingTokenProviderBuilder {
         self
     }
 
+    /// Whether and through which proxy to reach the token endpoint over https
+    /// (default [`Proxy::from_env`]), as for the client.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.http.proxy = proxy;
+        self
+    }
+
+    /// Trusts the root certificates in `pem` besides the Mozilla bundle, as
+    /// for the client.
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.http.extra_roots_pem.push(pem.as_ref().to_vec());
+        self
+    }
+
     /// Builds the provider. It makes no request yet.
     pub fn build(self) -> Result<RefreshingTokenProvider> {
-        let transport = Transport::new(&self.http)?;
         let environment = self.environment.clone().unwrap_or(Environment::Production);
+        let transport = Transport::new(&self.http, &environment)?;
         let retry = self.retry.clone().unwrap_or_default();
         self.build_on(transport, environment, retry)
     }
@@ -452,7 +466,7 @@ pub async fn exchange_authorization_code(
 ) -> Result<TokenSet> {
     flight::runtime()?;
     let http = HttpConfig::default();
-    let transport = Transport::new(&http)?;
+    let transport = Transport::new(&http, environment)?;
     let clock = SystemClock;
     let owned = assertion.clone();
     let now = clock.now();

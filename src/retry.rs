@@ -8,8 +8,8 @@
 //! | 429, 503 with `Retry-After` > 60 s | no: the error comes back at once with `retry_after` set | |
 //! | 429, 503 without `Retry-After` | yes, any method | backoff |
 //! | 500, 502, 504 | GET, PATCH, DELETE only | backoff |
-//! | connection refused / DNS (nothing was sent) | yes, any method | backoff |
-//! | timeout, reset, truncated body | GET, PATCH, DELETE only | backoff |
+//! | connection refused / DNS / connect timeout (nothing was sent) | yes, any method | backoff |
+//! | timeout after sending, reset, truncated body | GET, PATCH, DELETE only | backoff |
 //! | anything else (4xx, TLS, body too large, bad JSON) | no | |
 //!
 //! Backoff is exponential with full jitter: a random wait between zero and
@@ -204,7 +204,14 @@ fn classify(method: Method, error: &Error) -> Retryable {
             Retryable::Backoff
         }
         // Nothing reached the server: safe to send again, whatever the method.
-        Error::Transport(e) if e.kind == TransportErrorKind::Connect => Retryable::Backoff,
+        Error::Transport(e)
+            if matches!(
+                e.kind,
+                TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout
+            ) =>
+        {
+            Retryable::Backoff
+        }
         Error::Transport(e)
             if matches!(e.kind, TransportErrorKind::Timeout | TransportErrorKind::Io)
                 && method.is_idempotent() =>

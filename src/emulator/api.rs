@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::http::{Request, Response, parse_pairs};
 use super::{Shared, fmt_time, random_string, truncate_micros};
-use crate::config::{host_of, is_loopback};
+use crate::config::{self, Scheme, UrlRules};
 use crate::models::{EventType, FAILED_EVENTS_WINDOW, MAX_PAGE_SIZE, SecretExpiration};
 
 /// Most webhooks per business.
@@ -269,16 +269,16 @@ fn field<'a>(body: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a
 fn check_url(shared: &Shared, url: &Value) -> Result<String, Response> {
     let refuse = |why: &str| error(400, 3000, why);
     let url = url.as_str().ok_or_else(|| refuse("url must be a string"))?;
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| refuse("url must be an absolute URL"))?;
-    let host = host_of(rest).ok_or_else(|| refuse("url must be an absolute URL"))?;
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) || url.len() > 2048 {
+    if url.len() > 2048 {
         return Err(refuse("url must be a valid URL"));
     }
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" => Ok(url.to_owned()),
-        "http" if shared.config.allow_loopback_http && is_loopback(host) => Ok(url.to_owned()),
+    let checked = config::check_url(url, "url", UrlRules::Webhook)
+        .map_err(|e| refuse(&format!("url must be a valid URL: {}", e.reason)))?;
+    match checked.scheme {
+        Scheme::Https => Ok(url.to_owned()),
+        Scheme::Http if shared.config.allow_loopback_http && checked.host.is_loopback() => {
+            Ok(url.to_owned())
+        }
         _ => Err(refuse("url must use the https protocol")),
     }
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use super::{Attempt, AttemptResult, InFlight, Outcome, Shared, WebhookDelivery};
-use crate::config::{host_of, is_loopback};
+use crate::config::{Scheme, UrlRules, check_url};
 use crate::models::SigningSecret;
 use crate::signature::{sign_delivery_all, timestamp_ms};
 
@@ -37,14 +37,14 @@ pub(crate) fn signature_header(secrets: &[String], timestamp_ms: u64, body: &[u8
 /// loopback `https` URL is reached over plain http (a local test receiver rarely has
 /// a certificate, and the client only lets you register https URLs).
 pub(crate) fn target(allow_loopback_http: bool, url: &str) -> Result<String, String> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| "not an absolute URL".to_owned())?;
-    let loopback = host_of(rest).is_some_and(is_loopback);
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" if allow_loopback_http && loopback => Ok(format!("http://{rest}")),
-        "https" => Ok(url.to_owned()),
-        "http" if allow_loopback_http && loopback => Ok(url.to_owned()),
+    let checked = check_url(url, "url", UrlRules::Webhook).map_err(|e| e.reason)?;
+    let loopback = checked.host.is_loopback();
+    match checked.scheme {
+        Scheme::Https if allow_loopback_http && loopback => {
+            Ok(format!("http://{}", checked.after_scheme))
+        }
+        Scheme::Https => Ok(url.to_owned()),
+        Scheme::Http if allow_loopback_http && loopback => Ok(url.to_owned()),
         _ => Err("plain http delivery is allowed only to loopback hosts, and only when the emulator allows it".to_owned()),
     }
 }

@@ -1,7 +1,7 @@
 //! Webhooks and the requests that create and change them.
 
 use super::{EventType, SigningSecret, WebhookId};
-use crate::config::host_of;
+use crate::config::{Scheme, UrlRules, check_url};
 use crate::error::ValidationError;
 use serde::{Deserialize, Serialize};
 
@@ -189,20 +189,20 @@ fn event_list(
     Ok(events)
 }
 
-/// A webhook URL: `https://` followed by a host, no spaces.
+/// A webhook URL: `https://` followed by a host, checked by the crate's one URL rule.
 pub(crate) fn validate_webhook_url(url: &str) -> Result<(), ValidationError> {
-    let err = |reason: &str| ValidationError::new("url", reason);
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| err("expected an absolute https URL, such as https://example.com/hook"))?;
-    if !scheme.eq_ignore_ascii_case("https") {
-        return Err(err("Revolut delivers webhooks over https only"));
+    if !url.contains("://") {
+        return Err(ValidationError::new(
+            "url",
+            "expected an absolute https URL, such as https://example.com/hook",
+        ));
     }
-    if host_of(rest).is_none() {
-        return Err(err("the URL has no host"));
-    }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(err("the URL contains whitespace or control characters"));
+    let checked = check_url(url, "url", UrlRules::Webhook)?;
+    if checked.scheme != Scheme::Https {
+        return Err(ValidationError::new(
+            "url",
+            "Revolut delivers webhooks over https only",
+        ));
     }
     Ok(())
 }
