@@ -177,7 +177,7 @@ mod transport {
             }
             _ => Err(TransportError::new(
                 TransportErrorKind::Other,
-                request.method.as_str(),
+                request.method,
                 &request.path,
                 format!(
                     "refused to send: the URL does not go to {}, the host that was checked",
@@ -337,7 +337,7 @@ mod transport {
         };
         TransportError::new(
             kind,
-            request.method.as_str(),
+            request.method,
             &request.path,
             message,
             Some(Box::new(error)),

@@ -10,6 +10,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::request::Method;
+
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -32,6 +34,16 @@ pub enum Error {
     /// The token provider could not supply an access token.
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// The HTTP library could not be set up when the client or token provider was
+    /// built (its TLS configuration, most likely). No request was made.
+    #[error("could not start the HTTP client: {message}")]
+    ClientStart {
+        /// What the HTTP library said.
+        message: String,
+        /// The HTTP library's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// An async call was polled outside a tokio runtime. Nothing was sent.
     #[error(
         "the async client was called outside a tokio runtime, so nothing was sent: call it from \
@@ -398,7 +410,7 @@ pub struct TransportError {
     /// What failed.
     pub kind: TransportErrorKind,
     /// The HTTP method of the request.
-    pub method: &'static str,
+    pub method: Method,
     /// The request path without host or query (no secrets live there).
     pub path: String,
     /// A description from the HTTP library.
@@ -422,7 +434,7 @@ impl TransportError {
     #[allow(dead_code)] // used by the HTTP shells, which a build may leave out
     pub(crate) fn new(
         kind: TransportErrorKind,
-        method: &'static str,
+        method: Method,
         path: &str,
         message: impl Into<String>,
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
@@ -456,7 +468,7 @@ pub struct DecodeError {
     /// The HTTP status of the response.
     pub status: u16,
     /// The HTTP method of the request.
-    pub method: &'static str,
+    pub method: Method,
     /// The request path.
     pub path: String,
     /// Whether the body was not JSON (`Syntax`, `Eof`) or JSON of the wrong shape (`Data`).
@@ -475,12 +487,7 @@ pub struct DecodeError {
 
 impl DecodeError {
     /// From serde's error, keeping its kind, position and expectation, never a value.
-    pub(crate) fn new(
-        status: u16,
-        method: &'static str,
-        path: &str,
-        error: &serde_json::Error,
-    ) -> Self {
+    pub(crate) fn new(status: u16, method: Method, path: &str, error: &serde_json::Error) -> Self {
         DecodeError {
             status,
             method,
@@ -913,7 +920,7 @@ mod tests {
         assert_eq!(limited.retry_after(), Some(Duration::from_secs(7)));
         let mut transport = Error::from(TransportError::new(
             TransportErrorKind::Io,
-            "GET",
+            Method::Get,
             "/x",
             "reset",
             None,
@@ -987,11 +994,33 @@ mod tests {
     }
 
     #[test]
+    fn a_client_that_cannot_start_says_so_without_a_method_or_path() {
+        let e = Error::ClientStart {
+            message: "no TLS roots".into(),
+            source: Box::new(std::io::Error::other("no TLS roots")),
+        };
+        assert_eq!(
+            e.to_string(),
+            "could not start the HTTP client: no TLS roots"
+        );
+        assert!(std::error::Error::source(&e).is_some());
+        assert_eq!(e.attempts(), 0);
+        assert!(!e.is_ambiguous() && !e.is_timeout());
+        // Transport errors name the method by its type, shown as HTTP spells it.
+        let t = TransportError::new(TransportErrorKind::Io, Method::Patch, "/p", "x", None);
+        assert_eq!(t.method, Method::Patch);
+        assert!(
+            t.to_string().starts_with("connection error (PATCH /p)"),
+            "{t}"
+        );
+    }
+
+    #[test]
     fn only_failures_that_may_have_reached_the_server_are_ambiguous() {
         let transport = |kind| {
             Error::from(TransportError::new(
                 kind,
-                "POST",
+                Method::Post,
                 "/api/2.0/webhooks",
                 "x",
                 None,
@@ -1075,7 +1104,7 @@ mod tests {
         assert_eq!(e.attempts(), 3);
         let t = Error::from(TransportError::new(
             TransportErrorKind::Timeout,
-            "GET",
+            Method::Get,
             "/webhooks",
             "slow",
             None,
@@ -1086,7 +1115,7 @@ mod tests {
         // A decode error after retries counts every attempt, like the others.
         let mut d = Error::from(DecodeError::new(
             200,
-            "GET",
+            Method::Get,
             "/webhooks",
             &serde_json::from_str::<u8>("x").unwrap_err(),
         ));

@@ -220,14 +220,9 @@ mod transport {
                 // The API does not redirect; a redirect must not carry the token elsewhere.
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
-                .map_err(|e| {
-                    TransportError::new(
-                        TransportErrorKind::Other,
-                        "-",
-                        "-",
-                        format!("could not start the HTTP client: {e}"),
-                        Some(Box::new(e)),
-                    )
+                .map_err(|e| Error::ClientStart {
+                    message: e.to_string(),
+                    source: Box::new(e),
                 })?;
             Ok(Transport {
                 client,
@@ -315,7 +310,7 @@ mod transport {
             }
             _ => Err(TransportError::new(
                 TransportErrorKind::Other,
-                request.method.as_str(),
+                request.method,
                 &request.path,
                 format!(
                     "refused to send: the URL does not go to {}, the host that was checked",
@@ -329,7 +324,7 @@ mod transport {
     fn too_large(limit: u64, request: &HttpRequest) -> TransportError {
         TransportError::new(
             TransportErrorKind::BodyTooLarge,
-            request.method.as_str(),
+            request.method,
             &request.path,
             format!("the response body is larger than the limit of {limit} bytes"),
             None,
@@ -362,7 +357,7 @@ mod transport {
         }
         TransportError::new(
             kind,
-            request.method.as_str(),
+            request.method,
             &request.path,
             message,
             Some(Box::new(error)),

@@ -48,6 +48,12 @@ pub enum Method {
     Delete,
 }
 
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Method {
     /// The method's name.
     pub fn as_str(&self) -> &'static str {
@@ -234,13 +240,7 @@ impl<T> Call<T> {
             return Err(api_error_scrubbing(response, now, secrets).into());
         }
         (self.decode)(&response.body).map_err(|e| {
-            DecodeError::new(
-                response.status,
-                self.request.method.as_str(),
-                &self.request.path,
-                &e,
-            )
-            .into()
+            DecodeError::new(response.status, self.request.method, &self.request.path, &e).into()
         })
     }
 }
@@ -628,7 +628,7 @@ mod tests {
         match call.parse(&bad, now()).unwrap_err() {
             Error::Decode(e) => {
                 assert_eq!(e.status, 200);
-                assert_eq!(e.method, "GET");
+                assert_eq!(e.method, Method::Get);
                 assert_eq!(e.path, format!("/api/2.0/webhooks/{ID}"));
             }
             other => panic!("{other:?}"),

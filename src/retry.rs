@@ -239,7 +239,13 @@ mod tests {
     }
 
     fn transport(kind: TransportErrorKind) -> Error {
-        Error::Transport(TransportError::new(kind, "GET", "/x", "boom", None))
+        Error::Transport(TransportError::new(
+            kind,
+            crate::request::Method::Get,
+            "/x",
+            "boom",
+            None,
+        ))
     }
 
     const MAX: u64 = u64::MAX;
