@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{RawFailedEvent, RawWebhook, Target, compare, row};
+use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::blocking::Client;
-use revolut_webhooks::{Environment, FailedEventsQuery, StaticToken};
+use revolut_webhooks::{Environment, FailedEventsQuery};
 
 fn main() {
     common::banner("blocking", common::rounds());

@@ -8,7 +8,7 @@
 mod common;
 
 use common::{Target, compare, row};
-use revolut_webhooks::models::FailedEventsQuery;
+use revolut_webhooks::FailedEventsQuery;
 use revolut_webhooks::request::{self, HttpResponse};
 use serde::de::IgnoredAny;
 use time::OffsetDateTime;

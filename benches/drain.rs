@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{RawFailedEvent, Target};
+use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::blocking::Client;
-use revolut_webhooks::{Environment, FailedEventsQuery, StaticToken};
+use revolut_webhooks::{Environment, FailedEventsQuery};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;

@@ -12,8 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{RawFailedEvent, RawWebhook, Target, compare, row};
+use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::nonblocking::Client;
-use revolut_webhooks::{Environment, FailedEventsQuery, StaticToken};
+use revolut_webhooks::{Environment, FailedEventsQuery};
 
 const IN_FLIGHT: u64 = 64;
 

@@ -24,13 +24,13 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
+use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::blocking::Client;
 use revolut_webhooks::checkpoint::Checkpoint;
 use revolut_webhooks::emulator::{Emulator, Event};
 use revolut_webhooks::pagination::WalkError;
 use revolut_webhooks::{
-    CreateWebhook, Environment, EventType, FailedEvent, FailedEventId, FailedEventsQuery,
-    StaticToken, WebhookId,
+    CreateWebhook, Environment, EventType, FailedEvent, FailedEventId, FailedEventsQuery, WebhookId,
 };
 
 type Error = Box<dyn std::error::Error>;

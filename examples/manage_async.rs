@@ -10,10 +10,10 @@
 use std::process::ExitCode;
 
 use futures_util::TryStreamExt;
+use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::nonblocking::Client;
 use revolut_webhooks::{
-    CreateWebhook, Environment, EventType, FailedEventsQuery, SecretExpiration, StaticToken,
-    UpdateWebhook,
+    CreateWebhook, Environment, EventType, FailedEventsQuery, SecretExpiration, UpdateWebhook,
 };
 
 #[tokio::main(flavor = "current_thread")]

@@ -10,10 +10,10 @@
 
 use std::process::ExitCode;
 
+use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::blocking::Client;
 use revolut_webhooks::{
-    CreateWebhook, Environment, EventType, FailedEventsQuery, SecretExpiration, StaticToken,
-    UpdateWebhook,
+    CreateWebhook, Environment, EventType, FailedEventsQuery, SecretExpiration, UpdateWebhook,
 };
 
 fn main() -> ExitCode {

@@ -21,11 +21,13 @@ use std::time::Duration;
 
 use time::format_description::well_known::Rfc3339;
 
+use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::blocking::Client;
 use revolut_webhooks::emulator::{Emulator, Event, Outcome};
+use revolut_webhooks::events::{EventData, WebhookEvent};
+use revolut_webhooks::signature::Verifier;
 use revolut_webhooks::{
-    CreateWebhook, Environment, EventData, EventType, FailedEventsQuery, SecretExpiration,
-    StaticToken, UpdateWebhook, Verifier, WebhookEvent,
+    CreateWebhook, Environment, EventType, FailedEventsQuery, SecretExpiration, UpdateWebhook,
 };
 
 type Error = Box<dyn std::error::Error>;

@@ -20,11 +20,13 @@
 
 use axum::Router;
 use axum::routing::post;
+use revolut_webhooks::SigningSecret;
 use revolut_webhooks::axum::{VerifiedEvent, WebhookRejection};
+use revolut_webhooks::events::{EventData, WebhookEvent};
+use revolut_webhooks::signature::Verifier;
 use revolut_webhooks::signature::{
     SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery, timestamp_ms,
 };
-use revolut_webhooks::{EventData, SigningSecret, Verifier, WebhookEvent};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 

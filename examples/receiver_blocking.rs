@@ -24,10 +24,12 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use revolut_webhooks::SigningSecret;
+use revolut_webhooks::events::{EventData, WebhookEvent};
 use revolut_webhooks::signature::{
     SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery, timestamp_ms,
 };
-use revolut_webhooks::{EventData, SigningSecret, Verifier, VerifyError, WebhookEvent};
+use revolut_webhooks::signature::{Verifier, VerifyError};
 
 const DEMO_SECRET: &str = "wsk_demoSecretForLocalTestingOnly0";
 const MAX_HEADER_BYTES: usize = 16 * 1024;

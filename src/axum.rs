@@ -10,7 +10,8 @@
 //! ```no_run
 //! use axum::{Router, routing::post};
 //! use revolut_webhooks::axum::VerifiedEvent;
-//! use revolut_webhooks::{EventData, Verifier};
+//! use revolut_webhooks::events::EventData;
+//! use revolut_webhooks::signature::Verifier;
 //!
 //! async fn webhook(VerifiedEvent(event): VerifiedEvent) -> &'static str {
 //!     if let EventData::TransactionCreated(tx) = &event.data {

@@ -3,7 +3,8 @@
 //!
 //! ```no_run
 //! use revolut_webhooks::blocking::Client;
-//! use revolut_webhooks::{CreateWebhook, Environment, EventType, StaticToken};
+//! use revolut_webhooks::{CreateWebhook, Environment, EventType};
+//! use revolut_webhooks::auth::StaticToken;
 //!
 //! let client = Client::builder()
 //!     .environment(Environment::Sandbox)

@@ -24,7 +24,7 @@ use crate::models::{
 use crate::pagination::{FailedEventsCursor, TiedEventsOverflow, WalkError};
 use crate::rate_limit::{RateLimitPermit, RateLimiter};
 use crate::request::{self, Call, Method};
-use crate::retry::{Decision, RetryPolicy};
+use crate::retry::{RetryDecision, RetryPolicy};
 
 /// Supplies the access token for each request.
 ///
@@ -207,11 +207,11 @@ impl Client {
                     .retry
                     .decide(failures, method, &error, started.elapsed(), random());
             match decision {
-                Decision::RetryAfter(wait) => {
+                RetryDecision::RetryAfter(wait) => {
                     sleep(wait).await;
                     last = Some(error);
                 }
-                Decision::GiveUp => return Err(finish(error, attempts)),
+                RetryDecision::GiveUp => return Err(finish(error, attempts)),
             }
         }
     }

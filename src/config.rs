@@ -498,7 +498,7 @@ pub(crate) fn host_of(after_scheme: &str) -> Option<&str> {
 /// read it the same way. The default is [`Proxy::from_env`].
 ///
 /// ```
-/// use revolut_webhooks::config::Proxy;
+/// use revolut_webhooks::Proxy;
 ///
 /// let direct = Proxy::none();
 /// let corporate = Proxy::url("http://proxy.internal:3128").unwrap();

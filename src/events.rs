@@ -10,7 +10,8 @@
 //! transaction types, account types) have an `Unknown(String)` variant.
 //!
 //! ```
-//! use revolut_webhooks::{EventData, EventType, WebhookEvent};
+//! use revolut_webhooks::events::{EventData, WebhookEvent};
+//! use revolut_webhooks::EventType;
 //! use revolut_webhooks::events::TransactionState;
 //!
 //! let body = br#"{"data":{"id":"645a7696-22f3-aa47-9c74-cbae0449cc46","new_state":"completed","old_state":"pending","request_id":"app_charges-9f5d5eb3-1e06-46c5-b1c0-3914763e0bcb"},"event":"TransactionStateChanged","timestamp":"2023-05-09T16:36:38.028960Z"}"#;
@@ -493,7 +494,7 @@ impl Serialize for EventData {
 ///
 /// Read it with [`from_slice`](WebhookEvent::from_slice) or
 /// [`from_json`](WebhookEvent::from_json) (or through
-/// [`Verifier::verify_and_parse`](crate::Verifier::verify_and_parse)). It also implements
+/// [`Verifier::verify_and_parse`](crate::signature::Verifier::verify_and_parse)). It also implements
 /// `Deserialize`, for an envelope inside other JSON (e.g. a failed event's `payload`), and
 /// `Serialize`, which writes the envelope back.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -539,7 +540,7 @@ impl WebhookEvent {
     /// Reads an event from the raw bytes of a delivery.
     ///
     /// ```
-    /// use revolut_webhooks::{EventData, WebhookEvent};
+    /// use revolut_webhooks::events::{EventData, WebhookEvent};
     ///
     /// let event = WebhookEvent::from_slice(br#"{"event":"CardCreated","timestamp":"2026-01-01T00:00:00Z","data":{"id":"c1"}}"#)?;
     /// assert!(event.event.is_unknown());

@@ -6,15 +6,15 @@
 //! - **Both modes, one codebase**: a blocking client on ureq ([`blocking::Client`], the
 //!   default) and an async client on reqwest ([`nonblocking::Client`], feature `async`),
 //!   compiled from the same source. The features are additive: enable both and you get both.
-//! - **Receive**: [`Verifier`] checks `Revolut-Signature` over the raw body (several
+//! - **Receive**: [`Verifier`](signature::Verifier) checks `Revolut-Signature` over the raw body (several
 //!   secrets during a rotation, constant-time, a tolerance on the millisecond timestamp)
-//!   and [`WebhookEvent`] types the event by its name. No HTTP feature needed.
-//! - **Authenticate**: a `TokenProvider` seam per mode, [`StaticToken`], and a
+//!   and [`WebhookEvent`](events::WebhookEvent) types the event by its name. No HTTP feature needed.
+//! - **Authenticate**: a `TokenProvider` seam per mode, [`StaticToken`](auth::StaticToken), and a
 //!   `RefreshingTokenProvider` that refreshes 40-minute tokens ahead of expiry with a
 //!   signed client assertion, once however many callers wait ([`auth`]).
 //! - **Recover**: retries that respect `Retry-After` and never repeat a create
 //!   ([`RetryPolicy`]), a client-side [`RateLimiter`], and lossless pagination of failed
-//!   events whose payloads parse into the same [`WebhookEvent`] ([`FailedEvent::event`]).
+//!   events whose payloads parse into the same [`WebhookEvent`](events::WebhookEvent) ([`FailedEvent::event`]).
 //! - **Test**: a local emulator of the API and its deliveries (feature `emulator`).
 //! - **Typed and safe**: models with typed ids ([`WebhookId`], [`FailedEventId`]) and `OffsetDateTime` times, forward-compatible
 //!   enums ([`EventType::Unknown`]), typed errors that carry the status, Revolut's code and
@@ -32,13 +32,15 @@
 //! | `jwt` | RS256 client assertions from a PEM key (jsonwebtoken on aws-lc-rs) | no |
 //! | `cli` | the `revolut-webhooks` command-line tool (enables `blocking`; add `jwt` for PEM keys, `emulator` for its `emulator` command) | no |
 //! | `emulator` | `emulator::Emulator`: a local emulator of the webhooks API, the token endpoint and deliveries (enables `blocking`) | no |
-//! | (none) | models, errors, [`Verifier`], [`signature::sign_delivery`], typed events, the sans-IO [`request`] builders and parsers | |
+//! | (none) | models, errors, [`Verifier`](signature::Verifier), [`signature::sign_delivery`], typed events, the sans-IO [`request`] builders and parsers | |
 //!
 //! # Receiving
 //!
 //! ```
 //! use revolut_webhooks::signature::sign_delivery;
-//! use revolut_webhooks::{EventData, SigningSecret, Verifier};
+//! use revolut_webhooks::events::EventData;
+//! use revolut_webhooks::SigningSecret;
+//! use revolut_webhooks::signature::Verifier;
 //!
 //! let secret = SigningSecret::from("wsk_r59a4HfWVAKycbCaNO1RvgCJec02gRd8");
 //! let verifier = Verifier::new(secret.clone())?;
@@ -63,7 +65,8 @@
 //! ```no_run
 //! # #[cfg(feature = "blocking")] {
 //! use revolut_webhooks::blocking::Client;
-//! use revolut_webhooks::{CreateWebhook, Environment, EventType, StaticToken};
+//! use revolut_webhooks::{CreateWebhook, Environment, EventType};
+//! use revolut_webhooks::auth::StaticToken;
 //!
 //! let client = Client::builder()
 //!     .environment(Environment::Sandbox)
@@ -110,8 +113,8 @@
 //! # Stability
 //!
 //! Semver covers everything public, the sans-IO modules included: [`request`] (each
-//! endpoint as a request and a parser), [`retry`] ([`RetryPolicy::decide`] and its
-//! `Decision`) and [`pagination`] (the failed-events cursor). They are public so you
+//! endpoint as a request and a parser), [`RetryPolicy::decide`] and its
+//! [`RetryDecision`], and [`pagination`] (the failed-events cursor). They are public so you
 //! can drive the API with an HTTP library of your own and make the same decisions the
 //! clients make, and they change only as the rest of the API does: a breaking change
 //! waits for a new major (or, before 1.0, minor) version and is listed in the changelog.
@@ -164,32 +167,33 @@
 
 pub mod auth;
 pub mod checkpoint;
-pub mod clock;
-pub mod config;
-pub mod error;
+mod clock;
+mod config;
+mod error;
 pub mod events;
-pub mod models;
+mod models;
 pub mod pagination;
-pub mod rate_limit;
+mod rate_limit;
 pub mod request;
-pub mod retry;
+mod retry;
 pub mod signature;
 
-pub use auth::{AccessToken, StaticToken};
+// One home per public type: the small modules' types live at the root; the modules
+// that group many things (auth, events, signature, request, pagination, checkpoint,
+// and the clients) are their items' only home.
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::Environment;
+pub use config::{BaseUrl, ENVIRONMENT_VAR, Environment, Proxy};
 pub use error::{
     ApiError, AuthError, AuthErrorKind, DecodeError, Error, Result, TransportError,
-    TransportErrorKind, ValidationError,
+    TransportErrorKind, ValidationError, codes,
 };
-pub use events::{EventData, EventParseError, WebhookEvent};
 pub use models::{
-    CreateWebhook, CreatedBefore, EventType, FailedEvent, FailedEventId, FailedEventsQuery,
-    SecretExpiration, SigningSecret, UpdateWebhook, Webhook, WebhookId, WebhookWithSecret,
+    CreateWebhook, CreatedBefore, EventType, FAILED_EVENTS_WINDOW, FailedEvent, FailedEventId,
+    FailedEventsQuery, MAX_PAGE_SIZE, SecretExpiration, SigningSecret, UpdateWebhook, Webhook,
+    WebhookId, WebhookWithSecret,
 };
 pub use rate_limit::{RateLimitPermit, RateLimiter};
-pub use retry::RetryPolicy;
-pub use signature::{InvalidSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError};
+pub use retry::{RetryDecision, RetryPolicy};
 
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
@@ -225,7 +229,7 @@ pub mod nonblocking;
 /// ```
 /// ```compile_fail
 /// #![deny(unused_must_use)]
-/// let verifier = revolut_webhooks::Verifier::new("wsk_x").unwrap();
+/// let verifier = revolut_webhooks::signature::Verifier::new("wsk_x").unwrap();
 /// verifier.with_tolerance(std::time::Duration::from_secs(1));
 /// ```
 /// ```compile_fail
@@ -252,7 +256,8 @@ pub mod nonblocking;
 /// ```
 /// ```compile_fail
 /// #![deny(unused_must_use)]
-/// use revolut_webhooks::{auth::ConsentUrl, Environment};
+/// use revolut_webhooks::auth::ConsentUrl;
+/// use revolut_webhooks::Environment;
 /// ConsentUrl::new(&Environment::Sandbox, "client", "https://example.com").scope("READ");
 /// ```
 ///
@@ -260,11 +265,11 @@ pub mod nonblocking;
 /// field later is not a breaking change:
 ///
 /// ```compile_fail,E0004
-/// use revolut_webhooks::retry::Decision;
-/// fn act(decision: Decision) {
+/// use revolut_webhooks::RetryDecision;
+/// fn act(decision: RetryDecision) {
 ///     match decision {
-///         Decision::RetryAfter(_) => {}
-///         Decision::GiveUp => {}
+///         RetryDecision::RetryAfter(_) => {}
+///         RetryDecision::GiveUp => {}
 ///     }
 /// }
 /// ```

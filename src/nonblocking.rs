@@ -5,7 +5,8 @@
 //! ```no_run
 //! use futures_util::TryStreamExt;
 //! use revolut_webhooks::nonblocking::Client;
-//! use revolut_webhooks::{Environment, FailedEventsQuery, StaticToken};
+//! use revolut_webhooks::{Environment, FailedEventsQuery};
+//! use revolut_webhooks::auth::StaticToken;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::builder()

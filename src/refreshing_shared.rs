@@ -39,7 +39,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Environment, HttpConfig, Proxy};
 use crate::error::{AuthError, AuthErrorKind, Error, Result, TransportError};
 use crate::request::Method;
-use crate::retry::{Decision, RetryPolicy};
+use crate::retry::{RetryDecision, RetryPolicy};
 
 type OnRefresh = Arc<dyn Fn(&TokenSet) + Send + Sync>;
 
@@ -545,11 +545,11 @@ async fn send(
         error.attempts = attempts;
         let decision = match &cause {
             Some(cause) => retry.decide(attempts, retry_as, cause, started.elapsed(), random()),
-            None => Decision::GiveUp,
+            None => RetryDecision::GiveUp,
         };
         match decision {
-            Decision::RetryAfter(wait) => sleep(wait).await,
-            Decision::GiveUp => return Err(error),
+            RetryDecision::RetryAfter(wait) => sleep(wait).await,
+            RetryDecision::GiveUp => return Err(error),
         }
     }
 }

@@ -70,7 +70,7 @@ impl Default for RetryPolicy {
 /// connection), so a `match` on it needs a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Decision {
+pub enum RetryDecision {
     /// Wait this long, then try again.
     RetryAfter(Duration),
     /// Return the error.
@@ -160,21 +160,21 @@ impl RetryPolicy {
         error: &Error,
         elapsed: Duration,
         random: u64,
-    ) -> Decision {
+    ) -> RetryDecision {
         if attempt > self.max_retries {
-            return Decision::GiveUp;
+            return RetryDecision::GiveUp;
         }
         let wait = match classify(method, error) {
-            Retryable::No => return Decision::GiveUp,
-            Retryable::After(wait) if wait > self.max_retry_after => return Decision::GiveUp,
+            Retryable::No => return RetryDecision::GiveUp,
+            Retryable::After(wait) if wait > self.max_retry_after => return RetryDecision::GiveUp,
             Retryable::After(wait) => wait,
             Retryable::Backoff => self.backoff(attempt, random),
         };
         // A retry must start with time left, or it could only fail without being sent.
         if elapsed.saturating_add(wait) >= self.total_budget {
-            return Decision::GiveUp;
+            return RetryDecision::GiveUp;
         }
-        Decision::RetryAfter(wait)
+        RetryDecision::RetryAfter(wait)
     }
 
     /// Full jitter: uniform in `0..=min(max_delay, base_delay × 2^(retry−1))`.
@@ -250,7 +250,7 @@ mod tests {
 
     const MAX: u64 = u64::MAX;
 
-    fn decide(method: Method, error: &Error) -> Decision {
+    fn decide(method: Method, error: &Error) -> RetryDecision {
         RetryPolicy::default().decide(1, method, error, Duration::ZERO, MAX)
     }
 
@@ -260,17 +260,17 @@ mod tests {
             for method in [Method::Get, Method::Post, Method::Patch, Method::Delete] {
                 assert_eq!(
                     decide(method, &api(status, Some(1))),
-                    Decision::RetryAfter(Duration::from_secs(1)),
+                    RetryDecision::RetryAfter(Duration::from_secs(1)),
                     "{status} {method:?}"
                 );
             }
             assert_eq!(
                 decide(Method::Get, &api(status, Some(60))),
-                Decision::RetryAfter(Duration::from_secs(60))
+                RetryDecision::RetryAfter(Duration::from_secs(60))
             );
             assert_eq!(
                 decide(Method::Get, &api(status, Some(61))),
-                Decision::GiveUp
+                RetryDecision::GiveUp
             );
         }
     }
@@ -281,22 +281,22 @@ mod tests {
             for method in [Method::Get, Method::Patch, Method::Delete] {
                 assert!(matches!(
                     decide(method, &api(status, None)),
-                    Decision::RetryAfter(_)
+                    RetryDecision::RetryAfter(_)
                 ));
             }
             assert_eq!(
                 decide(Method::Post, &api(status, None)),
-                Decision::GiveUp,
+                RetryDecision::GiveUp,
                 "{status}"
             );
         }
         assert!(matches!(
             decide(Method::Post, &api(429, None)),
-            Decision::RetryAfter(_)
+            RetryDecision::RetryAfter(_)
         ));
         assert!(matches!(
             decide(Method::Post, &api(503, None)),
-            Decision::RetryAfter(_)
+            RetryDecision::RetryAfter(_)
         ));
     }
 
@@ -305,12 +305,12 @@ mod tests {
         for status in [400, 401, 403, 404, 409, 422, 501, 505] {
             assert_eq!(
                 decide(Method::Get, &api(status, Some(1))),
-                Decision::GiveUp,
+                RetryDecision::GiveUp,
                 "{status}"
             );
         }
         let v = Error::Validation(ValidationError::new("limit", "x"));
-        assert_eq!(decide(Method::Get, &v), Decision::GiveUp);
+        assert_eq!(decide(Method::Get, &v), RetryDecision::GiveUp);
     }
 
     #[test]
@@ -318,27 +318,27 @@ mod tests {
         use TransportErrorKind::*;
         assert!(matches!(
             decide(Method::Post, &transport(Connect)),
-            Decision::RetryAfter(_)
+            RetryDecision::RetryAfter(_)
         ));
         for kind in [Timeout, Io] {
             assert!(matches!(
                 decide(Method::Get, &transport(kind)),
-                Decision::RetryAfter(_)
+                RetryDecision::RetryAfter(_)
             ));
             assert!(matches!(
                 decide(Method::Delete, &transport(kind)),
-                Decision::RetryAfter(_)
+                RetryDecision::RetryAfter(_)
             ));
             assert_eq!(
                 decide(Method::Post, &transport(kind)),
-                Decision::GiveUp,
+                RetryDecision::GiveUp,
                 "{kind:?}"
             );
         }
         for kind in [Tls, BodyTooLarge, Other] {
             assert_eq!(
                 decide(Method::Get, &transport(kind)),
-                Decision::GiveUp,
+                RetryDecision::GiveUp,
                 "{kind:?}"
             );
         }
@@ -350,28 +350,28 @@ mod tests {
         let e = api(503, Some(0));
         assert!(matches!(
             p.decide(1, Method::Get, &e, Duration::ZERO, 0),
-            Decision::RetryAfter(_)
+            RetryDecision::RetryAfter(_)
         ));
         assert!(matches!(
             p.decide(2, Method::Get, &e, Duration::ZERO, 0),
-            Decision::RetryAfter(_)
+            RetryDecision::RetryAfter(_)
         ));
         assert_eq!(
             p.decide(3, Method::Get, &e, Duration::ZERO, 0),
-            Decision::GiveUp
+            RetryDecision::GiveUp
         );
         assert_eq!(
             RetryPolicy::none().decide(1, Method::Get, &e, Duration::ZERO, 0),
-            Decision::GiveUp
+            RetryDecision::GiveUp
         );
         let five = RetryPolicy::default().with_max_retries(5);
         assert!(matches!(
             five.decide(5, Method::Get, &e, Duration::ZERO, 0),
-            Decision::RetryAfter(_)
+            RetryDecision::RetryAfter(_)
         ));
         assert_eq!(
             five.decide(6, Method::Get, &e, Duration::ZERO, 0),
-            Decision::GiveUp
+            RetryDecision::GiveUp
         );
     }
 
@@ -381,16 +381,16 @@ mod tests {
         let e = api(429, Some(4));
         assert_eq!(
             p.decide(1, Method::Get, &e, Duration::from_secs(5), 0),
-            Decision::RetryAfter(Duration::from_secs(4))
+            RetryDecision::RetryAfter(Duration::from_secs(4))
         );
         // A wait that ends exactly at the budget would leave the retry no time.
         assert_eq!(
             p.decide(1, Method::Get, &e, Duration::from_secs(6), 0),
-            Decision::GiveUp
+            RetryDecision::GiveUp
         );
         assert_eq!(
             p.decide(1, Method::Get, &e, Duration::from_secs(7), 0),
-            Decision::GiveUp
+            RetryDecision::GiveUp
         );
     }
 
@@ -422,7 +422,7 @@ mod tests {
         let none = api(429, None);
         assert_eq!(
             p.decide(1, Method::Get, &none, Duration::ZERO, 50_000_000),
-            Decision::RetryAfter(Duration::from_millis(50))
+            RetryDecision::RetryAfter(Duration::from_millis(50))
         );
     }
 

@@ -87,7 +87,7 @@ pub enum InvalidSecret {
     /// does: usually a newline picked up from a file or an environment variable.
     #[error("the webhook signing secret contains whitespace or control characters")]
     Whitespace,
-    /// [`Verifier::with_secrets`] was given no secret at all.
+    /// [`Verifier::from_secrets`] was given no secret at all.
     #[error("no webhook signing secret was given")]
     NoSecrets,
 }
@@ -368,7 +368,8 @@ impl Verifier {
     ///
     /// ```
     /// use revolut_webhooks::signature::{sign_delivery, timestamp_ms, Verifier};
-    /// use revolut_webhooks::{EventData, EventType, SigningSecret};
+    /// use revolut_webhooks::events::EventData;
+    /// use revolut_webhooks::{EventType, SigningSecret};
     ///
     /// let secret = SigningSecret::from("wsk_example000000000");
     /// let body = br#"{"event":"TransactionStateChanged","timestamp":"2023-05-09T16:36:38.028960Z","data":{"id":"645a7696-22f3-aa47-9c74-cbae0449cc46","request_id":"app_charges-1","old_state":"pending","new_state":"completed"}}"#;

@@ -6,10 +6,11 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use maybe_async::must_be_async as maybe_io;
+use revolut_webhooks::Result;
+use revolut_webhooks::auth::AccessToken;
 use revolut_webhooks::nonblocking::{
     Client, RefreshingTokenProvider, TokenProvider, exchange_authorization_code,
 };
-use revolut_webhooks::{AccessToken, Result};
 
 #[allow(dead_code)]
 #[path = "faults/server.rs"]
@@ -81,8 +82,9 @@ fn poll_once<F: std::future::Future>(future: F) -> std::task::Poll<F::Output> {
 /// Outside a tokio runtime every call says so, instead of panicking in reqwest or tokio.
 #[test]
 fn a_call_outside_a_runtime_is_an_error_not_a_panic() {
+    use revolut_webhooks::auth::StaticToken;
     use revolut_webhooks::auth::{ClientAssertion, RefreshToken};
-    use revolut_webhooks::{Environment, Error, StaticToken};
+    use revolut_webhooks::{Environment, Error};
     use std::task::Poll;
     let env = Environment::custom("http://127.0.0.1:9").unwrap();
     let client = Client::builder()

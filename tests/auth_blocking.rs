@@ -4,10 +4,11 @@
 use std::sync::Barrier;
 
 use maybe_async::must_be_sync as maybe_io;
+use revolut_webhooks::Result;
+use revolut_webhooks::auth::AccessToken;
 use revolut_webhooks::blocking::{
     Client, RefreshingTokenProvider, TokenProvider, exchange_authorization_code,
 };
-use revolut_webhooks::{AccessToken, Result};
 
 #[allow(dead_code)]
 #[path = "faults/server.rs"]

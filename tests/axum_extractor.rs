@@ -10,10 +10,12 @@ use axum::extract::FromRef;
 use axum::http::{Request, StatusCode};
 use axum::routing::post;
 use revolut_webhooks::axum::{VerifiedEvent, WebhookRejection};
+use revolut_webhooks::events::EventData;
+use revolut_webhooks::signature::Verifier;
 use revolut_webhooks::signature::{
     SIGNATURE_HEADER, TIMESTAMP_HEADER, VerifyError, sign_delivery, timestamp_ms,
 };
-use revolut_webhooks::{EventData, ManualClock, SigningSecret, Verifier};
+use revolut_webhooks::{ManualClock, SigningSecret};
 use time::macros::datetime;
 use tower::ServiceExt;
 

@@ -12,13 +12,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::blocking::Client;
 use revolut_webhooks::checkpoint::Checkpoint;
 use revolut_webhooks::emulator::{Emulator, Event};
+use revolut_webhooks::signature::Verifier;
 use revolut_webhooks::signature::{sign_delivery, timestamp_ms};
-use revolut_webhooks::{
-    CreateWebhook, EventType, FailedEventsQuery, ManualClock, SigningSecret, StaticToken, Verifier,
-};
+use revolut_webhooks::{CreateWebhook, EventType, FailedEventsQuery, ManualClock, SigningSecret};
 use revolut_webhooks::{FailedEventId, WebhookId};
 use serde_json::{Value, json};
 use time::OffsetDateTime;

@@ -7,11 +7,11 @@ mod support;
 
 use std::time::Duration;
 
+use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::blocking::Client;
 use revolut_webhooks::emulator::{AttemptResult, Emulator, Event, Outcome};
 use revolut_webhooks::{
-    CreateWebhook, EventType, FailedEventsQuery, ManualClock, SecretExpiration, StaticToken,
-    WebhookWithSecret,
+    CreateWebhook, EventType, FailedEventsQuery, ManualClock, SecretExpiration, WebhookWithSecret,
 };
 use support::{Receiver, Reply, expected_signature};
 use time::macros::datetime;

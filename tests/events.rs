@@ -1,10 +1,11 @@
 //! Typed webhook events: the documented examples, unknown types and values, and the rule
 //! that `data` is typed by the event name, never by its shape. Runs with no crate feature.
 
+use revolut_webhooks::EventType;
 use revolut_webhooks::events::{
     CounterpartyAccountType, EventParseError, PayoutLinkState, TransactionState, TransactionType,
 };
-use revolut_webhooks::{EventData, EventType, WebhookEvent};
+use revolut_webhooks::events::{EventData, WebhookEvent};
 use time::macros::{date, datetime};
 use uuid::uuid;
 

@@ -183,8 +183,9 @@ proptest! {
 #[cfg(feature = "blocking")]
 mod blocking {
     use super::*;
+    use revolut_webhooks::auth::StaticToken;
     use revolut_webhooks::blocking::{Client, RefreshingTokenProvider, TokenProvider};
-    use revolut_webhooks::{Environment, StaticToken, TransportErrorKind};
+    use revolut_webhooks::{Environment, TransportErrorKind};
 
     #[test]
     fn a_connect_timeout_of_duration_max_is_no_timeout() {
@@ -255,8 +256,9 @@ mod blocking {
 #[cfg(feature = "async")]
 mod nonblocking {
     use super::*;
+    use revolut_webhooks::Environment;
+    use revolut_webhooks::auth::StaticToken;
     use revolut_webhooks::nonblocking::{Client, RefreshingTokenProvider, TokenProvider};
-    use revolut_webhooks::{Environment, StaticToken};
 
     fn runtime() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread()

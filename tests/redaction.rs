@@ -4,12 +4,13 @@
 
 use std::fmt::{Debug, Display};
 
+use revolut_webhooks::auth::{AccessToken, StaticToken};
 use revolut_webhooks::auth::{
     ClientAssertion, ConsentUrl, RefreshToken, TokenSet, authorization_code_request,
     refresh_token_request,
 };
 use revolut_webhooks::request::HttpResponse;
-use revolut_webhooks::{AccessToken, AuthError, Environment, Error, StaticToken};
+use revolut_webhooks::{AuthError, Environment, Error};
 use time::macros::datetime;
 
 const ACCESS: &str = "oa_sand_ACCESS-secret";

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use proptest::prelude::*;
+use revolut_webhooks::events::EventData;
 use revolut_webhooks::signature::{
     DEFAULT_TOLERANCE, InvalidSecret, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError,
     sign_delivery, sign_delivery_all, timestamp_ms,
 };
-use revolut_webhooks::{EventData, ManualClock, SigningSecret};
+use revolut_webhooks::{ManualClock, SigningSecret};
 use time::OffsetDateTime;
 
 /// The official example secret and timestamp (Revolut's verify guide).
@@ -288,7 +289,7 @@ fn header_whitespace_and_ordering() {
         .unwrap();
 }
 
-/// Decision: hex case does not matter. Revolut sends lowercase; some signers (e.g. .NET's
+/// RetryDecision: hex case does not matter. Revolut sends lowercase; some signers (e.g. .NET's
 /// `Convert.ToHexString`) produce uppercase. The decoded bytes are what is compared, in
 /// constant time, so accepting either case changes nothing about security.
 #[test]

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use revolut_webhooks::{EventData, WebhookEvent};
+use revolut_webhooks::events::{EventData, WebhookEvent};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(event) = WebhookEvent::from_slice(data) else {

@@ -29,7 +29,7 @@ pub use token::{RefreshToken, TokenSet};
 /// A bearer access token. `Debug` never shows it.
 ///
 /// ```
-/// use revolut_webhooks::AccessToken;
+/// use revolut_webhooks::auth::AccessToken;
 ///
 /// let token = AccessToken::new("oa_sand_secret");
 /// assert_eq!(format!("{token:?}"), "AccessToken(<redacted>)");
@@ -40,7 +40,7 @@ pub use token::{RefreshToken, TokenSet};
 /// than a request that carries `<redacted>` and fails with a 401:
 ///
 /// ```compile_fail
-/// let token = revolut_webhooks::AccessToken::new("oa_sand_secret");
+/// let token = revolut_webhooks::auth::AccessToken::new("oa_sand_secret");
 /// let header = format!("Bearer {token}");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
@@ -70,7 +70,7 @@ impl fmt::Debug for AccessToken {
 /// for anything that runs longer, use a provider that refreshes.
 ///
 /// ```
-/// use revolut_webhooks::StaticToken;
+/// use revolut_webhooks::auth::StaticToken;
 ///
 /// let provider = StaticToken::new("oa_sand_secret");
 /// assert!(!format!("{provider:?}").contains("secret"));

@@ -43,7 +43,7 @@ impl fmt::Debug for RefreshToken {
 ///
 /// ```
 /// use revolut_webhooks::auth::{RefreshToken, TokenSet};
-/// use revolut_webhooks::AccessToken;
+/// use revolut_webhooks::auth::AccessToken;
 /// use time::macros::datetime;
 ///
 /// let set = TokenSet::new(

@@ -13,7 +13,8 @@
 //! use std::time::Duration;
 //! use revolut_webhooks::blocking::Client;
 //! use revolut_webhooks::emulator::{Emulator, Event};
-//! use revolut_webhooks::{CreateWebhook, EventType, StaticToken};
+//! use revolut_webhooks::{CreateWebhook, EventType};
+//! use revolut_webhooks::auth::StaticToken;
 //!
 //! let emulator = Emulator::builder()
 //!     .retry_interval(Duration::from_millis(10))

@@ -45,7 +45,7 @@ impl FailedEvent {
     }
 
     /// The payload as the typed event a receiver gets from
-    /// [`Verifier::verify_and_parse`](crate::Verifier::verify_and_parse), so a replay
+    /// [`Verifier::verify_and_parse`](crate::signature::Verifier::verify_and_parse), so a replay
     /// of failed events can feed the same handler as live deliveries.
     ///
     /// ```
@@ -55,7 +55,8 @@ impl FailedEvent {
     /// #  "request_id":"2e2837f5-828d-473f-85e8-5614afd3f8e8","old_state":"active","new_state":"processed"},
     /// #  "event":"PayoutLinkStateChanged","timestamp":"2023-07-22T12:31:18.534798Z"}}]"#;
     /// # let events: Vec<revolut_webhooks::FailedEvent> = serde_json::from_str(page)?;
-    /// use revolut_webhooks::{EventData, EventType};
+    /// use revolut_webhooks::events::EventData;
+    /// use revolut_webhooks::EventType;
     ///
     /// let event = events[0].event()?;
     /// assert_eq!(event.event, EventType::PayoutLinkStateChanged);

@@ -7,10 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use httpmock::prelude::*;
+use revolut_webhooks::auth::{AccessToken, StaticToken};
 use revolut_webhooks::auth::{ClientAssertion, RefreshToken, TokenSet};
-use revolut_webhooks::{
-    AccessToken, AuthErrorKind, Environment, Error, ManualClock, RetryPolicy, StaticToken,
-};
+use revolut_webhooks::{AuthErrorKind, Environment, Error, ManualClock, RetryPolicy};
 use time::OffsetDateTime;
 use time::macros::datetime;
 

@@ -7,10 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use httpmock::prelude::*;
-use revolut_webhooks::error::codes;
+use revolut_webhooks::auth::{AccessToken, StaticToken};
+use revolut_webhooks::codes;
 use revolut_webhooks::{
-    AccessToken, CreateWebhook, Environment, Error, EventType, FailedEventsQuery, ManualClock,
-    RateLimiter, RetryPolicy, SecretExpiration, StaticToken, TransportErrorKind, UpdateWebhook,
+    CreateWebhook, Environment, Error, EventType, FailedEventsQuery, ManualClock, RateLimiter,
+    RetryPolicy, SecretExpiration, TransportErrorKind, UpdateWebhook,
 };
 use serde_json::json;
 use time::macros::datetime;
@@ -346,7 +347,7 @@ pub async fn failed_events_sends_limit_and_bound_and_keeps_payloads() {
     let replayed = events[0].event().unwrap();
     assert_eq!(replayed.event, EventType::TransactionCreated);
     match &replayed.data {
-        revolut_webhooks::EventData::TransactionCreated(t) => assert_eq!(t.legs.len(), 1),
+        revolut_webhooks::events::EventData::TransactionCreated(t) => assert_eq!(t.legs.len(), 1),
         other => panic!("{other:?}"),
     }
     let payload: serde_json::Value = events[1].payload_as().unwrap();

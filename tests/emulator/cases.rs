@@ -5,10 +5,11 @@
 
 use std::time::Duration;
 
+use revolut_webhooks::auth::StaticToken;
+use revolut_webhooks::codes;
 use revolut_webhooks::emulator::{Emulator, Event, Outcome};
-use revolut_webhooks::error::codes;
 use revolut_webhooks::{
-    CreateWebhook, Error, EventType, FailedEventsQuery, ManualClock, SecretExpiration, StaticToken,
+    CreateWebhook, Error, EventType, FailedEventsQuery, ManualClock, SecretExpiration,
     UpdateWebhook,
 };
 use time::macros::datetime;

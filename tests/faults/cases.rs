@@ -10,9 +10,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::{
-    CreateWebhook, Environment, Error, FailedEventsQuery, RetryPolicy, StaticToken,
-    TransportErrorKind, UpdateWebhook, WebhookId,
+    CreateWebhook, Environment, Error, FailedEventsQuery, RetryPolicy, TransportErrorKind,
+    UpdateWebhook, WebhookId,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -1115,12 +1116,12 @@ struct SlowTokens {
 
 #[maybe_io]
 impl TokenProvider for SlowTokens {
-    async fn access_token(&self) -> revolut_webhooks::Result<revolut_webhooks::AccessToken> {
+    async fn access_token(&self) -> revolut_webhooks::Result<revolut_webhooks::auth::AccessToken> {
         let call = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if self.slow.contains(&call) {
             pause(self.delay).await;
         }
-        Ok(revolut_webhooks::AccessToken::new(TOKEN))
+        Ok(revolut_webhooks::auth::AccessToken::new(TOKEN))
     }
 }
 

@@ -13,11 +13,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use revolut_webhooks::Proxy;
+use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::auth::{ClientAssertion, RefreshToken};
-use revolut_webhooks::config::Proxy;
-use revolut_webhooks::{
-    CreateWebhook, Environment, Error, RetryPolicy, StaticToken, TransportErrorKind,
-};
+use revolut_webhooks::{CreateWebhook, Environment, Error, RetryPolicy, TransportErrorKind};
 
 use super::server::{Reply, Server};
 use super::tls::TlsServer;

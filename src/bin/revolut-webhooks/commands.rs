@@ -3,12 +3,12 @@
 use std::io::Read;
 use std::time::Duration;
 
-use revolut_webhooks::models::{FAILED_EVENTS_WINDOW, MAX_PAGE_SIZE};
 use revolut_webhooks::pagination::WalkError;
+use revolut_webhooks::signature::{Verifier, VerifyError};
 use revolut_webhooks::{
     CreateWebhook, EventType, FailedEventsQuery, SecretExpiration, UpdateWebhook, ValidationError,
-    Verifier, VerifyError,
 };
+use revolut_webhooks::{FAILED_EVENTS_WINDOW, MAX_PAGE_SIZE};
 use serde_json::json;
 
 use crate::args::{Api, Cli, Command, EmulatorArgs, Format, VerifyArgs};

@@ -1,8 +1,9 @@
 //! The client, from flags and the environment.
 
+use revolut_webhooks::Environment;
+use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::auth::{ClientAssertion, RefreshToken};
 use revolut_webhooks::blocking::{Client, RefreshingTokenProvider};
-use revolut_webhooks::{Environment, StaticToken};
 
 use crate::args::Api;
 use crate::failure::{AUTH, Failure};

@@ -19,10 +19,11 @@ use std::time::Duration;
 
 use revolut_webhooks::checkpoint::{Checkpoint, CheckpointError};
 use revolut_webhooks::pagination::WalkError;
+use revolut_webhooks::signature::Verifier;
 use revolut_webhooks::signature::{
     SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery, timestamp_ms,
 };
-use revolut_webhooks::{FailedEvent, FailedEventId, SigningSecret, Verifier, WebhookId};
+use revolut_webhooks::{FailedEvent, FailedEventId, SigningSecret, WebhookId};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
