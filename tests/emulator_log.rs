@@ -188,3 +188,25 @@ fn the_control_endpoint_answers_with_each_webhooks_first_attempt() {
     assert!(emulator.wait_idle(Duration::from_secs(10)));
     assert_eq!(receiver.received().len(), before);
 }
+
+#[test]
+fn a_panicking_observer_loses_its_line_not_the_delivery() {
+    let emulator = Emulator::builder()
+        .retry_interval(Duration::from_millis(1))
+        .allow_loopback_http(true)
+        .on_attempt(|a| {
+            if a.attempt == 1 {
+                panic!("observer bug");
+            }
+        })
+        .start()
+        .unwrap();
+    let client = client(&emulator);
+    let receiver = Receiver::start();
+    receiver.script([Reply::Status(503)]);
+    let hook = hook(&client, &receiver.url(), &[EventType::TransactionCreated]);
+    let report = emulator.emit_and_wait(Event::transaction_created());
+    let delivery = report.for_webhook(hook.id).unwrap();
+    assert_eq!(delivery.outcome, Outcome::Delivered, "{report:?}");
+    assert_eq!(delivery.attempts.len(), 2);
+}

@@ -168,7 +168,7 @@ impl Job {
     /// Tells the observer and the control endpoint about the attempt just made.
     fn observe(&mut self, shared: &Shared, recorded_as_failed: Option<FailedEventId>) {
         if let (Some(observer), Some(attempt)) = (&shared.observer, self.report.attempts.last()) {
-            observer(&AttemptLog {
+            let log = AttemptLog {
                 event_type: self.event_type.clone(),
                 webhook_id: self.report.webhook_id,
                 url: self.report.url.clone(),
@@ -179,7 +179,10 @@ impl Job {
                 result: attempt.result.clone(),
                 signatures: attempt.signature_count(),
                 recorded_as_failed,
-            });
+            };
+            // A panicking observer loses its line, never the delivery: the job and
+            // the worker thread go on.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| observer(&log)));
         }
         // After the observer, so a log line is out before the control endpoint answers.
         if let Some(first) = self.first.take() {

@@ -536,7 +536,8 @@ impl EmulatorBuilder {
 
     /// Calls `observer` after every delivery attempt, on the delivery thread that
     /// made it (so it should return quickly: send to a channel, print a line). It
-    /// sees each attempt exactly once, first attempts and retries alike.
+    /// sees each attempt exactly once, first attempts and retries alike. If it
+    /// panics, that attempt's log is lost but the delivery goes on.
     #[must_use]
     pub fn on_attempt(mut self, observer: impl Fn(&AttemptLog) + Send + Sync + 'static) -> Self {
         self.observer = Some(Box::new(observer));
