@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use super::{Attempt, AttemptResult, InFlight, Outcome, Shared, WebhookDelivery};
+use super::{Attempt, AttemptLog, AttemptResult, InFlight, Outcome, Shared, WebhookDelivery};
 use crate::config::{Scheme, UrlRules, check_url};
-use crate::models::SigningSecret;
+use crate::models::EventType;
+use crate::models::{FailedEventId, SigningSecret};
 use crate::signature::{sign_delivery_all, timestamp_ms};
 
 /// Retries after the first attempt, as Revolut documents for webhooks v2.
@@ -106,6 +107,10 @@ pub(crate) struct Job {
     pub body: Arc<str>,
     pub created_at: OffsetDateTime,
     pub report: WebhookDelivery,
+    /// The emitted event's type, for the attempt log.
+    pub event_type: EventType,
+    /// Where the report goes after the first attempt, once (the control endpoint's answer).
+    pub first: Option<Sender<(usize, WebhookDelivery)>>,
     /// Where the finished report goes; dropping the job unsent reports it cancelled.
     pub done: Sender<(usize, WebhookDelivery)>,
     /// Held for its `Drop`: the job counts as in flight until it ends, however.
@@ -132,7 +137,9 @@ impl Job {
         };
         let timestamp_ms = timestamp_ms(now);
         let signature = signature_header(&secrets, timestamp_ms, self.body.as_bytes());
+        let started = Instant::now();
         let result = post(shared, &url, timestamp_ms, &signature, &self.body);
+        let latency = started.elapsed();
         let success = result.is_success();
         self.report.url = url;
         self.report.attempts.push(Attempt {
@@ -140,14 +147,52 @@ impl Job {
             timestamp_ms,
             signature,
             result,
+            latency,
         });
         if success {
             self.report.outcome = Outcome::Delivered;
-            return self.finish();
-        }
-        if self.report.attempts.len() <= RETRIES {
+        } else if self.report.attempts.len() <= RETRIES {
+            self.observe(shared, None);
             return Next::Retry(self);
+        } else {
+            self.record_failure(shared);
         }
+        let failed = match self.report.outcome {
+            Outcome::Failed { failed_event_id } => Some(failed_event_id),
+            _ => None,
+        };
+        self.observe(shared, failed);
+        self.finish()
+    }
+
+    /// Tells the observer and the control endpoint about the attempt just made.
+    fn observe(&mut self, shared: &Shared, recorded_as_failed: Option<FailedEventId>) {
+        if let (Some(observer), Some(attempt)) = (&shared.observer, self.report.attempts.last()) {
+            let log = AttemptLog {
+                event_type: self.event_type.clone(),
+                webhook_id: self.report.webhook_id,
+                url: self.report.url.clone(),
+                attempt: self.report.attempts.len(),
+                max_attempts: RETRIES + 1,
+                sent_at: attempt.sent_at,
+                latency: attempt.latency,
+                result: attempt.result.clone(),
+                signatures: attempt.signature_count(),
+                recorded_as_failed,
+            };
+            // A panicking observer loses its line, never the delivery: the job and
+            // the worker thread go on.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| observer(&log)));
+        }
+        // After the observer, so a log line is out before the control endpoint answers.
+        if let Some(first) = self.first.take() {
+            let _ = first.send((self.index, self.report.clone()));
+        }
+    }
+
+    /// After the last failed attempt: lists the event among the webhook's failed events.
+    fn record_failure(&mut self, shared: &Shared) {
+        let webhook_id = self.report.webhook_id;
         let last_sent = self
             .report
             .attempts
@@ -165,7 +210,6 @@ impl Job {
                 failed_event_id: id.into(),
             };
         }
-        self.finish()
     }
 
     fn finish(self) -> Next {

@@ -112,7 +112,11 @@ pub(crate) struct Shared {
     in_flight: Mutex<usize>,
     idle_signal: Condvar,
     pool: delivery::Pool,
+    observer: Option<Observer>,
 }
+
+/// What [`EmulatorBuilder::on_attempt`] calls.
+type Observer = Box<dyn Fn(&AttemptLog) + Send + Sync>;
 
 impl Shared {
     pub fn now(&self) -> OffsetDateTime {
@@ -170,8 +174,9 @@ impl Drop for InFlight {
     }
 }
 
-/// Queues `event` for every webhook subscribed to its type, on the delivery pool.
-fn emit(shared: &Arc<Shared>, event: &Event) -> Delivery {
+/// Queues `event` for every webhook subscribed to its type (only `only` if given),
+/// on the delivery pool.
+fn emit(shared: &Arc<Shared>, event: &Event, only: Option<Uuid>) -> Delivery {
     let now = shared.now();
     let body: Arc<str> = event.body_at(now).into();
     let targets: Vec<Uuid> = shared
@@ -179,16 +184,20 @@ fn emit(shared: &Arc<Shared>, event: &Event) -> Delivery {
         .webhooks
         .iter()
         .filter(|h| h.events.contains(event.event_type()))
+        .filter(|h| only.is_none_or(|id| id == h.id))
         .map(|h| h.id)
         .collect();
     *shared.in_flight() += targets.len();
     let (done, reports) = mpsc::channel();
+    let (first, firsts) = mpsc::channel();
     for (index, &webhook_id) in targets.iter().enumerate() {
         let job = delivery::Job {
             index,
             body: body.clone(),
             created_at: now,
             report: cancelled(webhook_id),
+            event_type: event.event_type().clone(),
+            first: Some(first.clone()),
             done: done.clone(),
             _in_flight: InFlight(shared.clone()),
         };
@@ -199,6 +208,7 @@ fn emit(shared: &Arc<Shared>, event: &Event) -> Delivery {
         body: body.to_string(),
         targets,
         reports,
+        firsts,
     }
 }
 
@@ -221,6 +231,8 @@ pub struct Delivery {
     targets: Vec<Uuid>,
     /// Each job's report, by its index in `targets`.
     reports: mpsc::Receiver<(usize, WebhookDelivery)>,
+    /// Each job's report after its first attempt, by index.
+    firsts: mpsc::Receiver<(usize, WebhookDelivery)>,
 }
 
 impl fmt::Debug for Delivery {
@@ -243,31 +255,45 @@ impl Delivery {
         &self.body
     }
 
+    /// Waits for the first attempt to every webhook: the reports then hold one
+    /// attempt each (none for a webhook deleted meanwhile). Retries go on.
+    fn first_attempts(&self) -> Vec<WebhookDelivery> {
+        collect(&self.firsts, &self.targets)
+    }
+
     /// Waits until every webhook's delivery has succeeded, failed for good (after
     /// all retries) or been cancelled, and reports how each went.
     pub fn wait(self) -> DeliveryReport {
-        let mut slots: Vec<Option<WebhookDelivery>> = vec![None; self.targets.len()];
-        // Ends when every job reported or was dropped unreported (say by a panic),
-        // which closes the channel.
-        while let Ok((index, report)) = self.reports.recv() {
-            if let Some(slot) = slots.get_mut(index) {
-                *slot = Some(report);
-            }
-            if slots.iter().all(Option::is_some) {
-                break;
-            }
-        }
-        let deliveries = slots
-            .into_iter()
-            .zip(&self.targets)
-            .map(|(slot, &id)| slot.unwrap_or_else(|| cancelled(id)))
-            .collect();
+        let deliveries = collect(&self.reports, &self.targets);
         DeliveryReport {
             event_type: self.event_type,
             body: self.body,
             deliveries,
         }
     }
+}
+
+/// One report per target, in order, from jobs that send `(index, report)`.
+fn collect(
+    reports: &mpsc::Receiver<(usize, WebhookDelivery)>,
+    targets: &[Uuid],
+) -> Vec<WebhookDelivery> {
+    let mut slots: Vec<Option<WebhookDelivery>> = vec![None; targets.len()];
+    // Ends when every job reported or was dropped unreported (say by a panic),
+    // which closes the channel.
+    while !slots.iter().all(Option::is_some) {
+        let Ok((index, report)) = reports.recv() else {
+            break;
+        };
+        if let Some(slot) = slots.get_mut(index) {
+            *slot = Some(report);
+        }
+    }
+    slots
+        .into_iter()
+        .zip(targets)
+        .map(|(slot, &id)| slot.unwrap_or_else(|| cancelled(id)))
+        .collect()
 }
 
 /// How an emitted event's deliveries went.
@@ -338,6 +364,46 @@ pub struct Attempt {
     pub signature: String,
     /// What came back.
     pub result: AttemptResult,
+    /// From sending the request to its answer's status (or the error), in real time.
+    pub latency: Duration,
+}
+
+impl Attempt {
+    /// How many signatures the `Revolut-Signature` header carried: one per active secret.
+    pub fn signature_count(&self) -> usize {
+        self.signature
+            .split(',')
+            .filter(|s| s.starts_with("v1="))
+            .count()
+    }
+}
+
+/// One delivery attempt, as [`EmulatorBuilder::on_attempt`] sees it just after it
+/// was made: a live log of what the emulator sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptLog {
+    /// The event's type.
+    pub event_type: EventType,
+    /// The webhook delivered to.
+    pub webhook_id: WebhookId,
+    /// The URL it was POSTed to.
+    pub url: String,
+    /// Which attempt this was, from 1.
+    pub attempt: usize,
+    /// How many attempts a delivery gets at most: 4 (one and three retries).
+    pub max_attempts: usize,
+    /// When it was sent, on the emulator's clock.
+    pub sent_at: OffsetDateTime,
+    /// From sending the request to its answer's status (or the error), in real time.
+    pub latency: Duration,
+    /// What came back.
+    pub result: AttemptResult,
+    /// How many signatures the `Revolut-Signature` header carried.
+    pub signatures: usize,
+    /// Set after the last attempt failed: the id under which the event is now listed
+    /// among the webhook's failed events.
+    pub recorded_as_failed: Option<FailedEventId>,
 }
 
 /// What a receiver answered.
@@ -377,6 +443,7 @@ pub struct EmulatorBuilder {
     access_token: Option<String>,
     authorization_code: Option<String>,
     client_id: Option<String>,
+    observer: Option<Observer>,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -468,6 +535,16 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Calls `observer` after every delivery attempt, on the delivery thread that
+    /// made it (so it should return quickly: send to a channel, print a line). It
+    /// sees each attempt exactly once, first attempts and retries alike. If it
+    /// panics, that attempt's log is lost but the delivery goes on.
+    #[must_use]
+    pub fn on_attempt(mut self, observer: impl Fn(&AttemptLog) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Box::new(observer));
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving.
     pub fn start(self) -> io::Result<Emulator> {
         let mut state = State::default();
@@ -493,6 +570,7 @@ impl EmulatorBuilder {
             in_flight: Mutex::new(0),
             idle_signal: Condvar::new(),
             pool: delivery::Pool::default(),
+            observer: self.observer,
         });
         let handler_shared = shared.clone();
         let server = Server::bind(
@@ -545,6 +623,7 @@ impl Emulator {
             access_token: None,
             authorization_code: None,
             client_id: None,
+            observer: None,
         }
     }
 
@@ -608,7 +687,7 @@ impl Emulator {
     /// more times at the retry interval until a 2xx answer. [`Delivery::wait`] gives
     /// the report.
     pub fn emit(&self, event: Event) -> Delivery {
-        emit(&self.shared, &event)
+        emit(&self.shared, &event, None)
     }
 
     /// [`emit`](Self::emit) and [`wait`](Delivery::wait).
@@ -669,14 +748,32 @@ fn control(shared: &Arc<Shared>, request: &Request, rest: &str) -> Response {
                     "give the event type: {\"event\":\"TransactionCreated\"}, optionally with \"data\"",
                 );
             };
-            let mut event = Event::sample(&EventType::from(name));
+            let event_type = EventType::from(name);
+            let mut event = Event::sample(&event_type);
             if let Some(data) = body.get("data") {
                 event = event.with_data(data.clone());
             }
-            let delivery = emit(shared, &event);
+            let only = match body.get("webhook") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(id) => match only_webhook(shared, id, &event_type) {
+                    Ok(id) => Some(id),
+                    Err(refusal) => return refusal,
+                },
+            };
+            let delivery = emit(shared, &event, only);
+            let deliveries: Vec<serde_json::Value> = delivery
+                .first_attempts()
+                .iter()
+                .map(first_attempt_json)
+                .collect();
             Response::json(
                 202,
-                &json!({ "event": name, "webhooks": delivery.webhook_count(), "body": delivery.body() }),
+                &json!({
+                    "event": name,
+                    "webhooks": delivery.webhook_count(),
+                    "body": delivery.body(),
+                    "deliveries": deliveries,
+                }),
             )
         }
         _ => Response::refusal(
@@ -684,6 +781,53 @@ fn control(shared: &Arc<Shared>, request: &Request, rest: &str) -> Response {
             "emulator endpoints: GET /_emulator/health, POST /_emulator/events, POST /_emulator/authorization-code",
         ),
     }
+}
+
+/// The webhook a control request names in `"webhook"`: it must exist and be
+/// subscribed to the event, as Revolut would deliver to no other.
+fn only_webhook(
+    shared: &Shared,
+    id: &serde_json::Value,
+    event_type: &EventType,
+) -> Result<Uuid, Response> {
+    let Some(id) = id.as_str().and_then(|s| Uuid::parse_str(s).ok()) else {
+        return Err(Response::refusal(
+            400,
+            "\"webhook\" must be a webhook id (a UUID string)",
+        ));
+    };
+    match shared.lock().hook(id) {
+        None => Err(Response::refusal(404, format!("no webhook {id}"))),
+        Some(hook) if !hook.events.contains(event_type) => Err(Response::refusal(
+            422,
+            format!(
+                "webhook {id} is not subscribed to {event_type}; add it to the webhook's events first"
+            ),
+        )),
+        Some(_) => Ok(id),
+    }
+}
+
+/// The control endpoint's account of a first attempt: where it went, what came
+/// back, how fast, signed how many times, and whether retries follow.
+fn first_attempt_json(delivery: &WebhookDelivery) -> serde_json::Value {
+    let attempt = delivery.attempts.first();
+    let (status, error) = match attempt.map(|a| &a.result) {
+        Some(AttemptResult::Status(status)) => (Some(*status), None),
+        Some(AttemptResult::Error(error)) => (None, Some(error.as_str())),
+        None => (None, Some("not attempted: the webhook was deleted")),
+    };
+    let delivered = attempt.is_some_and(|a| a.result.is_success());
+    json!({
+        "webhook_id": delivery.webhook_id,
+        "url": delivery.url,
+        "delivered": delivered,
+        "status": status,
+        "error": error,
+        "latency_ms": attempt.map(|a| a.latency.as_secs_f64() * 1000.0),
+        "signatures": attempt.map_or(0, Attempt::signature_count),
+        "retrying": attempt.is_some() && !delivered,
+    })
 }
 
 /// The instant `d` from now; a year from now for durations too large to add

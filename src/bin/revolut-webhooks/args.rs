@@ -18,7 +18,8 @@ Secrets are never printed unless a flag asks (`get --show-secret`).
 
 Exit codes:
   0 success, 1 API error, 2 usage error, 3 authentication error,
-  4 verification failed, 5 partial replay, 130 replay interrupted (Ctrl-C)";
+  4 verification failed, 5 partial replay, 6 a triggered delivery failed,
+  130 replay interrupted (Ctrl-C)";
 
 /// The tool's own one-line description (the crate's is about the library).
 const ABOUT: &str = "Manage, inspect, verify and replay Revolut Business webhooks from a shell.";
@@ -184,6 +185,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Run the local emulator of the webhooks API (binary built with `emulator`).
     Emulator(EmulatorArgs),
+    /// Make a running emulator emit an event; show each receiver's answer.
+    Trigger(TriggerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -283,4 +286,31 @@ pub struct EmulatorArgs {
     /// Refuse http:// webhook URLs even to loopback hosts.
     #[arg(long)]
     pub https_only: bool,
+    /// Print no delivery log (by default: one line per delivery attempt).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TriggerArgs {
+    /// TransactionCreated, TransactionStateChanged, PayoutLinkCreated,
+    /// PayoutLinkStateChanged, or any other name for an event type Revolut may add.
+    pub event: String,
+    /// The event's `data` as JSON from this file (`-` for standard input), instead
+    /// of a realistic sample.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// Deliver only to this webhook (it must be subscribed to the event).
+    #[arg(long, value_name = "ID")]
+    pub webhook: Option<WebhookId>,
+    /// The running emulator's base URL, as `revolut-webhooks emulator` prints it.
+    #[arg(
+        long,
+        short = 'e',
+        env = "REVOLUT_ENVIRONMENT",
+        default_value = "production",
+        hide_default_value = true,
+        value_name = "URL"
+    )]
+    pub environment: String,
 }

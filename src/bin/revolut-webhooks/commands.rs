@@ -11,7 +11,7 @@ use revolut_webhooks::{
 use revolut_webhooks::{FAILED_EVENTS_WINDOW, MAX_PAGE_SIZE};
 use serde_json::json;
 
-use crate::args::{Api, Cli, Command, EmulatorArgs, Format, VerifyArgs};
+use crate::args::{Api, Cli, Command, Format, VerifyArgs};
 use crate::failure::{self, Failure};
 use crate::output::{self, Out};
 use crate::time_arg::TimeArg;
@@ -110,7 +110,8 @@ pub fn run(out: &mut Out, cli: Cli) -> Outcome {
         } => failed(out, &api, json, id, all, limit, before)?,
         Command::Replay(args) => return replay::run(out, json, &args),
         Command::Verify(args) => return verify(out, json, &args),
-        Command::Emulator(args) => return emulator(out, json, &args),
+        Command::Emulator(args) => return crate::emulator::run(out, json, &args),
+        Command::Trigger(args) => return crate::trigger::run(out, json, &args),
     }
     Ok(failure::OK)
 }
@@ -336,51 +337,6 @@ pub fn human_duration(ms: u64) -> String {
     } else {
         format!("{ms} ms")
     }
-}
-
-#[cfg(feature = "emulator")]
-fn emulator(out: &mut Out, json: bool, args: &EmulatorArgs) -> Outcome {
-    use revolut_webhooks::emulator::Emulator;
-
-    let mut builder = Emulator::builder()
-        .port(args.port)
-        .retry_interval(Duration::from_millis(args.retry_interval_ms))
-        .allow_loopback_http(!args.https_only);
-    if let Some(token) = &args.token {
-        builder = builder.access_token(token.clone());
-    }
-    let emulator = builder
-        .start()
-        .map_err(|e| Failure::usage(format!("cannot start the emulator: {e}")))?;
-    let base = emulator.base_url();
-    // The emulator's own token: printing it is the point (it opens nothing real).
-    let token = emulator.access_token().expose_secret();
-    if json {
-        out.json(&json!({ "base_url": base, "access_token": token }))?;
-    } else {
-        out.line(format_args!(
-            "Revolut webhooks emulator listening on {base}\n\n  \
-             export REVOLUT_ENVIRONMENT={base}\n  \
-             export REVOLUT_ACCESS_TOKEN={token}\n\n\
-             Emit an event to every subscribed webhook:\n  \
-             curl -s -X POST {base}/_emulator/events -H 'Content-Type: application/json' \
-             -d '{{\"event\":\"TransactionCreated\"}}'\n\n\
-             Press Ctrl-C to stop."
-        ))?;
-    }
-    out.flush()?;
-    loop {
-        std::thread::park();
-    }
-}
-
-#[cfg(not(feature = "emulator"))]
-fn emulator(_out: &mut Out, _json: bool, _args: &EmulatorArgs) -> Outcome {
-    Err(Failure::usage(
-        "this binary was built without the emulator: install it with \
-         `cargo install revolut-webhooks --features cli,emulator`, or run \
-         `cargo run --features emulator --example emulator` from the source",
-    ))
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ pub const AUTH: u8 = 3;
 pub const VERIFY: u8 = 4;
 /// Exit code: `replay` delivered some events but not all.
 pub const PARTIAL: u8 = 5;
+/// Exit code: `trigger` reached no webhook, or a receiver did not answer 2xx.
+pub const DELIVERY: u8 = 6;
 /// Exit code: `replay` stopped by Ctrl-C (SIGINT), as shells report it (128 + 2).
 pub const INTERRUPTED: u8 = 130;
 

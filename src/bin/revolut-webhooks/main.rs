@@ -2,15 +2,18 @@
 //! from a shell. Built with `cargo install revolut-webhooks --features cli`.
 //!
 //! Exit codes: 0 success, 1 API error, 2 usage error, 3 authentication error,
-//! 4 verification failed, 5 partial replay, 130 replay interrupted (Ctrl-C).
+//! 4 verification failed, 5 partial replay, 6 a triggered delivery failed,
+//! 130 replay interrupted (Ctrl-C).
 
 mod args;
 mod commands;
 mod config;
+mod emulator;
 mod failure;
 mod output;
 mod replay;
 mod time_arg;
+mod trigger;
 
 use std::process::ExitCode;
 
