@@ -9,11 +9,11 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::blocking::Client;
 use revolut_webhooks::emulator::Emulator;
-use revolut_webhooks::{
-    CreateWebhook, Environment, EventType, SecretExpiration, StaticToken, Verifier, WebhookId,
-};
+use revolut_webhooks::signature::Verifier;
+use revolut_webhooks::{CreateWebhook, Environment, EventType, SecretExpiration, WebhookId};
 use serde_json::Value;
 use support::{Receiver, Reply};
 

@@ -7,9 +7,10 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::blocking::Client;
 use revolut_webhooks::emulator::{AttemptLog, AttemptResult, Emulator, Event, Outcome};
-use revolut_webhooks::{CreateWebhook, EventType, SecretExpiration, StaticToken, Webhook};
+use revolut_webhooks::{CreateWebhook, EventType, SecretExpiration, Webhook};
 use support::{Receiver, Reply, raw};
 
 const JSON: &str = "application/json";
