@@ -52,6 +52,14 @@ use crate::error::Result;
 use crate::models::{FailedEvent, FailedEventsQuery, WebhookId};
 use crate::pagination::WalkError;
 
+/// Runs the future `$body` inside the tracing span `$span`: async, the span is
+/// entered on each poll, so no guard is held across an `.await`.
+macro_rules! within {
+    ($span:expr, $body:expr) => {
+        $crate::trace::instrument($body, $span.clone())
+    };
+}
+
 // The same shell is compiled once per mode, on purpose: see the design notes in `client_shared.rs`.
 #[allow(clippy::duplicate_mod)]
 #[path = "client_shared.rs"]
