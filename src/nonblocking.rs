@@ -98,7 +98,10 @@ mod flight {
         seen: Option<u64>,
     ) -> Result<TokenSet, AuthError> {
         let provider = provider.clone();
-        match tokio::spawn(async move { provider.refresh_in_flight(seen).await }).await {
+        // The caller's span (its `api_call`) stays the refresh's parent across the spawn.
+        let refresh = async move { provider.refresh_in_flight(seen).await };
+        let refresh = crate::trace::instrument(refresh, crate::trace::Span::current());
+        match tokio::spawn(refresh).await {
             Ok(result) => result,
             // A panic in user code (the signer, `on_refresh`) reaches the caller, as
             // it does when blocking.

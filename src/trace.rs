@@ -70,6 +70,12 @@ impl Span {
         self
     }
 
+    /// No span, like `tracing::Span::current` with no subscriber.
+    #[inline(always)]
+    pub(crate) fn current() -> Self {
+        Span
+    }
+
     /// Runs `f`, like `tracing::Span::in_scope`.
     #[inline(always)]
     pub(crate) fn in_scope<T>(&self, f: impl FnOnce() -> T) -> T {

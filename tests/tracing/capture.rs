@@ -14,6 +14,7 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record as Values};
 use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
+use tracing_core::span::Current;
 
 /// What was recorded: a span (with every field it was given) or an event.
 #[derive(Debug, Clone)]
@@ -40,6 +41,8 @@ impl Record {
 struct Capture {
     next: AtomicU64,
     records: Mutex<Vec<Record>>,
+    /// Each span's metadata, for `current_span` (which `Span::current` asks).
+    metadata: Mutex<Vec<(u64, &'static Metadata<'static>)>>,
 }
 
 thread_local! {
@@ -87,6 +90,10 @@ impl Subscriber for Capture {
             None if span.is_contextual() => current(),
             None => None,
         };
+        self.metadata
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((id, span.metadata()));
         self.records().push(Record {
             is_span: true,
             id,
@@ -126,6 +133,15 @@ impl Subscriber for Capture {
             parent,
             fields,
         });
+    }
+
+    fn current_span(&self) -> Current {
+        let metadata = self.metadata.lock().unwrap_or_else(|e| e.into_inner());
+        current()
+            .and_then(|id| metadata.iter().find(|(known, _)| *known == id))
+            .map_or_else(Current::none, |(id, meta)| {
+                Current::new(Id::from_u64(*id), meta)
+            })
     }
 
     fn enter(&self, span: &Id) {
@@ -173,6 +189,9 @@ impl Subscriber for Forward {
     }
     fn event(&self, event: &Event<'_>) {
         self.0.event(event)
+    }
+    fn current_span(&self) -> Current {
+        self.0.current_span()
     }
     fn enter(&self, span: &Id) {
         self.0.enter(span)

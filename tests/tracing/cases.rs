@@ -365,6 +365,8 @@ pub async fn a_401_refresh_and_replay_are_traced_without_tokens() {
     assert_eq!(field(refresh, "status"), "200");
     assert_eq!(field(refresh, "attempts"), "1");
     assert_timed(refresh);
+    // In the call that needed the token, even where the refresh runs as its own task.
+    assert_eq!(refresh.parent, Some(call.id));
 }
 
 #[maybe_io]
@@ -408,6 +410,7 @@ pub async fn a_failed_refresh_is_traced_without_the_server_text() {
     let call = only(recorded.spans("api_call"), "api_call span");
     assert_eq!(field(call, "error"), "auth");
     assert_eq!(field(call, "status"), "400");
+    assert_eq!(refresh.parent, Some(call.id));
 }
 
 #[maybe_io]
