@@ -27,6 +27,13 @@ use crate::error::Result;
 use crate::models::{FailedEvent, FailedEventsQuery, WebhookId};
 use crate::pagination::WalkError;
 
+/// Runs `$body` inside the tracing span `$span`: blocking, it enters the span around the call.
+macro_rules! within {
+    ($span:expr, $body:expr) => {
+        $span.in_scope(|| $body)
+    };
+}
+
 // The same shell is compiled once per mode, on purpose: see the design notes in `client_shared.rs`.
 #[allow(clippy::duplicate_mod)]
 #[path = "client_shared.rs"]

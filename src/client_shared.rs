@@ -25,6 +25,7 @@ use crate::pagination::{FailedEventsCursor, TiedEventsOverflow, WalkError};
 use crate::rate_limit::{RateLimitPermit, RateLimiter};
 use crate::request::{self, Call, Method};
 use crate::retry::{RetryDecision, RetryPolicy};
+use crate::trace::{self, Span, Stopwatch, trace_event, trace_span};
 
 /// Supplies the access token for each request.
 ///
@@ -128,6 +129,29 @@ impl Client {
     /// or the budget's end comes first, the last attempt's error is returned, or a
     /// local error if no attempt was sent.
     async fn execute<T>(&self, call: Call<T>) -> Result<T> {
+        // The template, not the path: a path holds the webhook's id.
+        let span = trace_span!(
+            "api_call",
+            method = call.request().method.as_str(),
+            path = call.template(),
+            status = ::tracing::field::Empty,
+            code = ::tracing::field::Empty,
+            error_id = ::tracing::field::Empty,
+            attempts = ::tracing::field::Empty,
+            error = ::tracing::field::Empty,
+            duration_ms = ::tracing::field::Empty,
+        );
+        let watch = Stopwatch::start();
+        let result = within!(span, self.attempt(call, &span)).await;
+        if let Err(error) = &result {
+            trace::record_error(&span, error);
+        }
+        watch.record(&span);
+        result
+    }
+
+    /// [`execute`](Self::execute)'s attempts, inside its span.
+    async fn attempt<T>(&self, call: Call<T>, span: &Span) -> Result<T> {
         super::flight::runtime()?;
         let started = std::time::Instant::now();
         let budget = self.inner.retry.total_budget();
@@ -184,19 +208,29 @@ impl Client {
             }
             let outcome = match sent {
                 Ok(response) => {
+                    span.record("status", response.status);
                     call.parse_scrubbing(&response, self.now(), &[token.expose_secret()])
                 }
                 Err(e) => Err(Error::Transport(e)),
             };
             let error = match outcome {
-                Ok(value) => return Ok(value),
+                Ok(value) => {
+                    span.record("attempts", attempts);
+                    return Ok(value);
+                }
                 Err(error) => error,
             };
+            trace::attempt_failed(attempts, &error);
             if let Error::Api(e) = &error
                 && e.is_token_expired()
                 && !refreshed
                 && self.inner.tokens.invalidate(&token)
             {
+                trace_event!(
+                    info,
+                    attempt = attempts,
+                    "token rejected (401, code 1000): replaying once with a new token"
+                );
                 refreshed = true;
                 last = Some(error);
                 continue;
@@ -208,6 +242,12 @@ impl Client {
                     .decide(failures, method, &error, started.elapsed(), random());
             match decision {
                 RetryDecision::RetryAfter(wait) => {
+                    trace_event!(
+                        info,
+                        attempt = attempts,
+                        wait_ms = trace::millis(wait),
+                        "retrying after a wait"
+                    );
                     sleep(wait).await;
                     last = Some(error);
                 }
@@ -240,8 +280,18 @@ impl Client {
                 Err(wait) => wait,
             };
             if wait.saturating_add(floor) > remaining {
+                trace_event!(
+                    info,
+                    wait_ms = trace::millis(wait),
+                    "the rate limiter's next slot is past the call's budget"
+                );
                 return Err(Error::RateLimitedLocally { retry_in: wait });
             }
+            trace_event!(
+                debug,
+                wait_ms = trace::millis(wait),
+                "waiting for the rate limiter"
+            );
             sleep(wait).await;
         }
     }
@@ -526,9 +576,24 @@ impl Walk {
                 return None;
             }
             let call = self.cursor.next_call()?;
-            match self.client.execute(call).await {
+            let span = trace_span!(
+                "failed_events_page",
+                limit = call
+                    .request()
+                    .query
+                    .iter()
+                    .find(|(key, _)| *key == "limit")
+                    .and_then(|(_, value)| value.parse::<u64>().ok()),
+                received = ::tracing::field::Empty,
+                events = ::tracing::field::Empty,
+                overflow = ::tracing::field::Empty,
+            );
+            match within!(span, self.client.execute(call)).await {
                 Ok(page) => {
+                    span.record("received", page.len());
                     let outcome = self.cursor.accept(page);
+                    span.record("events", outcome.events.len());
+                    span.record("overflow", outcome.overflow.is_some());
                     self.page = outcome.events.into_iter();
                     self.pending = outcome.overflow;
                 }

@@ -31,6 +31,7 @@
 //! | `axum` | [`axum::VerifiedEvent`]: an extractor that verifies and parses a delivery (enables `http`) | no |
 //! | `jwt` | RS256 client assertions from a PEM key (jsonwebtoken on aws-lc-rs) | no |
 //! | `cli` | the `revolut-webhooks` command-line tool (enables `blocking`; add `jwt` for PEM keys, `emulator` for its `emulator` command) | no |
+//! | `tracing` | spans per API call, token refresh and failed-events page, an event per verification outcome; never a header value, body, token or secret | no |
 //! | `emulator` | `emulator::Emulator`: a local emulator of the webhooks API, the token endpoint and deliveries (enables `blocking`) | no |
 //! | (none) | models, errors, [`Verifier`](signature::Verifier), [`signature::sign_delivery`], typed events, the sans-IO [`request`] builders and parsers | |
 //!
@@ -177,6 +178,8 @@ mod rate_limit;
 pub mod request;
 mod retry;
 pub mod signature;
+// Spans and events with the `tracing` feature; nothing without it.
+mod trace;
 
 // One home per public type: the small modules' types live at the root; the modules
 // that group many things (auth, events, signature, request, pagination, checkpoint,

@@ -53,6 +53,14 @@ use crate::error::Result;
 use crate::models::{FailedEvent, FailedEventsQuery, WebhookId};
 use crate::pagination::WalkError;
 
+/// Runs the future `$body` inside the tracing span `$span`: async, the span is
+/// entered on each poll, so no guard is held across an `.await`.
+macro_rules! within {
+    ($span:expr, $body:expr) => {
+        $crate::trace::instrument($body, $span.clone())
+    };
+}
+
 // The same shell is compiled once per mode, on purpose: see the design notes in `client_shared.rs`.
 #[allow(clippy::duplicate_mod)]
 #[path = "client_shared.rs"]
@@ -91,7 +99,10 @@ mod flight {
         seen: Option<u64>,
     ) -> Result<TokenSet, AuthError> {
         let provider = provider.clone();
-        match tokio::spawn(async move { provider.refresh_in_flight(seen).await }).await {
+        // The caller's span (its `api_call`) stays the refresh's parent across the spawn.
+        let refresh = async move { provider.refresh_in_flight(seen).await };
+        let refresh = crate::trace::instrument(refresh, crate::trace::Span::current());
+        match tokio::spawn(refresh).await {
             Ok(result) => result,
             // A panic in user code (the signer, `on_refresh`) reaches the caller, as
             // it does when blocking.

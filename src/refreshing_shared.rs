@@ -40,6 +40,22 @@ use crate::config::{Environment, HttpConfig, Proxy};
 use crate::error::{AuthError, AuthErrorKind, Error, Result, TransportError};
 use crate::request::Method;
 use crate::retry::{RetryDecision, RetryPolicy};
+use crate::trace::{self, Span, Stopwatch, trace_event, trace_span};
+
+/// The span of one token request: the grant's outcome, status, attempts and
+/// duration; never a token, the assertion or the server's text.
+macro_rules! token_span {
+    ($name:literal) => {
+        trace_span!(
+            $name,
+            outcome = ::tracing::field::Empty,
+            status = ::tracing::field::Empty,
+            attempts = ::tracing::field::Empty,
+            error = ::tracing::field::Empty,
+            duration_ms = ::tracing::field::Empty,
+        )
+    };
+}
 
 type OnRefresh = Arc<dyn Fn(&TokenSet) + Send + Sync>;
 
@@ -202,6 +218,19 @@ impl RefreshingTokenProvider {
 
     /// One refresh, with the refresh lock held: sign, send, record, tell `on_refresh`.
     async fn refresh_locked(&self, refresh_token: RefreshToken) -> Result<TokenSet, AuthError> {
+        let span = token_span!("token_refresh");
+        let watch = Stopwatch::start();
+        let result = within!(span, self.refresh_traced(refresh_token, &span)).await;
+        finish_token_span(&span, &watch, &result);
+        result
+    }
+
+    /// [`refresh_locked`](Self::refresh_locked), inside its span.
+    async fn refresh_traced(
+        &self,
+        refresh_token: RefreshToken,
+        span: &Span,
+    ) -> Result<TokenSet, AuthError> {
         let now = self.now();
         let inner = self.inner.clone();
         let signed = flight::off_runtime(move || inner.assertion.assertion(now))
@@ -217,6 +246,7 @@ impl RefreshingTokenProvider {
                     &self.inner.retry,
                     self.inner.timeout,
                     &*self.inner.clock,
+                    span,
                 )
                 .await
             }
@@ -474,15 +504,35 @@ pub async fn exchange_authorization_code(
         .await
         .unwrap_or_else(|| Err(shutting_down()))?;
     let call = authorization_code_request(code, &signed);
-    Ok(send(
-        &transport,
-        environment,
-        &call,
-        &RetryPolicy::default(),
-        http.timeout,
-        &clock,
+    let span = token_span!("token_exchange");
+    let watch = Stopwatch::start();
+    let policy = RetryPolicy::default();
+    let result = within!(
+        span,
+        send(
+            &transport,
+            environment,
+            &call,
+            &policy,
+            http.timeout,
+            &clock,
+            &span,
+        )
     )
-    .await?)
+    .await;
+    finish_token_span(&span, &watch, &result);
+    Ok(result?)
+}
+
+/// Records a token request's outcome and duration on its span.
+fn finish_token_span(span: &Span, watch: &Stopwatch, result: &Result<TokenSet, AuthError>) {
+    match result {
+        Ok(_) => {
+            span.record("outcome", "ok");
+        }
+        Err(error) => trace::record_auth_error(span, error),
+    }
+    watch.record(span);
 }
 
 pub(super) fn shutting_down() -> AuthError {
@@ -503,6 +553,7 @@ async fn send(
     retry: &RetryPolicy,
     timeout: Duration,
     clock: &dyn Clock,
+    span: &Span,
 ) -> Result<TokenSet, AuthError> {
     // The retry decision only asks whether a repeat is harmless: for a refresh it
     // is (see the notes at the top), for a code exchange it is not.
@@ -520,7 +571,11 @@ async fn send(
         let (mut error, cause) = match transport.send(call.request(), environment, None, cut).await
         {
             Ok(response) => match call.parse(&response, now) {
-                Ok(tokens) => return Ok(tokens),
+                Ok(tokens) => {
+                    span.record("status", response.status);
+                    span.record("attempts", attempts);
+                    return Ok(tokens);
+                }
                 Err(error) => {
                     // The decision reads the answer as it would an API error's.
                     let cause = (response.status == 429 || response.status >= 500)
@@ -548,7 +603,16 @@ async fn send(
             None => RetryDecision::GiveUp,
         };
         match decision {
-            RetryDecision::RetryAfter(wait) => sleep(wait).await,
+            RetryDecision::RetryAfter(wait) => {
+                trace_event!(
+                    info,
+                    attempt = attempts,
+                    status = error.status,
+                    wait_ms = trace::millis(wait),
+                    "retrying the token request after a wait"
+                );
+                sleep(wait).await;
+            }
             RetryDecision::GiveUp => return Err(error),
         }
     }

@@ -202,6 +202,13 @@ impl HttpResponse {
 pub struct Call<T> {
     request: HttpRequest,
     decode: fn(&[u8]) -> Result<T, serde_json::Error>,
+    /// The endpoint's path as the API documents it (`/webhooks/{id}`): what a trace
+    /// may show, where the request's path holds the id.
+    #[cfg_attr(
+        not(all(feature = "tracing", any(feature = "blocking", feature = "async"))),
+        allow(dead_code)
+    )]
+    template: &'static str,
 }
 
 impl<T> fmt::Debug for Call<T> {
@@ -216,6 +223,15 @@ impl<T> Call<T> {
     /// The request to send.
     pub fn request(&self) -> &HttpRequest {
         &self.request
+    }
+
+    /// The endpoint's path template, such as `/webhooks/{id}`: no id in it.
+    #[cfg_attr(
+        not(all(feature = "tracing", any(feature = "blocking", feature = "async"))),
+        allow(dead_code)
+    )]
+    pub(crate) fn template(&self) -> &'static str {
+        self.template
     }
 
     /// Reads the response: the decoded value on a 2xx, the API error otherwise.
@@ -267,6 +283,7 @@ pub fn list_webhooks() -> Call<Vec<Webhook>> {
     Call {
         request: HttpRequest::new(Method::Get, WEBHOOKS.to_owned()),
         decode: json,
+        template: "/webhooks",
     }
 }
 
@@ -275,6 +292,7 @@ pub fn get_webhook(id: WebhookId) -> Call<WebhookWithSecret> {
     Call {
         request: HttpRequest::new(Method::Get, format!("{WEBHOOKS}/{id}")),
         decode: json,
+        template: "/webhooks/{id}",
     }
 }
 
@@ -283,6 +301,7 @@ pub fn create_webhook(webhook: &CreateWebhook) -> Call<WebhookWithSecret> {
     Call {
         request: HttpRequest::new(Method::Post, WEBHOOKS.to_owned()).json(webhook),
         decode: json,
+        template: "/webhooks",
     }
 }
 
@@ -291,6 +310,7 @@ pub fn update_webhook(id: WebhookId, update: &UpdateWebhook) -> Call<Webhook> {
     Call {
         request: HttpRequest::new(Method::Patch, format!("{WEBHOOKS}/{id}")).json(update),
         decode: json,
+        template: "/webhooks/{id}",
     }
 }
 
@@ -299,6 +319,7 @@ pub fn delete_webhook(id: WebhookId) -> Call<()> {
     Call {
         request: HttpRequest::new(Method::Delete, format!("{WEBHOOKS}/{id}")),
         decode: nothing,
+        template: "/webhooks/{id}",
     }
 }
 
@@ -325,6 +346,7 @@ pub fn rotate_signing_secret(
         )
         .json(&body),
         decode: json,
+        template: "/webhooks/{id}/rotate-signing-secret",
     }
 }
 
@@ -356,6 +378,7 @@ pub(crate) fn failed_events_page(
     Call {
         request,
         decode: json,
+        template: "/webhooks/{id}/failed-events",
     }
 }
 
@@ -513,6 +536,49 @@ mod tests {
 
     fn body(call: &HttpRequest) -> &str {
         std::str::from_utf8(&call.body.as_ref().unwrap().bytes).unwrap()
+    }
+
+    #[test]
+    fn every_path_template_is_its_path_without_the_id() {
+        let create = CreateWebhook::new("https://example.com/hook").unwrap();
+        let update = UpdateWebhook::with_url("https://example.com/other").unwrap();
+        let templates = [
+            (
+                list_webhooks().request().path.clone(),
+                list_webhooks().template(),
+            ),
+            (
+                get_webhook(id()).request().path.clone(),
+                get_webhook(id()).template(),
+            ),
+            (
+                create_webhook(&create).request().path.clone(),
+                create_webhook(&create).template(),
+            ),
+            (
+                update_webhook(id(), &update).request().path.clone(),
+                update_webhook(id(), &update).template(),
+            ),
+            (
+                delete_webhook(id()).request().path.clone(),
+                delete_webhook(id()).template(),
+            ),
+            (
+                rotate_signing_secret(id(), None).request().path.clone(),
+                rotate_signing_secret(id(), None).template(),
+            ),
+            (
+                failed_events_page(id(), Some(5), None)
+                    .request()
+                    .path
+                    .clone(),
+                failed_events_page(id(), Some(5), None).template(),
+            ),
+        ];
+        for (path, template) in templates {
+            assert!(!template.contains(ID));
+            assert_eq!(path.replace(ID, "{id}"), format!("/api/2.0{template}"));
+        }
     }
 
     #[test]

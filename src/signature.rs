@@ -48,6 +48,7 @@ use time::OffsetDateTime;
 use crate::clock::{Clock, SystemClock};
 use crate::events::{EventParseError, WebhookEvent};
 use crate::models::SigningSecret;
+use crate::trace::trace_event;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -139,6 +140,25 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
+    /// A fixed name for the reason, for a trace: never the event's text, which
+    /// may quote the body.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn reason(&self) -> &'static str {
+        match self {
+            VerifyError::MissingHeader { name } if *name == TIMESTAMP_HEADER => {
+                "missing_timestamp_header"
+            }
+            VerifyError::MissingHeader { .. } => "missing_signature_header",
+            VerifyError::MalformedTimestamp => "malformed_timestamp",
+            VerifyError::TimestampTooOld { .. } => "timestamp_too_old",
+            VerifyError::TimestampInFuture { .. } => "timestamp_in_future",
+            VerifyError::NoV1Signature => "no_v1_signature",
+            VerifyError::MalformedSignature => "malformed_signature",
+            VerifyError::NoMatch => "no_match",
+            VerifyError::InvalidEvent(_) => "invalid_event",
+        }
+    }
+
     /// The HTTP status a receiver should answer with: 400 (Bad Request) for a missing or
     /// malformed header or an unreadable event, 401 (Unauthorized) for a stale or future
     /// timestamp or a signature that does not match.
@@ -332,7 +352,7 @@ impl Verifier {
         timestamp_header: &str,
         signature_header: &str,
     ) -> Result<(), VerifyError> {
-        self.verify_ms(body, timestamp_header, signature_header, self.now_ms())
+        traced(self.verify_ms(body, timestamp_header, signature_header, self.now_ms()))
     }
 
     /// [`verify`](Verifier::verify), with "now" given instead of read from the clock.
@@ -343,7 +363,7 @@ impl Verifier {
         signature_header: &str,
         now: OffsetDateTime,
     ) -> Result<(), VerifyError> {
-        self.verify_ms(body, timestamp_header, signature_header, unix_ms(now))
+        traced(self.verify_ms(body, timestamp_header, signature_header, unix_ms(now)))
     }
 
     fn verify_ms(
@@ -387,8 +407,10 @@ impl Verifier {
         timestamp_header: &str,
         signature_header: &str,
     ) -> Result<WebhookEvent, VerifyError> {
-        self.verify_ms(body, timestamp_header, signature_header, self.now_ms())?;
-        Ok(WebhookEvent::from_slice(body)?)
+        traced(
+            self.verify_ms(body, timestamp_header, signature_header, self.now_ms())
+                .and_then(|()| WebhookEvent::from_slice(body).map_err(VerifyError::from)),
+        )
     }
 
     /// [`verify_and_parse`](Verifier::verify_and_parse), with "now" given instead of read
@@ -400,8 +422,10 @@ impl Verifier {
         signature_header: &str,
         now: OffsetDateTime,
     ) -> Result<WebhookEvent, VerifyError> {
-        self.verify_at(body, timestamp_header, signature_header, now)?;
-        Ok(WebhookEvent::from_slice(body)?)
+        traced(
+            self.verify_ms(body, timestamp_header, signature_header, unix_ms(now))
+                .and_then(|()| WebhookEvent::from_slice(body).map_err(VerifyError::from)),
+        )
     }
 
     /// Now, in milliseconds since the Unix epoch, from the configured clock.
@@ -470,7 +494,7 @@ impl Verifier {
         body: &[u8],
         headers: &http::HeaderMap,
     ) -> Result<(), VerifyError> {
-        self.verify_headers_at(body, headers, self.current_time())
+        traced(self.headers_at(body, headers, self.current_time()))
     }
 
     /// Now, according to the configured clock.
@@ -483,6 +507,16 @@ impl Verifier {
 
     /// [`verify_headers`](Verifier::verify_headers), with "now" given.
     pub fn verify_headers_at(
+        &self,
+        body: &[u8],
+        headers: &http::HeaderMap,
+        now: OffsetDateTime,
+    ) -> Result<(), VerifyError> {
+        traced(self.headers_at(body, headers, now))
+    }
+
+    /// [`verify_headers_at`](Verifier::verify_headers_at), without its trace event.
+    fn headers_at(
         &self,
         body: &[u8],
         headers: &http::HeaderMap,
@@ -510,7 +544,7 @@ impl Verifier {
                 joined.as_str()
             }
         };
-        self.verify_at(body, timestamp, signature, now)
+        self.verify_ms(body, timestamp, signature, unix_ms(now))
     }
 
     /// [`verify_headers`](Verifier::verify_headers), then parses the body into a
@@ -520,9 +554,29 @@ impl Verifier {
         body: &[u8],
         headers: &http::HeaderMap,
     ) -> Result<WebhookEvent, VerifyError> {
-        self.verify_headers(body, headers)?;
-        Ok(WebhookEvent::from_slice(body)?)
+        traced(
+            self.headers_at(body, headers, self.current_time())
+                .and_then(|()| WebhookEvent::from_slice(body).map_err(VerifyError::from)),
+        )
     }
+}
+
+/// One event per verification, whatever the entry point: the outcome and, when
+/// rejected, the reason's fixed name and the status to answer with. Never the
+/// body, a header's value, a signature or a secret.
+fn traced<T>(result: Result<T, VerifyError>) -> Result<T, VerifyError> {
+    trace_event!(
+        info,
+        outcome = if result.is_ok() {
+            "verified"
+        } else {
+            "rejected"
+        },
+        reason = result.as_ref().err().map(VerifyError::reason),
+        status = result.as_ref().err().map(VerifyError::status_code),
+        "webhook delivery verification"
+    );
+    result
 }
 
 struct Timestamp<'a> {
