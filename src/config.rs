@@ -840,14 +840,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        for bad in [
-            "",
-            "prod",
-            "staging",
-            " sandbox",
-            "sandbox\n",
-            "127.0.0.1",
-        ] {
+        for bad in ["", "prod", "staging", " sandbox", "sandbox\n", "127.0.0.1"] {
             let e = bad.parse::<Environment>().unwrap_err();
             assert_eq!(e.field, "environment", "{bad:?}");
             assert!(e.reason.contains("expected production, sandbox"), "{bad:?}");

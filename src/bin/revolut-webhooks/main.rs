@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod config;
 mod failure;
+mod listen;
 mod output;
 mod replay;
 mod time_arg;
