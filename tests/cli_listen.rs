@@ -427,7 +427,7 @@ fn listen_alone_answers_with_its_verdict_and_survives_bad_requests() {
     );
     let line = listen.delivery_line();
     assert!(
-        line.starts_with("PayoutLinkCreated  pl-1  verified  age "),
+        line.starts_with("PayoutLinkCreated        pl-1  verified  age "),
         "{line}"
     );
     assert!(line.ends_with("answered 200"), "{line}");

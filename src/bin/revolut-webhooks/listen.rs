@@ -285,7 +285,8 @@ fn serve(
             Some(Err(why)) => format!("app unreachable ({why}), answered 502"),
             None => format!("answered {}", answer.status),
         };
-        let mut line = format!("{event}  {data_id}  {verdict}  {age}  {status}");
+        // Padded to the longest known event type, so the ids line up.
+        let mut line = format!("{event:<23}  {data_id}  {verdict}  {age}  {status}");
         if let Some(why) = &answered {
             line.push_str(&format!("  ({why})"));
         }
