@@ -187,6 +187,14 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// Make a running emulator emit an event; show each receiver's answer.
     Trigger(TriggerArgs),
+    /// Receive deliveries on 127.0.0.1: verify each, print one line, optionally forward it.
+    Listen(ListenArgs),
+    /// Print a shell completion script (e.g. `source <(revolut-webhooks completions bash)`).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -313,4 +321,47 @@ pub struct TriggerArgs {
         value_name = "URL"
     )]
     pub environment: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// The port on 127.0.0.1 (0: any free port, printed at start).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// A signing secret to verify with; repeat it (or comma separate) during a rotation.
+    /// This or REVOLUT_WEBHOOK_SECRET.
+    #[arg(
+        long = "secret",
+        env = "REVOLUT_WEBHOOK_SECRET",
+        hide_env_values = true,
+        value_delimiter = ',',
+        value_name = "SECRET"
+    )]
+    pub secrets: Vec<String>,
+    /// Pass each delivery (raw body, Revolut headers) to your app at this URL, and answer
+    /// the sender with your app's status.
+    #[arg(long, value_name = "URL")]
+    pub forward_to: Option<String>,
+    /// Also print each delivery's JSON body.
+    #[arg(long)]
+    pub print_body: bool,
+    /// How old (or how far ahead) a delivery's timestamp may be, in seconds (at most a week).
+    #[arg(
+        long,
+        default_value_t = 300,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(0..=MAX_TOLERANCE_SECS)
+    )]
+    pub tolerance: u64,
+    /// Seconds to wait for your app's answer to each forwarded delivery (1..=3600).
+    #[arg(
+        long,
+        default_value_t = 30,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
+    )]
+    pub timeout: u64,
+    /// Stop after this many deliveries (for scripts and tests; default: run until Ctrl-C).
+    #[arg(long, value_name = "N", hide = true)]
+    pub max_deliveries: Option<u64>,
 }

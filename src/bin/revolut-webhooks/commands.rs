@@ -15,7 +15,7 @@ use crate::args::{Api, Cli, Command, Format, VerifyArgs};
 use crate::failure::{self, Failure};
 use crate::output::{self, Out};
 use crate::time_arg::TimeArg;
-use crate::{Outcome, config, replay};
+use crate::{Outcome, config, listen, replay};
 
 /// The API's page size when none is asked for.
 const DEFAULT_PAGE: u32 = 100;
@@ -112,6 +112,17 @@ pub fn run(out: &mut Out, cli: Cli) -> Outcome {
         Command::Verify(args) => return verify(out, json, &args),
         Command::Emulator(args) => return crate::emulator::run(out, json, &args),
         Command::Trigger(args) => return crate::trigger::run(out, json, &args),
+        Command::Listen(args) => return listen::run(out, json, &args),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "revolut-webhooks",
+                &mut script,
+            );
+            out.bytes(&script)?;
+        }
     }
     Ok(failure::OK)
 }
@@ -175,7 +186,8 @@ fn failed(
     let client = config::client(api)?;
     if all {
         let query = query(limit, before, "--before")?;
-        let progress = output::Progress::new();
+        let progress = output::Progress::new(None, json);
+        progress.message("fetching failed events");
         let mut rows = Vec::new();
         let mut count = 0usize;
         for event in client.webhooks().failed_events_all(id, &query)? {
@@ -187,8 +199,7 @@ fn failed(
                 }
                 // Some events at one instant could not be read; the walk goes on.
                 Err(other) => {
-                    progress.clear();
-                    output::note(format_args!("warning: {other}"));
+                    progress.suspend(|| output::note(format_args!("warning: {other}")));
                     continue;
                 }
             };
@@ -200,12 +211,17 @@ fn failed(
                 rows.push(output::failed_row(&event));
             }
             count += 1;
-            progress.show(&format!("fetched {count} failed events"));
+            progress.inc();
         }
         progress.clear();
         if !json {
             output::table(out, &output::FAILED_HEADERS, &rows, "no failed events")?;
         }
+        // The summary goes to stderr: stdout stays the table or the JSON lines.
+        output::note(format_args!(
+            "({count} failed event{} in all)",
+            if count == 1 { "" } else { "s" }
+        ));
         return Ok(());
     }
     // One more than shown says whether there is more, without a second request.
@@ -294,7 +310,7 @@ fn verify(out: &mut Out, json: bool, args: &VerifyArgs) -> Outcome {
 }
 
 /// Why a delivery is invalid, with ages in units a person reads.
-fn verify_reason(why: &VerifyError, tolerance_secs: u64) -> String {
+pub fn verify_reason(why: &VerifyError, tolerance_secs: u64) -> String {
     let tolerance = human_duration(tolerance_secs.saturating_mul(1000));
     match why {
         VerifyError::TimestampTooOld { skew_ms } => format!(

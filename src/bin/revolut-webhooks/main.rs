@@ -10,6 +10,7 @@ mod commands;
 mod config;
 mod emulator;
 mod failure;
+mod listen;
 mod output;
 mod replay;
 mod time_arg;

@@ -28,6 +28,11 @@ impl Out {
         writeln!(self.stdout, "{text}").map_err(Failure::output)
     }
 
+    /// Writes bytes as they are (a generated script).
+    pub fn bytes(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        self.stdout.write_all(bytes).map_err(Failure::output)
+    }
+
     /// One JSON object on one line.
     pub fn json(&mut self, value: &Value) -> Result<(), Failure> {
         self.line(value)
@@ -189,27 +194,53 @@ pub fn failed_row(event: &FailedEvent) -> Vec<String> {
 
 pub const FAILED_HEADERS: [&str; 4] = ["ID", "CREATED AT", "LAST SENT", "EVENT"];
 
-/// A progress line on stderr, only when stderr is a terminal.
+/// A progress bar on stderr (count, rate, ETA) for long work. Drawn only when
+/// both stdout and stderr are terminals and the output is for people: in a pipe,
+/// a log or `-o json` it would be noise in someone else's data.
 pub struct Progress {
-    on: bool,
+    bar: indicatif::ProgressBar,
 }
 
 impl Progress {
-    pub fn new() -> Self {
-        Progress {
-            on: std::io::stderr().is_terminal(),
+    /// A bar of `total` steps, or a counter when the total is not known yet.
+    pub fn new(total: Option<u64>, json: bool) -> Self {
+        let shown = !json && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+        let bar = indicatif::ProgressBar::with_draw_target(
+            total,
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        // Templates are constants: a parse error is a bug here, and then the default style stays.
+        let template = if total.is_some() {
+            "{msg} [{bar:30}] {pos}/{len}  {per_sec}  ETA {eta}"
+        } else {
+            "{msg} {pos}  {per_sec}"
+        };
+        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
         }
+        if shown {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        Progress { bar }
     }
 
-    pub fn show(&self, text: &str) {
-        if self.on {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K{text}");
-            let _ = err.flush();
-        }
+    /// The words before the bar.
+    pub fn message(&self, text: impl Into<String>) {
+        self.bar.set_message(text.into());
     }
 
+    /// One more step done.
+    pub fn inc(&self) {
+        self.bar.inc(1);
+    }
+
+    /// Runs `f` (which writes a line) with the bar out of the way, then redraws it.
+    pub fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+        self.bar.suspend(f)
+    }
+
+    /// Removes the bar for good; the caller prints the summary line.
     pub fn clear(&self) {
-        self.show("");
+        self.bar.finish_and_clear();
     }
 }

@@ -79,7 +79,7 @@ pub fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
         Checkpoint::builder(&state_path, args.id, receiver.as_str()).adopt_unkeyed(true);
     let unkeyed_before = args.state.is_some() && is_unkeyed(&state_path);
 
-    let events = fetch(&args.api, args)?;
+    let events = fetch(&args.api, args, json)?;
 
     let (done, mut state) = if args.dry_run {
         (checkpoint.peek().map_err(state_failure)?, None)
@@ -116,8 +116,9 @@ pub fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
         let _ = flag::register(SIGINT, interrupted.clone());
     }
 
-    let progress = output::Progress::new();
     let total = events.len();
+    let progress = output::Progress::new(Some(total as u64), json);
+    progress.message("replay");
     let mut tally = Tally::default();
     let mut stop = Stop::Finished;
     let mut consecutive_failures = 0;
@@ -127,12 +128,9 @@ pub fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
             stop = Stop::Interrupted;
             break;
         }
-        progress.show(&format!(
-            "replay {}/{total}: {} delivered, {} skipped, {} failed",
-            n + 1,
-            tally.delivered,
-            tally.skipped,
-            tally.failed
+        progress.message(format!(
+            "replay: {} delivered, {} skipped, {} failed",
+            tally.delivered, tally.skipped, tally.failed
         ));
         if done.contains(&event.id) {
             tally.skipped += 1;
@@ -257,11 +255,12 @@ fn state_failure(error: CheckpointError) -> Failure {
 }
 
 /// The failed events in the range, oldest first.
-fn fetch(api: &Api, args: &ReplayArgs) -> Result<Vec<FailedEvent>, Failure> {
+fn fetch(api: &Api, args: &ReplayArgs, json: bool) -> Result<Vec<FailedEvent>, Failure> {
     let client = config::client(api)?;
     let query = commands::query(Some(1000), args.until, "--until")?;
     let since = args.since.map(|s| s.instant());
-    let progress = output::Progress::new();
+    let progress = output::Progress::new(None, json);
+    progress.message("fetching failed events");
     let mut events = Vec::new();
     for event in client.webhooks().failed_events_all(args.id, &query)? {
         let event = match event {
@@ -272,8 +271,7 @@ fn fetch(api: &Api, args: &ReplayArgs) -> Result<Vec<FailedEvent>, Failure> {
             }
             // Some events at one instant could not be read; the walk goes on.
             Err(other) => {
-                progress.clear();
-                output::note(format_args!("warning: {other}"));
+                progress.suspend(|| output::note(format_args!("warning: {other}")));
                 continue;
             }
         };
@@ -282,7 +280,7 @@ fn fetch(api: &Api, args: &ReplayArgs) -> Result<Vec<FailedEvent>, Failure> {
             break;
         }
         events.push(event);
-        progress.show(&format!("fetched {} failed events", events.len()));
+        progress.inc();
     }
     progress.clear();
     events.reverse();
@@ -353,7 +351,17 @@ fn report(
     result: &str,
     detail: Option<String>,
 ) -> Result<(), Failure> {
-    progress.clear();
+    progress.inc();
+    progress.suspend(|| report_line(out, json, event, result, detail))
+}
+
+fn report_line(
+    out: &mut Out,
+    json: bool,
+    event: &FailedEvent,
+    result: &str,
+    detail: Option<String>,
+) -> Result<(), Failure> {
     if json {
         out.json(&json!({
             "id": event.id,
