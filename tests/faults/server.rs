@@ -306,10 +306,18 @@ fn serve(stream: TcpStream, number: usize, shared: &Shared) -> io::Result<()> {
                     head.push_str(&format!("{name}: {value}\r\n"));
                 }
                 head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
-                writer.write_all(head.as_bytes())?;
-                writer.write_all(&body)?;
-                writer.flush()?;
+                // Marked before the bytes go out, and unmarked if they do not: a client
+                // that has read the reply must find it logged as delivered, however
+                // late this thread runs again (a race the soak test met on a loaded machine).
                 shared.log.lock().unwrap()[index].delivered = true;
+                let sent = writer
+                    .write_all(head.as_bytes())
+                    .and_then(|()| writer.write_all(&body))
+                    .and_then(|()| writer.flush());
+                if let Err(e) = sent {
+                    shared.log.lock().unwrap()[index].delivered = false;
+                    return Err(e);
+                }
                 if close_requested || close_after {
                     let _ = writer.shutdown(Shutdown::Both);
                     return Ok(());
