@@ -613,3 +613,81 @@ fn long_commands_in_a_pipe_draw_no_bar_and_end_with_a_summary() {
         assert_eq!(stderr, "(3 failed events in all)\n");
     }
 }
+
+/// The whole loop with the built binary at both ends: `trigger` makes the emulator
+/// deliver each event type to `listen`, which verifies it and forwards it to the app;
+/// `trigger` reports the app's status as the receiver's answer.
+#[test]
+fn trigger_to_listen_to_the_app_each_delivery_verified() {
+    let emulator = Emulator::builder()
+        .retry_interval(Duration::from_millis(1))
+        .allow_loopback_http(true)
+        .start()
+        .unwrap();
+    let client = client(&emulator);
+    let app = App::start(202, "accepted");
+    let hook = client
+        .webhooks()
+        .create(
+            &CreateWebhook::new("https://127.0.0.1:1/not-yet")
+                .unwrap()
+                .with_events(EventType::ALL.to_vec())
+                .unwrap(),
+        )
+        .unwrap();
+    let secret = hook.signing_secret.expose_secret().to_owned();
+    let mut listen = Listen::start(&["-o", "json", "--secret", &secret, "--forward-to", &app.url]);
+    client
+        .webhooks()
+        .update(
+            hook.id,
+            &UpdateWebhook::with_url(format!("https://127.0.0.1:{}/", listen.port())).unwrap(),
+        )
+        .unwrap();
+    let base = emulator.environment().base_url().to_owned();
+    for (n, event_type) in EventType::ALL.iter().enumerate() {
+        let run = Command::new(BIN)
+            .args([
+                "trigger",
+                event_type.as_str(),
+                "--environment",
+                &base,
+                "-o",
+                "json",
+            ])
+            .env_remove("REVOLUT_ACCESS_TOKEN")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{event_type}: {stdout} {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let outcome: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+        assert_eq!(outcome["status"], 202, "{outcome}");
+        assert_eq!(outcome["delivered"], true, "{outcome}");
+        assert_eq!(outcome["signatures"], 1, "{outcome}");
+
+        let line = listen.json_line();
+        assert_eq!(line["event"], event_type.as_str(), "{line}");
+        assert_eq!(line["verified"], true, "{line}");
+        assert_eq!(line["status"], 202, "{line}");
+
+        let got = app.received();
+        assert_eq!(got.len(), n + 1, "one forward per delivery");
+        let body: Value = serde_json::from_slice(&got[n].body).unwrap();
+        assert_eq!(body["event"], event_type.as_str());
+        assert_eq!(line["data_id"], body["data"]["id"], "{line}");
+        // What reached the app still verifies with the webhook's secret.
+        let verifier = revolut_webhooks::signature::Verifier::new(secret.as_str()).unwrap();
+        verifier
+            .verify(
+                &got[n].body,
+                got[n].header("revolut-request-timestamp").unwrap(),
+                got[n].header("revolut-signature").unwrap(),
+            )
+            .unwrap();
+    }
+}
