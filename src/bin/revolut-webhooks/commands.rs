@@ -3,7 +3,6 @@
 use std::io::Read;
 use std::time::Duration;
 
-use revolut_webhooks::pagination::WalkError;
 use revolut_webhooks::signature::{Verifier, VerifyError};
 use revolut_webhooks::{
     CreateWebhook, EventType, FailedEventsQuery, SecretExpiration, UpdateWebhook, ValidationError,
@@ -191,17 +190,8 @@ fn failed(
         let mut rows = Vec::new();
         let mut count = 0usize;
         for event in client.webhooks().failed_events_all(id, &query)? {
-            let event = match event {
-                Ok(event) => event,
-                Err(WalkError::Request(e)) => {
-                    progress.clear();
-                    return Err(e.into());
-                }
-                // Some events at one instant could not be read; the walk goes on.
-                Err(other) => {
-                    progress.suspend(|| output::note(format_args!("warning: {other}")));
-                    continue;
-                }
+            let Some(event) = progress.walked(event)? else {
+                continue;
             };
             if json {
                 // Stream: a script sees events as pages arrive.

@@ -3,6 +3,7 @@
 use std::fmt::Display;
 use std::io::{IsTerminal, StdoutLock, Write};
 
+use revolut_webhooks::pagination::WalkError;
 use revolut_webhooks::{CreatedBefore, EventType, FailedEvent, Webhook, WebhookWithSecret};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -202,6 +203,26 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// One item of a failed-events walk: the event, `None` to skip an overflow (after a
+    /// warning: some events at one instant could not be read, and the walk goes on),
+    /// or the request's error, which ends the walk.
+    pub fn walked(
+        &self,
+        item: Result<FailedEvent, WalkError>,
+    ) -> Result<Option<FailedEvent>, Failure> {
+        match item {
+            Ok(event) => Ok(Some(event)),
+            Err(WalkError::Request(e)) => {
+                self.clear();
+                Err(e.into())
+            }
+            Err(other) => {
+                self.suspend(|| note(format_args!("warning: {other}")));
+                Ok(None)
+            }
+        }
+    }
+
     /// A bar of `total` steps, or a counter when the total is not known yet.
     pub fn new(total: Option<u64>, json: bool) -> Self {
         let shown = !json && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();

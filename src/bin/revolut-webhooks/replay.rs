@@ -18,7 +18,6 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use revolut_webhooks::checkpoint::{Checkpoint, CheckpointError};
-use revolut_webhooks::pagination::WalkError;
 use revolut_webhooks::signature::Verifier;
 use revolut_webhooks::signature::{
     SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery, timestamp_ms,
@@ -263,17 +262,8 @@ fn fetch(api: &Api, args: &ReplayArgs, json: bool) -> Result<Vec<FailedEvent>, F
     progress.message("fetching failed events");
     let mut events = Vec::new();
     for event in client.webhooks().failed_events_all(args.id, &query)? {
-        let event = match event {
-            Ok(event) => event,
-            Err(WalkError::Request(e)) => {
-                progress.clear();
-                return Err(e.into());
-            }
-            // Some events at one instant could not be read; the walk goes on.
-            Err(other) => {
-                progress.suspend(|| output::note(format_args!("warning: {other}")));
-                continue;
-            }
+        let Some(event) = progress.walked(event)? else {
+            continue;
         };
         // Newest first: once one is older than --since, all the rest are too.
         if since.is_some_and(|since| event.created_at < since) {
