@@ -6,65 +6,23 @@
 //! tool for one developer's loop, and one at a time keeps the printed lines in the
 //! order the deliveries arrived.
 
-use std::io::{self, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::time::{Duration, Instant};
+mod forward;
+mod wire;
 
-use revolut_webhooks::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use revolut_webhooks::signature::{Verifier, VerifyError};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+use revolut_webhooks::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use self::forward::Forward;
+use self::wire::{Answer, IO_TIMEOUT, read_request, write_answer};
 use crate::Outcome;
 use crate::args::ListenArgs;
 use crate::commands::{human_duration, verify_reason};
 use crate::failure::{self, Failure};
 use crate::output::Out;
-
-/// The largest request head (request line and headers) read.
-const MAX_HEAD_BYTES: usize = 16 * 1024;
-/// The largest body read; Revolut's deliveries are a few kilobytes.
-const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// The most of the app's answer passed back to the sender.
-const MAX_ANSWER_BYTES: u64 = 64 * 1024;
-/// Time for one read or write on the sender's connection.
-const IO_TIMEOUT: Duration = Duration::from_secs(5);
-/// Time for a whole request to arrive: a slow sender cannot hold the receiver.
-const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
-
-/// One request as read off the connection.
-struct Request {
-    method: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// The answer to the sender.
-struct Answer {
-    status: u16,
-    content_type: String,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn text(status: u16, text: &str) -> Answer {
-        Answer {
-            status,
-            content_type: "text/plain; charset=utf-8".into(),
-            body: format!("{text}\n").into_bytes(),
-        }
-    }
-}
 
 pub fn run(out: &mut Out, json: bool, args: &ListenArgs) -> Outcome {
     let secrets: Vec<&str> = args
@@ -322,172 +280,5 @@ fn report_refusal(out: &mut Out, json: bool, status: u16, reason: &str) -> Resul
         out.json(&json!({ "refused": status, "reason": reason }))
     } else {
         out.line(format_args!("refused ({status}): {reason}"))
-    }
-}
-
-/// Reads one request: the head up to `MAX_HEAD_BYTES`, a body of `Content-Length`
-/// up to `MAX_BODY_BYTES`, all within `REQUEST_DEADLINE`. Anything else is the
-/// answer to send back.
-fn read_request(stream: &mut TcpStream) -> Result<Request, Answer> {
-    let started = Instant::now();
-    let mut buf = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(end) = find(&buf, b"\r\n\r\n") {
-            break end;
-        }
-        if buf.len() > MAX_HEAD_BYTES {
-            return Err(Answer::text(431, "request head too large"));
-        }
-        if started.elapsed() > REQUEST_DEADLINE {
-            return Err(Answer::text(408, "request took too long to arrive"));
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => {
-                return Err(Answer::text(
-                    400,
-                    "connection closed before the request ended",
-                ));
-            }
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) => return Err(Answer::text(408, &format!("cannot read the request: {e}"))),
-        }
-    };
-    let head = std::str::from_utf8(&buf[..head_end])
-        .map_err(|_| Answer::text(400, "request head is not UTF-8"))?;
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next().unwrap_or("").split(' ');
-    let (Some(method), Some(path), Some(version)) = (first.next(), first.next(), first.next())
-    else {
-        return Err(Answer::text(400, "malformed request line"));
-    };
-    if !version.starts_with("HTTP/1.") {
-        return Err(Answer::text(505, "HTTP/1.x only"));
-    }
-    let mut headers = Vec::new();
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(Answer::text(400, "malformed header line"));
-        };
-        headers.push((name.trim().to_owned(), value.trim().to_owned()));
-    }
-    let request_head = Request {
-        method: method.to_owned(),
-        path: path.to_owned(),
-        headers,
-        body: Vec::new(),
-    };
-    if request_head.header("transfer-encoding").is_some() {
-        return Err(Answer::text(
-            501,
-            "chunked bodies are not supported: send Content-Length",
-        ));
-    }
-    let length = match request_head.header("content-length") {
-        None => 0,
-        Some(v) => v
-            .parse::<usize>()
-            .map_err(|_| Answer::text(400, "malformed Content-Length"))?,
-    };
-    if length > MAX_BODY_BYTES {
-        return Err(Answer::text(413, "body too large (at most 1 MiB)"));
-    }
-    let mut body = buf[head_end + 4..].to_vec();
-    while body.len() < length {
-        if started.elapsed() > REQUEST_DEADLINE {
-            return Err(Answer::text(408, "request took too long to arrive"));
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => return Err(Answer::text(400, "connection closed before the body ended")),
-            Ok(n) => body.extend_from_slice(&chunk[..n]),
-            Err(e) => return Err(Answer::text(408, &format!("cannot read the body: {e}"))),
-        }
-    }
-    body.truncate(length);
-    Ok(Request {
-        body,
-        ..request_head
-    })
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn write_answer(stream: &mut TcpStream, answer: &Answer) -> io::Result<()> {
-    let reason = match answer.status {
-        200 => "OK",
-        401 => "Unauthorized",
-        502 => "Bad Gateway",
-        _ => "",
-    };
-    let head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        answer.status,
-        answer.content_type.replace(['\r', '\n'], ""),
-        answer.body.len()
-    );
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(&answer.body)?;
-    stream.flush()
-}
-
-/// The user's app, reached with the blocking client's HTTP library.
-struct Forward {
-    url: String,
-    agent: ureq::Agent,
-}
-
-impl Forward {
-    fn new(url: &str, timeout_secs: u64) -> Result<Forward, Failure> {
-        let url = url.trim();
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(Failure::usage(format!(
-                "--forward-to {url:?}: expected an http:// or https:// URL"
-            )));
-        }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .timeout_global(Some(Duration::from_secs(timeout_secs)))
-            .user_agent(concat!("revolut-webhooks-cli/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
-        Ok(Forward {
-            url: url.to_owned(),
-            agent,
-        })
-    }
-
-    /// POSTs the body byte for byte with the Revolut headers as they came; the
-    /// app's status, content type and (bounded) body come back.
-    fn send(&self, request: &Request) -> Result<Answer, String> {
-        let mut post = self.agent.post(&self.url);
-        for name in ["content-type", TIMESTAMP_HEADER, SIGNATURE_HEADER] {
-            if let Some(value) = request.header(name) {
-                post = post.header(name, value);
-            }
-        }
-        let mut response = post.send(&request.body[..]).map_err(|e| e.to_string())?;
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("text/plain")
-            .to_owned();
-        let mut body = Vec::new();
-        // The status is what matters; an answer body cut short is still passed on.
-        let _ = response
-            .body_mut()
-            .as_reader()
-            .take(MAX_ANSWER_BYTES)
-            .read_to_end(&mut body);
-        Ok(Answer {
-            status,
-            content_type,
-            body,
-        })
     }
 }
