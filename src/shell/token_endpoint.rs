@@ -1,0 +1,175 @@
+//! The token endpoint: one token request with its retries, and `exchange_authorization_code`.
+
+// Part of the I/O shell, included once per mode: see the header of `client.rs`.
+//
+// A token request is retried under the provider's `RetryPolicy`, like an API call:
+// a refresh as an idempotent request (sending the same refresh token twice gets
+// two access tokens and leaves the refresh token valid), a code exchange as a POST
+// (a code works once, so only failures that show nothing was used are retried).
+
+use std::time::Duration;
+
+use super::client::random;
+use super::flight;
+use super::maybe_io;
+use super::refreshing::shutting_down;
+use super::transport::{Transport, sleep};
+use crate::auth::{ClientAssertion, Grant, TokenCall, TokenSet, authorization_code_request};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Environment, HttpConfig};
+use crate::error::{AuthError, AuthErrorKind, Error, Result, TransportError};
+use crate::request::Method;
+use crate::retry::{RetryDecision, RetryPolicy};
+use crate::trace::{self, Span, Stopwatch, trace_event};
+
+/// The span of one token request: the grant's outcome, status, attempts and
+/// duration; never a token, the assertion or the server's text.
+macro_rules! token_span {
+    ($name:literal) => {
+        $crate::trace::trace_span!(
+            $name,
+            outcome = ::tracing::field::Empty,
+            status = ::tracing::field::Empty,
+            attempts = ::tracing::field::Empty,
+            error = ::tracing::field::Empty,
+            duration_ms = ::tracing::field::Empty,
+        )
+    };
+}
+pub(super) use token_span;
+
+/// Exchanges the authorization code from the consent redirect for the first token
+/// set (access token, refresh token, expiry): the last step of first-time setup.
+///
+/// The code works once, within about 2 minutes of consent. Store the refresh token
+/// somewhere safe; it is what a [`RefreshingTokenProvider`](super::RefreshingTokenProvider) needs.
+///
+/// Retried under [`RetryPolicy::default`] as a POST: a 429 or 503 and a refused
+/// connection are retried; a timeout or a 500 is not, since the code may have
+/// been used.
+#[maybe_io]
+pub async fn exchange_authorization_code(
+    environment: &Environment,
+    code: &str,
+    assertion: &ClientAssertion,
+) -> Result<TokenSet> {
+    flight::runtime()?;
+    let http = HttpConfig::default();
+    let transport = Transport::new(&http, environment)?;
+    let clock = SystemClock;
+    let owned = assertion.clone();
+    let now = clock.now();
+    let signed = flight::off_runtime(move || owned.assertion(now))
+        .await
+        .unwrap_or_else(|| Err(shutting_down()))?;
+    let call = authorization_code_request(code, &signed);
+    let span = token_span!("token_exchange");
+    let watch = Stopwatch::start();
+    let policy = RetryPolicy::default();
+    let result = within!(
+        span,
+        send(
+            &transport,
+            environment,
+            &call,
+            &policy,
+            http.timeout,
+            &clock,
+            &span,
+        )
+    )
+    .await;
+    finish_token_span(&span, &watch, &result);
+    Ok(result?)
+}
+
+/// Records a token request's outcome and duration on its span.
+pub(super) fn finish_token_span(
+    span: &Span,
+    watch: &Stopwatch,
+    result: &Result<TokenSet, AuthError>,
+) {
+    match result {
+        Ok(_) => {
+            span.record("outcome", "ok");
+        }
+        Err(error) => trace::record_auth_error(span, error),
+    }
+    watch.record(span);
+}
+
+/// Sends a token call (no bearer header) and reads its answer, retrying as
+/// `retry` says. The expiry counts from the clock's time taken before each attempt,
+/// so it errs on the early side. The error counts the attempts made.
+#[maybe_io]
+pub(super) async fn send(
+    transport: &Transport,
+    environment: &Environment,
+    call: &TokenCall,
+    retry: &RetryPolicy,
+    timeout: Duration,
+    clock: &dyn Clock,
+    span: &Span,
+) -> Result<TokenSet, AuthError> {
+    // The retry decision only asks whether a repeat is harmless: for a refresh it
+    // is (see the notes at the top), for a code exchange it is not.
+    let retry_as = match call.grant() {
+        Grant::RefreshToken => Method::Patch,
+        Grant::AuthorizationCode => Method::Post,
+    };
+    let started = std::time::Instant::now();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let remaining = retry.total_budget().saturating_sub(started.elapsed());
+        let cut = (remaining < timeout).then_some(remaining);
+        let now = clock.now();
+        let (mut error, cause) = match transport.send(call.request(), environment, None, cut).await
+        {
+            Ok(response) => match call.parse(&response, now) {
+                Ok(tokens) => {
+                    span.record("status", response.status);
+                    span.record("attempts", attempts);
+                    return Ok(tokens);
+                }
+                Err(error) => {
+                    // The decision reads the answer as it would an API error's.
+                    let cause = (response.status == 429 || response.status >= 500)
+                        .then(|| Error::Api(crate::request::api_error(&response, now)));
+                    (error, cause)
+                }
+            },
+            Err(e) => {
+                // What the decision reads: the kind of failure, nothing else.
+                let cause = TransportError::new(e.kind, e.method, &e.path, "", None);
+                let message = crate::error::scrub(&e.to_string(), &[]);
+                let error = AuthError::with_kind(
+                    AuthErrorKind::Unavailable,
+                    format!(
+                        "could not reach the token endpoint ({message}); the next request will try again"
+                    ),
+                )
+                .with_source(e);
+                (error, Some(Error::Transport(cause)))
+            }
+        };
+        error.attempts = attempts;
+        let decision = match &cause {
+            Some(cause) => retry.decide(attempts, retry_as, cause, started.elapsed(), random()),
+            None => RetryDecision::GiveUp,
+        };
+        match decision {
+            RetryDecision::RetryAfter(wait) => {
+                trace_event!(
+                    info,
+                    attempt = attempts,
+                    status = error.status,
+                    wait_ms = trace::millis(wait),
+                    "retrying the token request after a wait"
+                );
+                sleep(wait).await;
+            }
+            RetryDecision::GiveUp => return Err(error),
+        }
+    }
+}
