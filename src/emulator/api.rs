@@ -298,9 +298,10 @@ fn check_events(events: &Value) -> Result<Vec<EventType>, Response> {
             .ok_or_else(|| refuse("events must be an array of event types".into()))?;
         let event = EventType::from(name);
         if event.is_unknown() {
+            let known: Vec<&str> = EventType::ALL.iter().map(EventType::as_str).collect();
             return Err(refuse(format!(
-                "Unknown event type '{name}'; expected one of TransactionCreated, \
-                 TransactionStateChanged, PayoutLinkCreated, PayoutLinkStateChanged"
+                "Unknown event type '{name}'; expected one of {}",
+                known.join(", ")
             )));
         }
         if !out.contains(&event) {

@@ -301,8 +301,16 @@ pub struct EmulatorArgs {
 
 #[derive(Debug, Args)]
 pub struct TriggerArgs {
-    /// TransactionCreated, TransactionStateChanged, PayoutLinkCreated,
-    /// PayoutLinkStateChanged, or any other name for an event type Revolut may add.
+    // The known names come from the crate, so a new event type is listed here too. No
+    // final period, as clap drops it from the one-paragraph doc comments of the others.
+    #[arg(help = format!(
+        "{}, or any other name for an event type Revolut may add",
+        revolut_webhooks::EventType::ALL
+            .iter()
+            .map(revolut_webhooks::EventType::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))]
     pub event: String,
     /// The event's `data` as JSON from this file (`-` for standard input), instead
     /// of a realistic sample.
