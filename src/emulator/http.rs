@@ -8,6 +8,10 @@
 // purpose: transfer codings other than chunked (501), TLS, HTTP/2, pipelining
 // beyond reading requests one after another on a connection.
 //
+// Only tokenizing a request head is a crate's, `httparse` (already in the graph
+// under ureq): it is the part most easily got subtly wrong, and the limits and
+// refusals stay here, around it (see `head`).
+//
 // Body framing follows RFC 9112 section 6 strictly, because a lenient reading is
 // exactly what lets two parsers disagree about where a request ends: a
 // `Content-Length` is plain digits, given once; `Transfer-Encoding` must end in

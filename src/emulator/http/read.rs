@@ -48,9 +48,9 @@ pub(super) fn read_request(
     if head_end > MAX_HEAD_BYTES {
         return Err(Response::refusal(431, "request head too large"));
     }
-    let head = std::str::from_utf8(&buffer[..head_end])
-        .map_err(|_| Response::refusal(400, "the request head is not UTF-8"))?;
-    let mut request = parse_head(head)?;
+    // Parsed only once complete: a head still arriving is judged by its size and its
+    // deadline alone, never refused for a line cut short.
+    let mut request = parse_head(&buffer[..head_end + 4])?;
     let framing = framing(&request)?;
     buffer.drain(..head_end + 4);
     let expects_body = match framing {
