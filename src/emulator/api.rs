@@ -1,6 +1,6 @@
 // The emulated API: routing, authentication and the webhook endpoints, with every
-// documented rule. The state they work on, the token endpoint and the failed-events
-// listing are in the submodules.
+// documented rule (the token endpoint, the failed-events listing and the state are
+// submodules).
 //
 // Pure request-in, response-out: the HTTP server calls `handle`, and nothing here
 // does I/O, so every rule can also be unit-tested without sockets.

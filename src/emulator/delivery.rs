@@ -1,5 +1,5 @@
-// Delivering an event: one job per subscribed webhook, each signing, POSTing,
-// retrying and recording the failure. The jobs run on the pool in `pool`.
+// Delivering an event: one job per subscribed webhook, which signs, POSTs, retries
+// and records the failure, one attempt at a time on the pool (see `pool`).
 
 mod pool;
 
