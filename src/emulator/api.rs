@@ -1,104 +1,35 @@
-// The emulated API: state, routing and every documented rule.
+// The emulated API: routing, authentication and the webhook endpoints, with every
+// documented rule (the token endpoint, the failed-events listing and the state are
+// submodules).
 //
 // Pure request-in, response-out: the HTTP server calls `handle`, and nothing here
 // does I/O, so every rule can also be unit-tested without sockets.
 
-use std::collections::{HashMap, HashSet};
+mod failed_events;
+mod state;
+mod token;
+
+pub(crate) use state::{State, record_failure};
+
 use std::str::FromStr;
 
-use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::http::{Request, Response, parse_pairs};
-use super::{Shared, fmt_time, random_string, truncate_micros};
+use super::Shared;
+use super::http::{Request, Response};
 use crate::config::{self, Scheme, UrlRules};
-use crate::models::{EventType, FAILED_EVENTS_WINDOW, MAX_PAGE_SIZE, SecretExpiration};
+use crate::models::{EventType, SecretExpiration};
+use state::{Hook, new_secret};
 
 /// Most webhooks per business.
 pub(crate) const MAX_WEBHOOKS: usize = 10;
 /// Most active signing keys per webhook.
 pub(crate) const MAX_ACTIVE_KEYS: usize = 3;
-/// Lifetime of an access token from the token endpoint.
-pub(crate) const TOKEN_LIFETIME: time::Duration = time::Duration::minutes(40);
-/// The only client assertion type the token endpoint accepts.
-pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 const MSG_BAD_AUTH_HEADER: &str =
     "Invalid token. The authorization header must follow the 'Bearer <token>' format.";
 const MSG_BAD_TOKEN: &str = "Access token is invalid or has expired. Please refresh your access token or generate a new one following the 'Get a new access token' guide in the Revolut API docs.";
-
-#[derive(Debug, Default)]
-pub(crate) struct State {
-    pub webhooks: Vec<Hook>,
-    /// Access token -> expiry (`None`: never expires).
-    pub tokens: HashMap<String, Option<OffsetDateTime>>,
-    pub refresh_tokens: HashSet<String>,
-    pub codes: HashSet<String>,
-    pub failed: Vec<FailedRecord>,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Hook {
-    pub id: Uuid,
-    pub url: String,
-    pub events: Vec<EventType>,
-    pub secret: String,
-    /// Secrets replaced by a rotation with an expiration period, and when they expire.
-    pub previous: Vec<(String, OffsetDateTime)>,
-}
-
-impl Hook {
-    /// Every secret valid at `now`, the current one first.
-    pub fn active_secrets(&self, now: OffsetDateTime) -> Vec<String> {
-        std::iter::once(self.secret.clone())
-            .chain(
-                self.previous
-                    .iter()
-                    .filter(|(_, until)| *until > now)
-                    .map(|(s, _)| s.clone()),
-            )
-            .collect()
-    }
-
-    fn basic(&self) -> Value {
-        json!({ "id": self.id, "url": self.url, "events": self.events })
-    }
-
-    fn with_secret(&self) -> Value {
-        json!({ "id": self.id, "url": self.url, "events": self.events, "signing_secret": self.secret })
-    }
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct FailedRecord {
-    pub id: Uuid,
-    pub created_at: OffsetDateTime,
-    pub updated_at: OffsetDateTime,
-    pub webhook_id: Uuid,
-    pub webhook_url: String,
-    /// The exact delivered body.
-    pub payload: Box<RawValue>,
-    pub last_sent_date: OffsetDateTime,
-}
-
-impl State {
-    pub fn hook(&self, id: Uuid) -> Option<&Hook> {
-        self.webhooks.iter().find(|h| h.id == id)
-    }
-
-    pub fn issue_token(&mut self, now: OffsetDateTime) -> String {
-        let token = format!("oa_emu_{}", random_string(40));
-        self.tokens
-            .insert(token.clone(), Some(now + TOKEN_LIFETIME));
-        token
-    }
-}
-
-pub(crate) fn new_secret() -> String {
-    format!("wsk_{}", random_string(32))
-}
 
 fn error(status: u16, code: i64, message: impl Into<String>) -> Response {
     Response::json(status, &json!({ "message": message.into(), "code": code }))
@@ -119,19 +50,12 @@ fn unauthorized(message: &str) -> Response {
     )
 }
 
-fn oauth_error(status: u16, error: &str, description: &str) -> Response {
-    Response::json(
-        status,
-        &json!({ "error": error, "error_description": description }),
-    )
-}
-
 pub(crate) fn handle(shared: &std::sync::Arc<Shared>, request: Request) -> Response {
     // Paths match exactly: `/webhooks/` or `/webhooks//id` are not paths of the API.
     let path = request.path.clone();
     if path == "/api/1.0/auth/token" {
         return match request.method.as_str() {
-            "POST" => token_endpoint(shared, &request),
+            "POST" => token::endpoint(shared, &request),
             _ => method_not_allowed("POST"),
         };
     }
@@ -144,7 +68,7 @@ pub(crate) fn handle(shared: &std::sync::Arc<Shared>, request: Request) -> Respo
         return webhooks(shared, &request, &rest["/webhooks".len()..]);
     }
     if let Some(rest) = path.strip_prefix("/_emulator") {
-        return super::control(shared, &request, rest);
+        return super::control::handle(shared, &request, rest);
     }
     no_endpoint(&request)
 }
@@ -214,7 +138,7 @@ fn webhooks(shared: &Shared, request: &Request, rest: &str) -> Response {
             };
             match (*action, method) {
                 ("rotate-signing-secret", "POST") => rotate(shared, request, id),
-                ("failed-events", "GET") => failed_events(shared, request, id),
+                ("failed-events", "GET") => failed_events::list(shared, request, id),
                 ("rotate-signing-secret", _) => method_not_allowed("POST"),
                 _ => method_not_allowed("GET"),
             }
@@ -449,248 +373,4 @@ fn rotate(shared: &Shared, request: &Request, id: Uuid) -> Response {
         hook.previous.push((old, until));
     }
     Response::json(200, &hook.with_secret())
-}
-
-/// `created_before` as an instant: an RFC 3339 date-time, or a date (its midnight UTC).
-pub(crate) fn parse_created_before(text: &str) -> Option<OffsetDateTime> {
-    use time::format_description::well_known::Rfc3339;
-    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Some(t);
-    }
-    let mut parts = text.split('-');
-    let (Some(y), Some(m), Some(d), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
-    };
-    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return None;
-    }
-    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
-    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?)
-        .ok()
-        .map(|d| d.midnight().assume_utc())
-}
-
-fn failed_events(shared: &Shared, request: &Request, id: Uuid) -> Response {
-    if shared.lock().hook(id).is_none() {
-        return not_found();
-    }
-    let Some(query) = parse_pairs(&request.query, false) else {
-        return error(400, 2101, "Something went wrong");
-    };
-    for (i, (name, _)) in query.iter().enumerate() {
-        if query[..i].iter().any(|(earlier, _)| earlier == name) {
-            return error(400, 2101, format!("{name} must be given at most once"));
-        }
-    }
-    let param = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let limit = match param("limit") {
-        None => 100,
-        // Plain digits only: `u32::from_str` would also take `+5`.
-        Some(text) => match text
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| text.parse::<u32>().ok())
-            .flatten()
-        {
-            Some(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n as usize,
-            _ => return error(400, 2101, "limit must be between 1 and 1000"),
-        },
-    };
-    let now = shared.now();
-    let oldest = now - FAILED_EVENTS_WINDOW;
-    let before = match param("created_before") {
-        None => None,
-        Some(text) => match parse_created_before(text) {
-            Some(t) if t < oldest => {
-                return error(
-                    400,
-                    2101,
-                    format!(
-                        "created_before must be after {}, but is: {}",
-                        fmt_time(oldest),
-                        fmt_time(t)
-                    ),
-                );
-            }
-            Some(t) => Some(t),
-            None => {
-                return error(
-                    400,
-                    2101,
-                    format!("created_before must be an ISO 8601 date or date-time, but is: {text}"),
-                );
-            }
-        },
-    };
-    let state = shared.lock();
-    let mut events: Vec<&FailedRecord> = state
-        .failed
-        .iter()
-        .filter(|f| f.webhook_id == id && f.created_at >= oldest)
-        .filter(|f| match before {
-            Some(bound) => f.created_at < bound,
-            // Without a bound the default is "now"; including `now` itself keeps an
-            // event recorded at a stopped test clock visible.
-            None => f.created_at <= now,
-        })
-        .collect();
-    // Newest first; the insertion order breaks ties, newest insertion first.
-    events.reverse();
-    events.sort_by_key(|f| std::cmp::Reverse(f.created_at));
-    events.truncate(limit);
-    let items: Vec<FailedOut<'_>> = events
-        .iter()
-        .map(|f| FailedOut {
-            id: f.id,
-            created_at: fmt_time(f.created_at),
-            updated_at: fmt_time(f.updated_at),
-            webhook_id: f.webhook_id,
-            webhook_url: &f.webhook_url,
-            payload: &f.payload,
-            last_sent_date: fmt_time(f.last_sent_date),
-        })
-        .collect();
-    match serde_json::to_vec(&items) {
-        Ok(body) => Response::new(200, "application/json", body),
-        Err(_) => error(500, 5000, "could not encode failed events"),
-    }
-}
-
-/// A failed event as the API returns it; the payload is the delivered bytes, verbatim.
-#[derive(serde::Serialize)]
-struct FailedOut<'a> {
-    id: Uuid,
-    created_at: String,
-    updated_at: String,
-    webhook_id: Uuid,
-    webhook_url: &'a str,
-    payload: &'a RawValue,
-    last_sent_date: String,
-}
-
-fn token_endpoint(shared: &Shared, request: &Request) -> Response {
-    let content_type = request.header("content-type").unwrap_or("");
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("application/x-www-form-urlencoded")
-    {
-        return oauth_error(
-            400,
-            "invalid_request",
-            "the body must be application/x-www-form-urlencoded",
-        );
-    }
-    let Some(form) = std::str::from_utf8(&request.body)
-        .ok()
-        .and_then(|body| parse_pairs(body, true))
-    else {
-        return oauth_error(400, "invalid_request", "the form body could not be decoded");
-    };
-    let param = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
-    };
-    match param("client_assertion_type") {
-        Some(JWT_BEARER) => {}
-        Some(_) => {
-            return oauth_error(
-                401,
-                "invalid_client",
-                "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            );
-        }
-        None => return oauth_error(401, "invalid_client", "client_assertion_type is missing"),
-    }
-    if param("client_assertion").is_none() {
-        return oauth_error(401, "invalid_client", "client_assertion is missing");
-    }
-    if let (Some(expected), Some(given)) = (&shared.config.client_id, param("client_id"))
-        && expected != given
-    {
-        return oauth_error(401, "invalid_client", "unknown client_id");
-    }
-    let now = shared.now();
-    let mut state = shared.lock();
-    match param("grant_type") {
-        Some("authorization_code") => {
-            let Some(code) = param("code") else {
-                return oauth_error(400, "invalid_request", "code is missing");
-            };
-            if !state.codes.remove(code) {
-                return oauth_error(
-                    400,
-                    "invalid_grant",
-                    "the authorization code is invalid or was already used",
-                );
-            }
-            let access = state.issue_token(now);
-            let refresh = format!("oa_emu_refresh_{}", random_string(40));
-            state.refresh_tokens.insert(refresh.clone());
-            Response::json(
-                200,
-                &json!({
-                    "access_token": access,
-                    "token_type": "bearer",
-                    "expires_in": TOKEN_LIFETIME.whole_seconds(),
-                    "refresh_token": refresh,
-                }),
-            )
-        }
-        Some("refresh_token") => {
-            let known = param("refresh_token").is_some_and(|t| state.refresh_tokens.contains(t));
-            if !known {
-                return oauth_error(400, "invalid_grant", "the refresh token is invalid");
-            }
-            let access = state.issue_token(now);
-            Response::json(
-                200,
-                &json!({
-                    "access_token": access,
-                    "token_type": "bearer",
-                    "expires_in": TOKEN_LIFETIME.whole_seconds(),
-                }),
-            )
-        }
-        Some(_) => oauth_error(
-            400,
-            "unsupported_grant_type",
-            "grant_type must be authorization_code or refresh_token",
-        ),
-        None => oauth_error(400, "invalid_request", "grant_type is missing"),
-    }
-}
-
-/// Records a final delivery failure.
-pub(crate) fn record_failure(
-    shared: &Shared,
-    webhook_id: Uuid,
-    webhook_url: &str,
-    payload: &str,
-    created_at: OffsetDateTime,
-    last_sent: OffsetDateTime,
-) -> Option<Uuid> {
-    let mut state = shared.lock();
-    // A webhook deleted while its event was retried has no failed events to show.
-    state.hook(webhook_id)?;
-    let payload = RawValue::from_string(payload.to_owned()).ok()?;
-    let id = Uuid::new_v4();
-    state.failed.push(FailedRecord {
-        id,
-        created_at: truncate_micros(created_at),
-        updated_at: truncate_micros(last_sent),
-        webhook_id,
-        webhook_url: webhook_url.to_owned(),
-        payload,
-        last_sent_date: truncate_micros(last_sent),
-    });
-    Some(id)
 }

@@ -1,29 +1,29 @@
-// Delivering one event to one webhook: sign, POST, retry, record the failure.
-//
-// Deliveries run on a small pool of threads per emulator (at most `MAX_WORKERS`),
-// however many events are emitted: each delivery is a job in a queue ordered by
-// when its next attempt is due, and a worker makes one attempt at a time, so a
-// job waiting for its retry holds no thread. Jobs beyond what the workers can take
-// wait in the queue; none is dropped.
+// Delivering an event: one job per subscribed webhook, which signs, POSTs, retries
+// and records the failure, one attempt at a time on the pool (see `pool`).
 
-use std::cmp::Ordering as CmpOrdering;
-use std::collections::BinaryHeap;
-use std::sync::mpsc::Sender;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+mod pool;
+
+pub(crate) use pool::Pool;
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, Sender};
 use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
+use uuid::Uuid;
 
-use super::{Attempt, AttemptLog, AttemptResult, InFlight, Outcome, Shared, WebhookDelivery};
+use super::report::{self, Delivery};
+use super::{
+    Attempt, AttemptLog, AttemptResult, Event, InFlight, Outcome, Shared, WebhookDelivery,
+};
 use crate::config::{Scheme, UrlRules, check_url};
 use crate::models::EventType;
 use crate::models::{FailedEventId, SigningSecret};
 use crate::signature::{sign_delivery_all, timestamp_ms};
+use pool::enqueue;
 
 /// Retries after the first attempt, as Revolut documents for webhooks v2.
 pub(crate) const RETRIES: usize = 3;
-/// Most delivery threads per emulator.
-pub(crate) const MAX_WORKERS: usize = 8;
 
 /// The `Revolut-Signature` value: one `v1=` per secret, current secret first.
 pub(crate) fn signature_header(secrets: &[String], timestamp_ms: u64, body: &[u8]) -> String {
@@ -225,193 +225,41 @@ impl Job {
     }
 }
 
-/// A job in the queue, ordered by when its next attempt is due (earliest first),
-/// then by arrival.
-struct Queued {
-    due: Instant,
-    seq: u64,
-    job: Job,
-}
-
-impl PartialEq for Queued {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == CmpOrdering::Equal
-    }
-}
-
-impl Eq for Queued {}
-
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Queued {
-    // Reversed: `BinaryHeap` is a max-heap, and the earliest due job must come first.
-    fn cmp(&self, other: &Self) -> CmpOrdering {
-        (other.due, other.seq).cmp(&(self.due, self.seq))
-    }
-}
-
-#[derive(Default)]
-struct PoolState {
-    queue: BinaryHeap<Queued>,
-    seq: u64,
-    workers: usize,
-    busy: usize,
-}
-
-/// The delivery queue and its workers.
-#[derive(Default)]
-pub(crate) struct Pool {
-    state: Mutex<PoolState>,
-    work: Condvar,
-}
-
-impl Pool {
-    fn lock(&self) -> MutexGuard<'_, PoolState> {
-        // Every change is a push, a pop or a counter step; a panic cannot tear them.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Wakes every worker, to see that the emulator stopped.
-    pub fn wake_all(&self) {
-        let _guard = self.lock();
-        self.work.notify_all();
-    }
-}
-
-fn push(state: &mut PoolState, due: Instant, job: Job) {
-    state.seq += 1;
-    let seq = state.seq;
-    state.queue.push(Queued { due, seq, job });
-}
-
-/// Queues a job's first attempt, starting a worker if none is free and fewer than
-/// [`MAX_WORKERS`] run.
-pub(crate) fn enqueue(shared: &Arc<Shared>, job: Job) {
-    let pool = &shared.pool;
-    let mut state = pool.lock();
-    push(&mut state, Instant::now(), job);
-    let free = state.workers - state.busy;
-    if state.queue.len() > free && state.workers < MAX_WORKERS {
-        let worker_shared = shared.clone();
-        let spawned = std::thread::Builder::new()
-            .name("revolut-emulator-delivery".into())
-            .spawn(move || work(&worker_shared));
-        if spawned.is_ok() {
-            state.workers += 1;
-        } else if state.workers == 0 {
-            // No thread at all: deliver right here, slower but never lost.
-            drop(state);
-            run_here(shared);
-            return;
-        }
-    }
-    pool.work.notify_one();
-}
-
-/// Runs every queued job to its end on the calling thread.
-fn run_here(shared: &Shared) {
-    loop {
-        let Some(queued) = shared.pool.lock().queue.pop() else {
-            return;
+/// Queues `event` for every webhook subscribed to its type (only `only` if given),
+/// on the delivery pool.
+pub(crate) fn emit(shared: &Arc<Shared>, event: &Event, only: Option<Uuid>) -> Delivery {
+    let now = shared.now();
+    let body: Arc<str> = event.body_at(now).into();
+    let targets: Vec<Uuid> = shared
+        .lock()
+        .webhooks
+        .iter()
+        .filter(|h| h.events.contains(event.event_type()))
+        .filter(|h| only.is_none_or(|id| id == h.id))
+        .map(|h| h.id)
+        .collect();
+    *shared.in_flight() += targets.len();
+    let (done, reports) = mpsc::channel();
+    let (first, firsts) = mpsc::channel();
+    for (index, &webhook_id) in targets.iter().enumerate() {
+        let job = Job {
+            index,
+            body: body.clone(),
+            created_at: now,
+            report: report::cancelled(webhook_id),
+            event_type: event.event_type().clone(),
+            first: Some(first.clone()),
+            done: done.clone(),
+            _in_flight: InFlight(shared.clone()),
         };
-        let wait = queued.due.saturating_duration_since(Instant::now());
-        if !queued.job.untried() && !shared.sleep(wait) {
-            cancel(queued.job);
-            continue;
-        }
-        if let Next::Retry(job) = queued.job.attempt(shared) {
-            push(
-                &mut shared.pool.lock(),
-                super::after(shared.config.retry_interval),
-                job,
-            );
-        }
+        enqueue(shared, job);
     }
-}
-
-fn cancel(job: Job) {
-    // Its report says `Cancelled` with the attempts made so far.
-    let _ = job.finish();
-}
-
-/// Keeps the pool's counts right when a worker ends, even by a panic.
-struct Worker<'a> {
-    pool: &'a Pool,
-    busy: bool,
-}
-
-impl Drop for Worker<'_> {
-    fn drop(&mut self) {
-        let mut state = self.pool.lock();
-        state.workers -= 1;
-        if self.busy {
-            state.busy -= 1;
-        }
-    }
-}
-
-/// A worker: takes the earliest due job, makes one attempt, requeues a retry;
-/// ends once the emulator stopped and no first attempt is left.
-fn work(shared: &Shared) {
-    let pool = &shared.pool;
-    let mut me = Worker { pool, busy: false };
-    loop {
-        let job = {
-            let mut state = pool.lock();
-            loop {
-                let now = Instant::now();
-                if shared.is_stopped() {
-                    // Retries are cancelled; first attempts still go out.
-                    let jobs: Vec<Job> = std::mem::take(&mut state.queue)
-                        .into_iter()
-                        .map(|q| q.job)
-                        .collect();
-                    let (untried, retries): (Vec<Job>, Vec<Job>) =
-                        jobs.into_iter().partition(Job::untried);
-                    for job in untried {
-                        push(&mut state, now, job);
-                    }
-                    drop(state);
-                    retries.into_iter().for_each(cancel);
-                    state = pool.lock();
-                    if state.queue.is_empty() {
-                        return;
-                    }
-                }
-                match state.queue.peek().map(|q| q.due) {
-                    Some(due) if due <= now => {
-                        let job = state.queue.pop().map(|q| q.job);
-                        // Counted busy under the same lock, so `enqueue` never
-                        // mistakes this worker for a free one.
-                        state.busy += 1;
-                        me.busy = true;
-                        break job;
-                    }
-                    Some(due) => {
-                        state = pool
-                            .work
-                            .wait_timeout(state, due - now)
-                            .unwrap_or_else(|e| e.into_inner())
-                            .0;
-                    }
-                    None => {
-                        state = pool.work.wait(state).unwrap_or_else(|e| e.into_inner());
-                    }
-                }
-            }
-        };
-        let next = job.map(|job| job.attempt(shared));
-        let mut state = pool.lock();
-        state.busy -= 1;
-        me.busy = false;
-        if let Some(Next::Retry(job)) = next {
-            push(&mut state, super::after(shared.config.retry_interval), job);
-            pool.work.notify_one();
-        }
+    Delivery {
+        event_type: event.event_type().clone(),
+        body: body.to_string(),
+        targets,
+        reports,
+        firsts,
     }
 }
 

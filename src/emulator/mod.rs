@@ -59,30 +59,34 @@
 //!   the code.
 
 mod api;
+mod builder;
+mod control;
 mod delivery;
 mod event;
 mod http;
+mod report;
 
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
+use std::net::SocketAddr;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::models::{FailedEventId, WebhookId};
-
+pub use builder::EmulatorBuilder;
 pub use event::Event;
+pub use report::{
+    Attempt, AttemptLog, AttemptResult, Delivery, DeliveryReport, Outcome, WebhookDelivery,
+};
 
 use crate::auth::AccessToken;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::Clock;
 use crate::config::Environment;
-use crate::models::{EventType, SigningSecret};
+use crate::models::{SigningSecret, WebhookId};
 use api::State;
-use http::{Request, Response, Server};
+use http::Server;
 
 /// Revolut's documented interval between delivery retries: 10 minutes.
 pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_secs(600);
@@ -174,421 +178,6 @@ impl Drop for InFlight {
     }
 }
 
-/// Queues `event` for every webhook subscribed to its type (only `only` if given),
-/// on the delivery pool.
-fn emit(shared: &Arc<Shared>, event: &Event, only: Option<Uuid>) -> Delivery {
-    let now = shared.now();
-    let body: Arc<str> = event.body_at(now).into();
-    let targets: Vec<Uuid> = shared
-        .lock()
-        .webhooks
-        .iter()
-        .filter(|h| h.events.contains(event.event_type()))
-        .filter(|h| only.is_none_or(|id| id == h.id))
-        .map(|h| h.id)
-        .collect();
-    *shared.in_flight() += targets.len();
-    let (done, reports) = mpsc::channel();
-    let (first, firsts) = mpsc::channel();
-    for (index, &webhook_id) in targets.iter().enumerate() {
-        let job = delivery::Job {
-            index,
-            body: body.clone(),
-            created_at: now,
-            report: cancelled(webhook_id),
-            event_type: event.event_type().clone(),
-            first: Some(first.clone()),
-            done: done.clone(),
-            _in_flight: InFlight(shared.clone()),
-        };
-        delivery::enqueue(shared, job);
-    }
-    Delivery {
-        event_type: event.event_type().clone(),
-        body: body.to_string(),
-        targets,
-        reports,
-        firsts,
-    }
-}
-
-/// A delivery that made no attempt (yet).
-fn cancelled(webhook_id: Uuid) -> WebhookDelivery {
-    WebhookDelivery {
-        webhook_id: webhook_id.into(),
-        url: String::new(),
-        attempts: Vec::new(),
-        outcome: Outcome::Cancelled,
-    }
-}
-
-/// The deliveries of one emitted event, under way. [`wait`](Delivery::wait) for
-/// the report; dropping it lets the deliveries go on in the background.
-#[must_use = "call .wait() to know how the delivery went"]
-pub struct Delivery {
-    event_type: EventType,
-    body: String,
-    targets: Vec<Uuid>,
-    /// Each job's report, by its index in `targets`.
-    reports: mpsc::Receiver<(usize, WebhookDelivery)>,
-    /// Each job's report after its first attempt, by index.
-    firsts: mpsc::Receiver<(usize, WebhookDelivery)>,
-}
-
-impl fmt::Debug for Delivery {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Delivery")
-            .field("event_type", &self.event_type)
-            .field("webhooks", &self.targets.len())
-            .finish()
-    }
-}
-
-impl Delivery {
-    /// How many webhooks the event is being delivered to.
-    pub fn webhook_count(&self) -> usize {
-        self.targets.len()
-    }
-
-    /// The exact body being delivered (and signed).
-    pub fn body(&self) -> &str {
-        &self.body
-    }
-
-    /// Waits for the first attempt to every webhook: the reports then hold one
-    /// attempt each (none for a webhook deleted meanwhile). Retries go on.
-    fn first_attempts(&self) -> Vec<WebhookDelivery> {
-        collect(&self.firsts, &self.targets)
-    }
-
-    /// Waits until every webhook's delivery has succeeded, failed for good (after
-    /// all retries) or been cancelled, and reports how each went.
-    pub fn wait(self) -> DeliveryReport {
-        let deliveries = collect(&self.reports, &self.targets);
-        DeliveryReport {
-            event_type: self.event_type,
-            body: self.body,
-            deliveries,
-        }
-    }
-}
-
-/// One report per target, in order, from jobs that send `(index, report)`.
-fn collect(
-    reports: &mpsc::Receiver<(usize, WebhookDelivery)>,
-    targets: &[Uuid],
-) -> Vec<WebhookDelivery> {
-    let mut slots: Vec<Option<WebhookDelivery>> = vec![None; targets.len()];
-    // Ends when every job reported or was dropped unreported (say by a panic),
-    // which closes the channel.
-    while !slots.iter().all(Option::is_some) {
-        let Ok((index, report)) = reports.recv() else {
-            break;
-        };
-        if let Some(slot) = slots.get_mut(index) {
-            *slot = Some(report);
-        }
-    }
-    slots
-        .into_iter()
-        .zip(targets)
-        .map(|(slot, &id)| slot.unwrap_or_else(|| cancelled(id)))
-        .collect()
-}
-
-/// How an emitted event's deliveries went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DeliveryReport {
-    /// The event's type.
-    pub event_type: EventType,
-    /// The exact body that was delivered and signed.
-    pub body: String,
-    /// One entry per webhook subscribed to the type, in creation order.
-    pub deliveries: Vec<WebhookDelivery>,
-}
-
-impl DeliveryReport {
-    /// Whether every subscribed webhook acknowledged the event (true when none was subscribed).
-    pub fn all_delivered(&self) -> bool {
-        self.deliveries
-            .iter()
-            .all(|d| d.outcome == Outcome::Delivered)
-    }
-
-    /// The delivery to one webhook, if it was subscribed.
-    pub fn for_webhook(&self, id: WebhookId) -> Option<&WebhookDelivery> {
-        self.deliveries.iter().find(|d| d.webhook_id == id)
-    }
-}
-
-/// The delivery of one event to one webhook.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct WebhookDelivery {
-    /// The webhook.
-    pub webhook_id: WebhookId,
-    /// Its URL at the last attempt.
-    pub url: String,
-    /// Every attempt, first to last: at most four (one and three retries).
-    pub attempts: Vec<Attempt>,
-    /// How it ended.
-    pub outcome: Outcome,
-}
-
-/// How the delivery to one webhook ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Outcome {
-    /// An attempt got a 2xx answer.
-    Delivered,
-    /// Every attempt failed; the event is listed in the webhook's failed events.
-    Failed {
-        /// The `id` of the failed event.
-        failed_event_id: FailedEventId,
-    },
-    /// Stopped early: the webhook was deleted or the emulator shut down.
-    Cancelled,
-}
-
-/// One POST to a receiver.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Attempt {
-    /// When it was sent, on the emulator's clock.
-    pub sent_at: OffsetDateTime,
-    /// The `Revolut-Request-Timestamp` header: `sent_at` in Unix milliseconds.
-    pub timestamp_ms: u64,
-    /// The `Revolut-Signature` header: a `v1=<hex>` per active signing secret,
-    /// current secret first, separated by commas.
-    pub signature: String,
-    /// What came back.
-    pub result: AttemptResult,
-    /// From sending the request to its answer's status (or the error), in real time.
-    pub latency: Duration,
-}
-
-impl Attempt {
-    /// How many signatures the `Revolut-Signature` header carried: one per active secret.
-    pub fn signature_count(&self) -> usize {
-        self.signature
-            .split(',')
-            .filter(|s| s.starts_with("v1="))
-            .count()
-    }
-}
-
-/// One delivery attempt, as [`EmulatorBuilder::on_attempt`] sees it just after it
-/// was made: a live log of what the emulator sends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct AttemptLog {
-    /// The event's type.
-    pub event_type: EventType,
-    /// The webhook delivered to.
-    pub webhook_id: WebhookId,
-    /// The URL it was POSTed to.
-    pub url: String,
-    /// Which attempt this was, from 1.
-    pub attempt: usize,
-    /// How many attempts a delivery gets at most: 4 (one and three retries).
-    pub max_attempts: usize,
-    /// When it was sent, on the emulator's clock.
-    pub sent_at: OffsetDateTime,
-    /// From sending the request to its answer's status (or the error), in real time.
-    pub latency: Duration,
-    /// What came back.
-    pub result: AttemptResult,
-    /// How many signatures the `Revolut-Signature` header carried.
-    pub signatures: usize,
-    /// Set after the last attempt failed: the id under which the event is now listed
-    /// among the webhook's failed events.
-    pub recorded_as_failed: Option<FailedEventId>,
-}
-
-/// What a receiver answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AttemptResult {
-    /// An HTTP status; 2xx counts as delivered.
-    Status(u16),
-    /// No answer: connection refused, timeout, TLS error, refused target…
-    Error(String),
-}
-
-impl fmt::Display for AttemptResult {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AttemptResult::Status(status) => write!(f, "HTTP {status}"),
-            AttemptResult::Error(error) => f.write_str(error),
-        }
-    }
-}
-
-impl AttemptResult {
-    /// Whether the receiver answered with a 2xx status.
-    pub fn is_success(&self) -> bool {
-        matches!(self, AttemptResult::Status(s) if (200..300).contains(s))
-    }
-}
-
-/// Configures an [`Emulator`]; get one from [`Emulator::builder`].
-pub struct EmulatorBuilder {
-    port: u16,
-    clock: Arc<dyn Clock>,
-    retry_interval: Duration,
-    delivery_timeout: Duration,
-    head_timeout: Duration,
-    allow_loopback_http: bool,
-    access_token: Option<String>,
-    authorization_code: Option<String>,
-    client_id: Option<String>,
-    observer: Option<Observer>,
-}
-
-impl fmt::Debug for EmulatorBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EmulatorBuilder")
-            .field("port", &self.port)
-            .field("clock", &self.clock)
-            .field("retry_interval", &self.retry_interval)
-            .field("delivery_timeout", &self.delivery_timeout)
-            .field("head_timeout", &self.head_timeout)
-            .field("allow_loopback_http", &self.allow_loopback_http)
-            .finish_non_exhaustive()
-    }
-}
-
-impl EmulatorBuilder {
-    /// The port on 127.0.0.1 (default 0: any free port).
-    #[must_use]
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// The clock for every time-dependent rule: token and secret expiry, the 21-day
-    /// window, event timestamps. Pass a [`ManualClock`](crate::ManualClock) (and keep a
-    /// clone) to move time in tests. Default: [`SystemClock`].
-    #[must_use]
-    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
-        self.clock = Arc::new(clock);
-        self
-    }
-
-    /// The real time between delivery attempts (default [`DEFAULT_RETRY_INTERVAL`],
-    /// 10 minutes as Revolut documents; set a few milliseconds in tests).
-    #[must_use]
-    pub fn retry_interval(mut self, interval: Duration) -> Self {
-        self.retry_interval = interval;
-        self
-    }
-
-    /// How long to wait for a receiver's answer before the attempt counts as failed
-    /// (default [`DEFAULT_DELIVERY_TIMEOUT`]).
-    #[must_use]
-    pub fn delivery_timeout(mut self, timeout: Duration) -> Self {
-        self.delivery_timeout = timeout;
-        self
-    }
-
-    /// How long a connection may take to send a complete request head (default
-    /// [`DEFAULT_HEAD_TIMEOUT`]), counted from when the emulator starts waiting for
-    /// it: from the connection's opening, or from the previous answer on a
-    /// keep-alive connection. An idle connection is then closed, a partial head
-    /// answered 408, so idle and slow clients cannot hold the server's connections.
-    #[must_use]
-    pub fn head_timeout(mut self, timeout: Duration) -> Self {
-        self.head_timeout = timeout;
-        self
-    }
-
-    /// Accept `http://` webhook URLs to loopback hosts (`127.0.0.0/8`, `localhost`,
-    /// `[::1]`), and deliver to loopback `https://` URLs over plain http. Off by
-    /// default: like Revolut, the emulator then accepts `https` URLs only.
-    #[must_use]
-    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
-        self.allow_loopback_http = allow;
-        self
-    }
-
-    /// The initial access token, which never expires (default: a random one).
-    #[must_use]
-    pub fn access_token(mut self, token: impl Into<String>) -> Self {
-        self.access_token = Some(token.into());
-        self
-    }
-
-    /// An authorization code the token endpoint accepts once (in addition to those
-    /// from [`Emulator::authorization_code`]).
-    #[must_use]
-    pub fn authorization_code(mut self, code: impl Into<String>) -> Self {
-        self.authorization_code = Some(code.into());
-        self
-    }
-
-    /// The client id: the token endpoint then refuses a request whose `client_id`
-    /// differs (requests without one are accepted).
-    #[must_use]
-    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
-        self.client_id = Some(client_id.into());
-        self
-    }
-
-    /// Calls `observer` after every delivery attempt, on the delivery thread that
-    /// made it (so it should return quickly: send to a channel, print a line). It
-    /// sees each attempt exactly once, first attempts and retries alike. If it
-    /// panics, that attempt's log is lost but the delivery goes on.
-    #[must_use]
-    pub fn on_attempt(mut self, observer: impl Fn(&AttemptLog) + Send + Sync + 'static) -> Self {
-        self.observer = Some(Box::new(observer));
-        self
-    }
-
-    /// Binds 127.0.0.1 and starts serving.
-    pub fn start(self) -> io::Result<Emulator> {
-        let mut state = State::default();
-        let token = self
-            .access_token
-            .unwrap_or_else(|| format!("oa_emu_{}", random_string(40)));
-        state.tokens.insert(token.clone(), None);
-        if let Some(code) = self.authorization_code {
-            state.codes.insert(code);
-        }
-        let shared = Arc::new(Shared {
-            clock: self.clock,
-            state: Mutex::new(state),
-            config: Config {
-                allow_loopback_http: self.allow_loopback_http,
-                retry_interval: self.retry_interval,
-                business_id: Uuid::new_v4(),
-                client_id: self.client_id,
-            },
-            agent: delivery::new_agent(self.delivery_timeout),
-            stopped: Mutex::new(false),
-            stop_signal: Condvar::new(),
-            in_flight: Mutex::new(0),
-            idle_signal: Condvar::new(),
-            pool: delivery::Pool::default(),
-            observer: self.observer,
-        });
-        let handler_shared = shared.clone();
-        let server = Server::bind(
-            SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.port)),
-            Arc::new(move |request| api::handle(&handler_shared, request)),
-            http::Limits {
-                head_timeout: self.head_timeout,
-            },
-        )?;
-        Ok(Emulator {
-            base_url: format!("http://{}", server.addr()),
-            shared,
-            server,
-            access_token: AccessToken::new(token),
-        })
-    }
-}
-
 /// A running emulator; it stops when dropped (see [the module docs](self)).
 pub struct Emulator {
     shared: Arc<Shared>,
@@ -613,18 +202,7 @@ impl Emulator {
 
     /// Configures an emulator.
     pub fn builder() -> EmulatorBuilder {
-        EmulatorBuilder {
-            port: 0,
-            clock: Arc::new(SystemClock),
-            retry_interval: DEFAULT_RETRY_INTERVAL,
-            delivery_timeout: DEFAULT_DELIVERY_TIMEOUT,
-            head_timeout: DEFAULT_HEAD_TIMEOUT,
-            allow_loopback_http: false,
-            access_token: None,
-            authorization_code: None,
-            client_id: None,
-            observer: None,
-        }
+        EmulatorBuilder::new()
     }
 
     /// The host root, such as `http://127.0.0.1:38211` (webhooks under `/api/2.0`,
@@ -687,7 +265,7 @@ impl Emulator {
     /// more times at the retry interval until a 2xx answer. [`Delivery::wait`] gives
     /// the report.
     pub fn emit(&self, event: Event) -> Delivery {
-        emit(&self.shared, &event, None)
+        delivery::emit(&self.shared, &event, None)
     }
 
     /// [`emit`](Self::emit) and [`wait`](Delivery::wait).
@@ -723,111 +301,6 @@ impl Drop for Emulator {
         self.shared.stop();
         self.server.shutdown();
     }
-}
-
-/// The non-Revolut endpoints under `/_emulator`, to drive a standalone emulator.
-fn control(shared: &Arc<Shared>, request: &Request, rest: &str) -> Response {
-    match (request.method.as_str(), rest) {
-        ("GET", "/health") => Response::json(200, &json!({ "status": "ok" })),
-        ("POST", "/authorization-code") => {
-            let code = format!("oa_emu_code_{}", random_string(24));
-            shared.lock().codes.insert(code.clone());
-            Response::json(201, &json!({ "code": code }))
-        }
-        ("POST", "/events") => {
-            let body: serde_json::Value = match serde_json::from_slice(&request.body) {
-                Ok(v) => v,
-                Err(_) if request.body.is_empty() => json!({}),
-                Err(e) => {
-                    return Response::refusal(400, format!("bad JSON: {e}"));
-                }
-            };
-            let Some(name) = body.get("event").and_then(|v| v.as_str()) else {
-                return Response::refusal(
-                    400,
-                    "give the event type: {\"event\":\"TransactionCreated\"}, optionally with \"data\"",
-                );
-            };
-            let event_type = EventType::from(name);
-            let mut event = Event::sample(&event_type);
-            if let Some(data) = body.get("data") {
-                event = event.with_data(data.clone());
-            }
-            let only = match body.get("webhook") {
-                None | Some(serde_json::Value::Null) => None,
-                Some(id) => match only_webhook(shared, id, &event_type) {
-                    Ok(id) => Some(id),
-                    Err(refusal) => return refusal,
-                },
-            };
-            let delivery = emit(shared, &event, only);
-            let deliveries: Vec<serde_json::Value> = delivery
-                .first_attempts()
-                .iter()
-                .map(first_attempt_json)
-                .collect();
-            Response::json(
-                202,
-                &json!({
-                    "event": name,
-                    "webhooks": delivery.webhook_count(),
-                    "body": delivery.body(),
-                    "deliveries": deliveries,
-                }),
-            )
-        }
-        _ => Response::refusal(
-            404,
-            "emulator endpoints: GET /_emulator/health, POST /_emulator/events, POST /_emulator/authorization-code",
-        ),
-    }
-}
-
-/// The webhook a control request names in `"webhook"`: it must exist and be
-/// subscribed to the event, as Revolut would deliver to no other.
-fn only_webhook(
-    shared: &Shared,
-    id: &serde_json::Value,
-    event_type: &EventType,
-) -> Result<Uuid, Response> {
-    let Some(id) = id.as_str().and_then(|s| Uuid::parse_str(s).ok()) else {
-        return Err(Response::refusal(
-            400,
-            "\"webhook\" must be a webhook id (a UUID string)",
-        ));
-    };
-    match shared.lock().hook(id) {
-        None => Err(Response::refusal(404, format!("no webhook {id}"))),
-        Some(hook) if !hook.events.contains(event_type) => Err(Response::refusal(
-            422,
-            format!(
-                "webhook {id} is not subscribed to {event_type}; add it to the webhook's events first"
-            ),
-        )),
-        Some(_) => Ok(id),
-    }
-}
-
-/// The control endpoint's account of a first attempt: where it went, what came
-/// back, how fast, signed how many times, and whether retries follow.
-fn first_attempt_json(delivery: &WebhookDelivery) -> serde_json::Value {
-    let attempt = delivery.attempts.first();
-    let (status, error) = match attempt.map(|a| &a.result) {
-        Some(AttemptResult::Status(status)) => (Some(*status), None),
-        Some(AttemptResult::Error(error)) => (None, Some(error.as_str())),
-        None => (None, Some("not attempted: the webhook was deleted")),
-    };
-    let delivered = attempt.is_some_and(|a| a.result.is_success());
-    json!({
-        "webhook_id": delivery.webhook_id,
-        "url": delivery.url,
-        "delivered": delivered,
-        "status": status,
-        "error": error,
-        "latency_ms": attempt.map(|a| a.latency.as_secs_f64() * 1000.0),
-        "signatures": attempt.map_or(0, Attempt::signature_count),
-        "retrying": attempt.is_some() && !delivered,
-    })
 }
 
 /// The instant `d` from now; a year from now for durations too large to add

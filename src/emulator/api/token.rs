@@ -1,0 +1,113 @@
+//! The token endpoint of `api/1.0`: authorization codes and refresh tokens for access
+//! tokens.
+
+use serde_json::json;
+
+use crate::emulator::http::{Request, Response, parse_pairs};
+use crate::emulator::{Shared, random_string};
+
+/// Lifetime of an access token from the token endpoint.
+pub(crate) const TOKEN_LIFETIME: time::Duration = time::Duration::minutes(40);
+/// The only client assertion type the token endpoint accepts.
+pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+fn oauth_error(status: u16, error: &str, description: &str) -> Response {
+    Response::json(
+        status,
+        &json!({ "error": error, "error_description": description }),
+    )
+}
+
+pub(super) fn endpoint(shared: &Shared, request: &Request) -> Response {
+    let content_type = request.header("content-type").unwrap_or("");
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/x-www-form-urlencoded")
+    {
+        return oauth_error(
+            400,
+            "invalid_request",
+            "the body must be application/x-www-form-urlencoded",
+        );
+    }
+    let Some(form) = std::str::from_utf8(&request.body)
+        .ok()
+        .and_then(|body| parse_pairs(body, true))
+    else {
+        return oauth_error(400, "invalid_request", "the form body could not be decoded");
+    };
+    let param = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    };
+    match param("client_assertion_type") {
+        Some(JWT_BEARER) => {}
+        Some(_) => {
+            return oauth_error(
+                401,
+                "invalid_client",
+                "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            );
+        }
+        None => return oauth_error(401, "invalid_client", "client_assertion_type is missing"),
+    }
+    if param("client_assertion").is_none() {
+        return oauth_error(401, "invalid_client", "client_assertion is missing");
+    }
+    if let (Some(expected), Some(given)) = (&shared.config.client_id, param("client_id"))
+        && expected != given
+    {
+        return oauth_error(401, "invalid_client", "unknown client_id");
+    }
+    let now = shared.now();
+    let mut state = shared.lock();
+    match param("grant_type") {
+        Some("authorization_code") => {
+            let Some(code) = param("code") else {
+                return oauth_error(400, "invalid_request", "code is missing");
+            };
+            if !state.codes.remove(code) {
+                return oauth_error(
+                    400,
+                    "invalid_grant",
+                    "the authorization code is invalid or was already used",
+                );
+            }
+            let access = state.issue_token(now);
+            let refresh = format!("oa_emu_refresh_{}", random_string(40));
+            state.refresh_tokens.insert(refresh.clone());
+            Response::json(
+                200,
+                &json!({
+                    "access_token": access,
+                    "token_type": "bearer",
+                    "expires_in": TOKEN_LIFETIME.whole_seconds(),
+                    "refresh_token": refresh,
+                }),
+            )
+        }
+        Some("refresh_token") => {
+            let known = param("refresh_token").is_some_and(|t| state.refresh_tokens.contains(t));
+            if !known {
+                return oauth_error(400, "invalid_grant", "the refresh token is invalid");
+            }
+            let access = state.issue_token(now);
+            Response::json(
+                200,
+                &json!({
+                    "access_token": access,
+                    "token_type": "bearer",
+                    "expires_in": TOKEN_LIFETIME.whole_seconds(),
+                }),
+            )
+        }
+        Some(_) => oauth_error(
+            400,
+            "unsupported_grant_type",
+            "grant_type must be authorization_code or refresh_token",
+        ),
+        None => oauth_error(400, "invalid_request", "grant_type is missing"),
+    }
+}

@@ -1,0 +1,191 @@
+//! The emulator's configuration: [`EmulatorBuilder`] and what `start` sets up from it.
+
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use super::api::{self, State};
+use super::http::{self, Server};
+use super::{
+    AttemptLog, Config, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_HEAD_TIMEOUT, DEFAULT_RETRY_INTERVAL,
+    Emulator, Observer, Shared, delivery, random_string,
+};
+use crate::auth::AccessToken;
+use crate::clock::{Clock, SystemClock};
+
+/// Configures an [`Emulator`]; get one from [`Emulator::builder`].
+pub struct EmulatorBuilder {
+    port: u16,
+    clock: Arc<dyn Clock>,
+    retry_interval: Duration,
+    delivery_timeout: Duration,
+    head_timeout: Duration,
+    allow_loopback_http: bool,
+    access_token: Option<String>,
+    authorization_code: Option<String>,
+    client_id: Option<String>,
+    observer: Option<Observer>,
+}
+
+impl fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorBuilder")
+            .field("port", &self.port)
+            .field("clock", &self.clock)
+            .field("retry_interval", &self.retry_interval)
+            .field("delivery_timeout", &self.delivery_timeout)
+            .field("head_timeout", &self.head_timeout)
+            .field("allow_loopback_http", &self.allow_loopback_http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorBuilder {
+    /// The defaults, as [`Emulator::builder`] gives them.
+    pub(super) fn new() -> EmulatorBuilder {
+        EmulatorBuilder {
+            port: 0,
+            clock: Arc::new(SystemClock),
+            retry_interval: DEFAULT_RETRY_INTERVAL,
+            delivery_timeout: DEFAULT_DELIVERY_TIMEOUT,
+            head_timeout: DEFAULT_HEAD_TIMEOUT,
+            allow_loopback_http: false,
+            access_token: None,
+            authorization_code: None,
+            client_id: None,
+            observer: None,
+        }
+    }
+
+    /// The port on 127.0.0.1 (default 0: any free port).
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The clock for every time-dependent rule: token and secret expiry, the 21-day
+    /// window, event timestamps. Pass a [`ManualClock`](crate::ManualClock) (and keep a
+    /// clone) to move time in tests. Default: [`SystemClock`].
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The real time between delivery attempts (default [`DEFAULT_RETRY_INTERVAL`],
+    /// 10 minutes as Revolut documents; set a few milliseconds in tests).
+    #[must_use]
+    pub fn retry_interval(mut self, interval: Duration) -> Self {
+        self.retry_interval = interval;
+        self
+    }
+
+    /// How long to wait for a receiver's answer before the attempt counts as failed
+    /// (default [`DEFAULT_DELIVERY_TIMEOUT`]).
+    #[must_use]
+    pub fn delivery_timeout(mut self, timeout: Duration) -> Self {
+        self.delivery_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may take to send a complete request head (default
+    /// [`DEFAULT_HEAD_TIMEOUT`]), counted from when the emulator starts waiting for
+    /// it: from the connection's opening, or from the previous answer on a
+    /// keep-alive connection. An idle connection is then closed, a partial head
+    /// answered 408, so idle and slow clients cannot hold the server's connections.
+    #[must_use]
+    pub fn head_timeout(mut self, timeout: Duration) -> Self {
+        self.head_timeout = timeout;
+        self
+    }
+
+    /// Accept `http://` webhook URLs to loopback hosts (`127.0.0.0/8`, `localhost`,
+    /// `[::1]`), and deliver to loopback `https://` URLs over plain http. Off by
+    /// default: like Revolut, the emulator then accepts `https` URLs only.
+    #[must_use]
+    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
+        self.allow_loopback_http = allow;
+        self
+    }
+
+    /// The initial access token, which never expires (default: a random one).
+    #[must_use]
+    pub fn access_token(mut self, token: impl Into<String>) -> Self {
+        self.access_token = Some(token.into());
+        self
+    }
+
+    /// An authorization code the token endpoint accepts once (in addition to those
+    /// from [`Emulator::authorization_code`]).
+    #[must_use]
+    pub fn authorization_code(mut self, code: impl Into<String>) -> Self {
+        self.authorization_code = Some(code.into());
+        self
+    }
+
+    /// The client id: the token endpoint then refuses a request whose `client_id`
+    /// differs (requests without one are accepted).
+    #[must_use]
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// Calls `observer` after every delivery attempt, on the delivery thread that
+    /// made it (so it should return quickly: send to a channel, print a line). It
+    /// sees each attempt exactly once, first attempts and retries alike. If it
+    /// panics, that attempt's log is lost but the delivery goes on.
+    #[must_use]
+    pub fn on_attempt(mut self, observer: impl Fn(&AttemptLog) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Box::new(observer));
+        self
+    }
+
+    /// Binds 127.0.0.1 and starts serving.
+    pub fn start(self) -> io::Result<Emulator> {
+        let mut state = State::default();
+        let token = self
+            .access_token
+            .unwrap_or_else(|| format!("oa_emu_{}", random_string(40)));
+        state.tokens.insert(token.clone(), None);
+        if let Some(code) = self.authorization_code {
+            state.codes.insert(code);
+        }
+        let shared = Arc::new(Shared {
+            clock: self.clock,
+            state: Mutex::new(state),
+            config: Config {
+                allow_loopback_http: self.allow_loopback_http,
+                retry_interval: self.retry_interval,
+                business_id: Uuid::new_v4(),
+                client_id: self.client_id,
+            },
+            agent: delivery::new_agent(self.delivery_timeout),
+            stopped: Mutex::new(false),
+            stop_signal: Condvar::new(),
+            in_flight: Mutex::new(0),
+            idle_signal: Condvar::new(),
+            pool: delivery::Pool::default(),
+            observer: self.observer,
+        });
+        let handler_shared = shared.clone();
+        let server = Server::bind(
+            SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.port)),
+            Arc::new(move |request| api::handle(&handler_shared, request)),
+            http::Limits {
+                head_timeout: self.head_timeout,
+            },
+        )?;
+        Ok(Emulator {
+            base_url: format!("http://{}", server.addr()),
+            shared,
+            server,
+            access_token: AccessToken::new(token),
+        })
+    }
+}
