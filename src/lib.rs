@@ -293,3 +293,16 @@ mod api_guards {}
 /// ```
 #[cfg(all(doctest, feature = "emulator"))]
 mod emulator_api_guards {}
+
+// The README's Rust blocks, compiled and run as doctests so they cannot drift from the
+// API; `cfg(doctest)` keeps the item out of the library and its docs.
+#[cfg(all(
+    doctest,
+    feature = "blocking",
+    feature = "async",
+    feature = "jwt",
+    feature = "axum",
+    feature = "emulator"
+))]
+#[doc = include_str!("../README.md")]
+mod readme_doctests {}
