@@ -170,6 +170,8 @@ pub mod auth;
 pub mod checkpoint;
 mod clock;
 mod config;
+// Hex, base64url and percent-encoding, for every module that needs one.
+mod encoding;
 mod error;
 pub mod events;
 mod models;

@@ -27,6 +27,8 @@
 
 use std::time::Duration;
 
+use time::OffsetDateTime;
+
 use crate::error::{Error, TransportErrorKind};
 use crate::request::Method;
 
@@ -222,10 +224,34 @@ fn classify(method: Method, error: &Error) -> Retryable {
     }
 }
 
+/// Reads `Retry-After`: delay-seconds, or an HTTP date in any of the three forms
+/// HTTP allows (IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, the obsolete RFC 850
+/// `Sunday, 06-Nov-94 08:49:37 GMT` and asctime `Sun Nov  6 08:49:37 1994`),
+/// turned into a wait from `now`. A date in the past means no wait; anything else
+/// is ignored (`None`), as HTTP asks.
+pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // All digits, so the only failure is overflow: a wait longer than any cap.
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    // Through Unix seconds, not `From<SystemTime>`, which panics out of its range.
+    let secs = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    let at = OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()?;
+    let wait = at - now;
+    Some(if wait.is_positive() {
+        wait.unsigned_abs()
+    } else {
+        Duration::ZERO
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::{TransportError, ValidationError};
+    use time::macros::datetime;
 
     fn api(status: u16, retry_after: Option<u64>) -> Error {
         let mut response = crate::request::HttpResponse::new(status, b"{}".to_vec());
@@ -449,5 +475,149 @@ mod tests {
                 total_budget: Duration::from_secs(4),
             }
         );
+    }
+
+    fn now() -> OffsetDateTime {
+        datetime!(2026-11-25 12:00 UTC)
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("0", now()), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after(" 120 ", now()),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now()),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 25 Nov 2026 12:01:30 GMT", now()),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 25 Nov 2026 11:00:00 GMT", now()),
+            Some(Duration::ZERO)
+        );
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "soon",
+            "Wed, 25 Nov 2026 12:01:30 UTC",
+            "Wed 25 Nov 2026 12:01:30 GMT",
+            "Wed, 31 Feb 2026 12:01:30 GMT",
+            "Wed, 25 Foo 2026 12:01:30 GMT",
+            "Wed, 25 Nov 2026 12:01 GMT",
+            "Wed, 25 Nov 2026 12:01:30:00 GMT",
+            "Wed, 25 Nov 2026 25:01:30 GMT",
+            "Wed, 25 Nov 2026 12:01:30 GMT extra",
+        ] {
+            assert_eq!(parse_retry_after(bad, now()), None, "{bad:?}");
+        }
+        for (month, n) in [
+            ("Jan", 1),
+            ("Feb", 2),
+            ("Mar", 3),
+            ("Apr", 4),
+            ("May", 5),
+            ("Jun", 6),
+            ("Jul", 7),
+            ("Aug", 8),
+            ("Sep", 9),
+            ("Oct", 10),
+            ("Nov", 11),
+            ("Dec", 12),
+        ] {
+            let start = datetime!(2024-01-01 00:00 UTC);
+            let at = format!("01 {month} 2024 00:00:00 GMT");
+            // The weekday is not checked against the date by every parser: any is fine here.
+            let wait = ["Mon", "Thu", "Fri", "Sat", "Sun", "Tue", "Wed"]
+                .iter()
+                .find_map(|day| parse_retry_after(&format!("{day}, {at}"), start))
+                .unwrap_or_else(|| panic!("{at}"));
+            let expected =
+                time::Date::from_calendar_date(2024, time::Month::try_from(n).unwrap(), 1)
+                    .unwrap()
+                    .midnight()
+                    .assume_utc()
+                    - start;
+            assert_eq!(wait, expected.unsigned_abs(), "{month}");
+        }
+    }
+
+    #[test]
+    fn retry_after_in_every_http_date_form() {
+        let now = datetime!(1994-11-06 08:48:37 UTC);
+        let minute = Some(Duration::from_secs(60));
+        // RFC 9110 section 5.6.7: IMF-fixdate, then the two obsolete forms.
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
+            minute
+        );
+        assert_eq!(
+            parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now),
+            minute
+        );
+        assert_eq!(parse_retry_after("Sun Nov  6 08:49:37 1994", now), minute);
+        assert_eq!(
+            parse_retry_after("  Sun Nov  6 08:49:37 1994  ", now),
+            minute
+        );
+        // In the past: no wait, in each form.
+        let later = datetime!(2026-11-25 12:00 UTC);
+        for past in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(
+                parse_retry_after(past, later),
+                Some(Duration::ZERO),
+                "{past}"
+            );
+        }
+        // Far in the future: a long wait, no overflow.
+        assert!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", later)
+                .is_some_and(|w| w > Duration::from_secs(200_000_000_000))
+        );
+        for bad in [
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sunday, 06-Nov-94 08:49:37 UTC",
+            "Sun Nov 06 08:49:37 1994 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GMT\u{0}",
+            "Sun, 06 Nov 10000 08:49:37 GMT",
+            "Sun, 06 Nov 1969 08:49:37 GMT",
+            "Sun, 06 Nov -1994 08:49:37 GMT",
+            "\u{1F600}\u{1F600}\u{1F600}\u{1F600}\u{1F600}\u{1F600}\u{1F600}x",
+            "18446744073709551616.5",
+            "+5",
+        ] {
+            assert_eq!(parse_retry_after(bad, later), None, "{bad:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn retry_after_never_panics(value in "\\PC{0,40}", secs in proptest::num::i64::ANY) {
+            let now = OffsetDateTime::from_unix_timestamp(secs.rem_euclid(253_402_300_799))
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            let _ = parse_retry_after(&value, now);
+            let _ = parse_retry_after(&value, OffsetDateTime::UNIX_EPOCH);
+        }
+
+        #[test]
+        fn retry_after_dates_round_trip(secs in 0i64..253_402_300_799, offset in 0i64..100_000) {
+            let at = OffsetDateTime::from_unix_timestamp(secs).unwrap();
+            let system = std::time::UNIX_EPOCH + Duration::from_secs(secs as u64);
+            let now = OffsetDateTime::from_unix_timestamp((secs - offset).max(0)).unwrap();
+            let expected = (at - now).unsigned_abs();
+            proptest::prop_assert_eq!(
+                parse_retry_after(&httpdate::fmt_http_date(system), now),
+                Some(expected)
+            );
+        }
     }
 }
