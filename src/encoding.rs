@@ -123,9 +123,12 @@ pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> Option<String> {
     while i < bytes.len() {
         match bytes[i] {
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                let hex = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
+                let (hi, lo) = (*bytes.get(i + 1)?, *bytes.get(i + 2)?);
+                let (hi, lo) = (HEX_VALUES[usize::from(hi)], HEX_VALUES[usize::from(lo)]);
+                if hi > 0x0f || lo > 0x0f {
+                    return None;
+                }
+                out.push((hi << 4) | lo);
                 i += 3;
             }
             b'+' if plus_is_space => {
@@ -375,8 +378,11 @@ mod tests {
         assert_eq!(percent_decode("%-1", false), None);
         // An escape that cuts a multi-byte character is not one.
         assert_eq!(percent_decode("%4é", false), None);
-        // What `u8::from_str_radix` takes: a sign before one digit.
-        assert_eq!(percent_decode("%+1", false).as_deref(), Some("\u{1}"));
+        // Two hex digits, nothing else: not a sign before one digit, as
+        // `u8::from_str_radix` would take it, nor a space for `+`.
+        assert_eq!(percent_decode("%+1", false), None);
+        assert_eq!(percent_decode("%+1", true), None);
+        assert_eq!(percent_decode("%1+", true), None);
     }
 
     #[test]

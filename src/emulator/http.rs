@@ -34,6 +34,8 @@ use std::time::{Duration, Instant};
 
 use read::read_request;
 
+use crate::encoding::percent_decode;
+
 mod chunked;
 mod head;
 mod read;
@@ -338,33 +340,6 @@ fn reason(status: u16) -> &'static str {
         505 => "HTTP Version Not Supported",
         _ => "Unknown",
     }
-}
-
-/// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`); `None` on a bad escape
-/// or invalid UTF-8.
-pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                let hex = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// Splits `a=1&b=2` into decoded pairs; `None` if any part fails to decode.
