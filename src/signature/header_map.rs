@@ -6,6 +6,8 @@ use super::{SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError, traced, u
 use crate::clock::{Clock, SystemClock};
 use crate::events::WebhookEvent;
 
+// The cfg repeats the module's so that rustdoc shows the feature on each method.
+#[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 impl Verifier {
     /// [`verify`](Verifier::verify), reading [`TIMESTAMP_HEADER`] and [`SIGNATURE_HEADER`]
