@@ -3,6 +3,7 @@
 //! emulator threads.
 #![cfg(feature = "emulator")]
 
+#[path = "it/support/mod.rs"]
 mod support;
 
 use std::collections::HashMap;

@@ -1,0 +1,5 @@
+//! The `revolut-webhooks` binary, run as a child process against the in-process emulator.
+
+mod commands;
+mod listen;
+mod trigger;

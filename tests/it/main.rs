@@ -1,0 +1,33 @@
+//! The integration tests, as one binary: each module below was once a test binary of
+//! its own, and links the same HTTP stacks; one link instead of two dozen. Tests that
+//! need the process to themselves (the global tracing subscriber, the emulator's thread
+//! count) are binaries of their own: `tests/tracing/`, `tests/emulator_pool.rs`.
+
+// Each family's `cases.rs` is compiled once per mode, by design (see its wrappers).
+#![allow(clippy::duplicate_mod)]
+
+#[cfg(feature = "emulator")]
+mod support;
+
+#[cfg(feature = "jwt")]
+mod assertion_rs256;
+#[cfg(any(feature = "blocking", feature = "async"))]
+mod auth;
+#[cfg(feature = "axum")]
+mod axum_extractor;
+// Only with the binary built: `env!("CARGO_BIN_EXE_revolut-webhooks")` needs it.
+#[cfg(all(feature = "cli", feature = "emulator"))]
+mod cli;
+#[cfg(any(feature = "blocking", feature = "async"))]
+mod client;
+#[cfg(feature = "emulator")]
+mod emulator;
+mod events;
+#[cfg(any(feature = "blocking", feature = "async"))]
+mod faults;
+#[cfg(any(feature = "blocking", feature = "async"))]
+mod net;
+mod no_panic;
+mod redaction;
+mod url_rules;
+mod verify;

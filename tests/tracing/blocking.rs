@@ -1,0 +1,29 @@
+//! The tracing tests in blocking mode (see `cases.rs`).
+
+use maybe_async::must_be_sync as maybe_io;
+use revolut_webhooks::blocking::{Client, RefreshingTokenProvider};
+use revolut_webhooks::pagination::WalkError;
+use revolut_webhooks::{FailedEvent, FailedEventsQuery, WebhookId};
+
+use crate::capture;
+
+#[macro_use]
+#[path = "cases.rs"]
+mod cases;
+
+fn collect_all(
+    client: &Client,
+    id: WebhookId,
+    query: &FailedEventsQuery,
+) -> Result<Vec<FailedEvent>, WalkError> {
+    client.webhooks().failed_events_all(id, query)?.collect()
+}
+
+macro_rules! tests {
+    (plain: $($plain:ident),* ; io: $($io:ident),* $(,)?) => {
+        $( #[test] fn $plain() { cases::$plain() } )*
+        $( #[test] fn $io() { cases::$io() } )*
+    };
+}
+
+all_cases!(tests);
