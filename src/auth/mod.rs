@@ -18,6 +18,7 @@ use std::fmt;
 
 mod assertion;
 mod endpoint;
+pub(crate) mod error;
 mod token;
 
 pub use assertion::{AssertionClaims, AssertionSigner, ClientAssertion, SignedAssertion};
