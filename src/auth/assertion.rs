@@ -9,6 +9,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::config::host_of;
+use crate::encoding::{base64url, base64url_decode};
 use crate::error::{AuthError, AuthErrorKind};
 
 /// The `aud` claim Revolut expects, written without escaped slashes.
@@ -446,42 +447,6 @@ fn install_crypto_provider() {
     });
 }
 
-const B64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// Base64url without padding (RFC 7515).
-pub(crate) fn base64url(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(B64URL[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
-/// Decodes base64url with or without padding; `None` if it is not base64url.
-pub(crate) fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in text.bytes() {
-        let v = B64URL.iter().position(|&b| b == c)? as u32;
-        acc = acc << 6 | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
 /// The `exp` claim of a compact JWT, if it has a readable one.
 fn jwt_expiry(jwt: &str) -> Option<OffsetDateTime> {
     let payload = jwt.split('.').nth(1)?;
@@ -493,23 +458,6 @@ fn jwt_expiry(jwt: &str) -> Option<OffsetDateTime> {
 mod tests {
     use super::*;
     use time::macros::datetime;
-
-    #[test]
-    fn base64url_round_trips() {
-        for (raw, enc) in [
-            (&b""[..], ""),
-            (b"f", "Zg"),
-            (b"fo", "Zm8"),
-            (b"foo", "Zm9v"),
-            (b"foob", "Zm9vYg"),
-            (b"\xfb\xff", "-_8"),
-        ] {
-            assert_eq!(base64url(raw), enc);
-            assert_eq!(base64url_decode(enc).unwrap(), raw);
-        }
-        assert_eq!(base64url_decode("Zm8=").unwrap(), b"fo");
-        assert_eq!(base64url_decode("Zm+8"), None);
-    }
 
     #[test]
     fn redirect_domains() {
