@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use super::{AccessToken, RefreshToken, SignedAssertion, TokenSet};
 use crate::config::Environment;
+use crate::encoding::percent_encode_into;
 use crate::error::{AuthError, AuthErrorKind, scrub};
 use crate::request::{HttpRequest, HttpResponse, Method, RequestBody};
 
@@ -133,22 +134,11 @@ fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
         if i > 0 {
             out.push('&');
         }
-        encode_into(key, &mut out);
+        percent_encode_into(key, &mut out);
         out.push('=');
-        encode_into(value, &mut out);
+        percent_encode_into(value, &mut out);
     }
     out.into_bytes()
-}
-
-/// Percent-encodes everything but the unreserved characters.
-fn encode_into(value: &str, out: &mut String) {
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
 }
 
 /// The longest `expires_in` believed from the token endpoint.
@@ -330,7 +320,7 @@ impl TokenCall {
         error.retry_after = response
             .retry_after
             .as_deref()
-            .and_then(|v| crate::request::parse_retry_after(v, now));
+            .and_then(|v| crate::retry::parse_retry_after(v, now));
         error.code = code;
         error.server_message = server_message;
         error
@@ -406,13 +396,13 @@ impl ConsentUrl {
     /// The URL to open.
     pub fn to_url(&self) -> String {
         let mut url = format!("{}?client_id=", self.base);
-        encode_into(&self.client_id, &mut url);
+        percent_encode_into(&self.client_id, &mut url);
         url.push_str("&redirect_uri=");
-        encode_into(&self.redirect_uri, &mut url);
+        percent_encode_into(&self.redirect_uri, &mut url);
         url.push_str("&response_type=code");
         if let Some(scope) = &self.scope {
             url.push_str("&scope=");
-            encode_into(scope, &mut url);
+            percent_encode_into(scope, &mut url);
         }
         url
     }

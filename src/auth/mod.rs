@@ -17,13 +17,18 @@
 use std::fmt;
 
 mod assertion;
+mod claims;
 mod endpoint;
+pub(crate) mod error;
+mod signer;
 mod token;
 
-pub use assertion::{AssertionClaims, AssertionSigner, ClientAssertion, SignedAssertion};
+pub use assertion::ClientAssertion;
+pub use claims::{AssertionClaims, SignedAssertion};
 pub use endpoint::{
     ConsentUrl, Grant, TokenCall, authorization_code_request, refresh_token_request,
 };
+pub use signer::AssertionSigner;
 pub use token::{RefreshToken, TokenSet};
 
 /// A bearer access token. `Debug` never shows it.
