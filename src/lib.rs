@@ -161,9 +161,6 @@
 //!   kind of error, expectation, line and column, never the value it quoted.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
-// A builder method that returns `Self` does nothing unless its result is used
-// (`policy.with_max_retries(5);`); the lint keeps new ones from missing `#[must_use]`.
-#![warn(clippy::return_self_not_must_use)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;

@@ -20,13 +20,13 @@ use uuid::Uuid;
 
 /// Smoke mode: every case runs once or twice, to prove the bench works, in a
 /// second or so. Set `BENCH_SMOKE=1` or pass `--smoke`.
-pub fn smoke() -> bool {
+pub(crate) fn smoke() -> bool {
     std::env::var("BENCH_SMOKE").is_ok_and(|v| !v.is_empty() && v != "0")
         || std::env::args().any(|a| a == "--smoke")
 }
 
 /// Timed rounds per case (`BENCH_ROUNDS`, default 15; 1 in smoke mode).
-pub fn rounds() -> usize {
+pub(crate) fn rounds() -> usize {
     if smoke() {
         return 1;
     }
@@ -47,7 +47,7 @@ fn batch_target() -> Duration {
 }
 
 /// Prints what kind of run this is, once per bench binary.
-pub fn banner(bench: &str, rounds: usize) {
+pub(crate) fn banner(bench: &str, rounds: usize) {
     let mode = if smoke() { "smoke" } else { "full" };
     let build = if cfg!(debug_assertions) {
         "an unoptimised build: ratios mean nothing"
@@ -62,13 +62,13 @@ pub fn banner(bench: &str, rounds: usize) {
 
 /// The target a ratio must reach (this crate's throughput over the baseline's).
 #[derive(Debug, Clone, Copy)]
-pub enum Target {
+pub(crate) enum Target {
     AtLeast(f64),
     None,
 }
 
 /// The result of comparing this crate with a baseline.
-pub struct Comparison {
+pub(crate) struct Comparison {
     /// Operations per second, this crate.
     pub ours: f64,
     /// Operations per second, the baseline.
@@ -83,7 +83,7 @@ pub struct Comparison {
 /// `rounds()` rounds; each round times one batch of each, alternating which
 /// goes first, and yields the ratio of the two times. The median ratio is
 /// reported, so a hiccup of the machine in one round does not move it.
-pub fn compare(mut ours: impl FnMut(u64), mut base: impl FnMut(u64)) -> Comparison {
+pub(crate) fn compare(mut ours: impl FnMut(u64), mut base: impl FnMut(u64)) -> Comparison {
     let time = |f: &mut dyn FnMut(u64), n: u64| {
         let start = Instant::now();
         f(n);
@@ -136,7 +136,7 @@ pub fn compare(mut ours: impl FnMut(u64), mut base: impl FnMut(u64)) -> Comparis
     }
 }
 
-pub fn median(values: &mut [f64]) -> f64 {
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
     if values.len() % 2 == 1 {
@@ -150,10 +150,10 @@ pub fn median(values: &mut [f64]) -> f64 {
 // Reporting
 
 /// The header of the table every bench prints rows of.
-pub const HEADER: &str = "| bench | case | this crate | baseline | ratio | target | met |\n|---|---|--:|--:|--:|--:|---|";
+pub(crate) const HEADER: &str = "| bench | case | this crate | baseline | ratio | target | met |\n|---|---|--:|--:|--:|--:|---|";
 
 /// Prints one row. `unit` names what a rate counts (`calls/s`, `pages/s`, …).
-pub fn row(bench: &str, case: &str, unit: &str, c: &Comparison, target: Target) {
+pub(crate) fn row(bench: &str, case: &str, unit: &str, c: &Comparison, target: Target) {
     let (target_text, met) = match target {
         Target::AtLeast(t) => (
             format!("≥ {t}"),
@@ -176,7 +176,7 @@ pub fn row(bench: &str, case: &str, unit: &str, c: &Comparison, target: Target) 
 }
 
 /// A rate with three significant digits and a thousands separator.
-pub fn rate(r: f64) -> String {
+pub(crate) fn rate(r: f64) -> String {
     let digits = if r >= 100.0 {
         0
     } else if r >= 10.0 {
@@ -204,11 +204,11 @@ pub fn rate(r: f64) -> String {
 // The local server
 
 /// Answers a request target (`/path?query`) with a complete HTTP response.
-pub type Handler = dyn Fn(&str) -> Arc<Vec<u8>> + Send + Sync;
+pub(crate) type Handler = dyn Fn(&str) -> Arc<Vec<u8>> + Send + Sync;
 
 /// Starts an HTTP/1.1 keep-alive server on 127.0.0.1, one thread per connection.
 /// It lives until the process ends.
-pub fn serve(handler: Arc<Handler>) -> SocketAddr {
+pub(crate) fn serve(handler: Arc<Handler>) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -248,7 +248,7 @@ fn connection(mut stream: TcpStream, handler: &Handler) -> std::io::Result<()> {
 }
 
 /// A complete `200 OK` response with a JSON body.
-pub fn ok_json(body: &[u8]) -> Vec<u8> {
+pub(crate) fn ok_json(body: &[u8]) -> Vec<u8> {
     let mut out = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
         body.len()
@@ -258,12 +258,12 @@ pub fn ok_json(body: &[u8]) -> Vec<u8> {
     out
 }
 
-pub fn not_found() -> Vec<u8> {
+pub(crate) fn not_found() -> Vec<u8> {
     b"HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 36\r\n\r\n{\"code\":404,\"message\":\"not found\"}\n".to_vec()
 }
 
 /// The value of `key` in a request target's query, not decoded.
-pub fn query_param<'a>(target: &'a str, key: &str) -> Option<&'a str> {
+pub(crate) fn query_param<'a>(target: &'a str, key: &str) -> Option<&'a str> {
     let query = target.split_once('?')?.1;
     query.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=')?;
@@ -272,7 +272,7 @@ pub fn query_param<'a>(target: &'a str, key: &str) -> Option<&'a str> {
 }
 
 /// Undoes percent-encoding (enough for the timestamps the client sends).
-pub fn percent_decode(value: &str) -> String {
+pub(crate) fn percent_decode(value: &str) -> String {
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -294,11 +294,11 @@ pub fn percent_decode(value: &str) -> String {
 // ---------------------------------------------------------------------------
 // Fixtures
 
-pub const TOKEN: &str = "oa_sand_benchmark_token_0123456789abcdef";
-pub const WEBHOOK_ID: Uuid = Uuid::from_u128(0x6f1f_0000_4000_8000_0000_0000_0000_00aa);
+pub(crate) const TOKEN: &str = "oa_sand_benchmark_token_0123456789abcdef";
+pub(crate) const WEBHOOK_ID: Uuid = Uuid::from_u128(0x6f1f_0000_4000_8000_0000_0000_0000_00aa);
 
 /// `GET /webhooks` with `n` webhooks.
-pub fn webhooks_json(n: usize) -> Vec<u8> {
+pub(crate) fn webhooks_json(n: usize) -> Vec<u8> {
     let mut out = String::from("[");
     for i in 0..n {
         if i > 0 {
@@ -316,7 +316,7 @@ pub fn webhooks_json(n: usize) -> Vec<u8> {
 }
 
 /// RFC 3339 in UTC with six fractional digits, as Revolut writes times.
-pub fn rfc3339(t: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
         t.year(),
@@ -330,7 +330,7 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 }
 
 /// One failed event of about 1 KB, shaped like the API's example (a transfer).
-pub fn write_failed_event(out: &mut String, n: u64, created_at: OffsetDateTime) {
+pub(crate) fn write_failed_event(out: &mut String, n: u64, created_at: OffsetDateTime) {
     let created = rfc3339(created_at);
     let updated = rfc3339(created_at + time::Duration::milliseconds(237));
     let id = Uuid::from_u128(0xfe00_0000_0000_4000_8000_0000_0000_0000 | u128::from(n));
@@ -362,7 +362,7 @@ pub fn write_failed_event(out: &mut String, n: u64, created_at: OffsetDateTime) 
 }
 
 /// A JSON array of `n` failed events, newest first, a millisecond apart.
-pub fn failed_events_json(n: usize, newest: OffsetDateTime) -> Vec<u8> {
+pub(crate) fn failed_events_json(n: usize, newest: OffsetDateTime) -> Vec<u8> {
     let mut out = String::with_capacity(n * 1100 + 2);
     out.push('[');
     for i in 0..n {
@@ -380,7 +380,7 @@ pub fn failed_events_json(n: usize, newest: OffsetDateTime) -> Vec<u8> {
 }
 
 /// A recent instant on a whole microsecond, as Revolut's times are.
-pub fn recent() -> OffsetDateTime {
+pub(crate) fn recent() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc() - time::Duration::minutes(5);
     now - time::Duration::nanoseconds(i64::from(now.nanosecond() % 1000))
 }
@@ -390,7 +390,7 @@ pub fn recent() -> OffsetDateTime {
 // types as the crate's, straight from serde.
 
 #[derive(Debug, serde::Deserialize)]
-pub struct RawWebhook {
+pub(crate) struct RawWebhook {
     pub id: Uuid,
     pub url: String,
     #[serde(default)]
@@ -398,7 +398,7 @@ pub struct RawWebhook {
 }
 
 #[derive(Debug, serde::Deserialize)]
-pub enum RawEventType {
+pub(crate) enum RawEventType {
     TransactionCreated,
     TransactionStateChanged,
     PayoutLinkCreated,
@@ -408,7 +408,7 @@ pub enum RawEventType {
 }
 
 #[derive(Debug, serde::Deserialize)]
-pub struct RawFailedEvent {
+pub(crate) struct RawFailedEvent {
     pub id: Uuid,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -422,7 +422,7 @@ pub struct RawFailedEvent {
 }
 
 /// Peak resident memory of this process (`VmHWM`), in KiB.
-pub fn peak_rss_kib() -> Option<u64> {
+pub(crate) fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()

@@ -75,7 +75,7 @@ pub(crate) struct Request {
 }
 
 impl Request {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
@@ -100,7 +100,7 @@ pub(crate) struct Response {
 }
 
 impl Response {
-    pub fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
+    pub(super) fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
         Response {
             status,
             headers: vec![("content-type", content_type.to_owned())],
@@ -108,11 +108,11 @@ impl Response {
         }
     }
 
-    pub fn json(status: u16, value: &serde_json::Value) -> Self {
+    pub(super) fn json(status: u16, value: &serde_json::Value) -> Self {
         Response::new(status, "application/json", value.to_string())
     }
 
-    pub fn empty(status: u16) -> Self {
+    pub(super) fn empty(status: u16) -> Self {
         Response {
             status,
             headers: Vec::new(),
@@ -120,14 +120,14 @@ impl Response {
         }
     }
 
-    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+    pub(super) fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
     }
 
     /// An error the emulator itself defines (Revolut documents none for it): the
     /// API's `{code, message}` shape, with the status as the code.
-    pub fn refusal(status: u16, message: impl Into<String>) -> Self {
+    pub(super) fn refusal(status: u16, message: impl Into<String>) -> Self {
         Response::json(
             status,
             &serde_json::json!({ "code": status, "message": message.into() }),
@@ -153,7 +153,7 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    pub fn bind(addr: SocketAddr, handler: Handler, limits: Limits) -> io::Result<Server> {
+    pub(super) fn bind(addr: SocketAddr, handler: Handler, limits: Limits) -> io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
@@ -171,11 +171,11 @@ impl Server {
         })
     }
 
-    pub fn addr(&self) -> SocketAddr {
+    pub(super) fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    pub fn shutdown(&mut self) {
+    pub(super) fn shutdown(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // Wake the accept loop, which blocks in accept().
         let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));

@@ -123,11 +123,11 @@ pub(crate) struct Shared {
 type Observer = Box<dyn Fn(&AttemptLog) + Send + Sync>;
 
 impl Shared {
-    pub fn now(&self) -> OffsetDateTime {
+    pub(crate) fn now(&self) -> OffsetDateTime {
         self.clock.now()
     }
 
-    pub fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // State changes are single assignments; a panic elsewhere cannot tear them.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }

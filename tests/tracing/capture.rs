@@ -18,7 +18,7 @@ use tracing_core::span::Current;
 
 /// What was recorded: a span (with every field it was given) or an event.
 #[derive(Debug, Clone)]
-pub struct Record {
+pub(crate) struct Record {
     pub is_span: bool,
     pub id: u64,
     pub name: String,
@@ -28,11 +28,11 @@ pub struct Record {
 }
 
 impl Record {
-    pub fn field(&self, name: &str) -> Option<&str> {
+    pub(crate) fn field(&self, name: &str) -> Option<&str> {
         self.fields.get(name).map(String::as_str)
     }
 
-    pub fn message(&self) -> &str {
+    pub(crate) fn message(&self) -> &str {
         self.field("message").unwrap_or("")
     }
 }
@@ -204,41 +204,41 @@ impl Subscriber for Forward {
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// One test's capture: everything recorded between `start` and `finish`.
-pub struct Session {
+pub(crate) struct Session {
     _turn: MutexGuard<'static, ()>,
 }
 
 impl Session {
-    pub fn start() -> Session {
+    pub(crate) fn start() -> Session {
         let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         installed().records().clear();
         Session { _turn: turn }
     }
 
     /// What was recorded so far.
-    pub fn records(&self) -> Recorded {
+    pub(crate) fn records(&self) -> Recorded {
         Recorded(installed().records().clone())
     }
 }
 
 /// The records of a session.
-pub struct Recorded(pub Vec<Record>);
+pub(crate) struct Recorded(pub Vec<Record>);
 
 impl Recorded {
     /// Ours only: the crate's spans and events, not the HTTP libraries'.
-    pub fn ours(&self) -> impl Iterator<Item = &Record> {
+    pub(crate) fn ours(&self) -> impl Iterator<Item = &Record> {
         self.0
             .iter()
             .filter(|r| r.target.starts_with("revolut_webhooks"))
     }
 
-    pub fn spans<'a>(&'a self, name: &'a str) -> Vec<&'a Record> {
+    pub(crate) fn spans<'a>(&'a self, name: &'a str) -> Vec<&'a Record> {
         self.ours()
             .filter(|r| r.is_span && r.name == name)
             .collect()
     }
 
-    pub fn events_with<'a>(&'a self, message: &'a str) -> Vec<&'a Record> {
+    pub(crate) fn events_with<'a>(&'a self, message: &'a str) -> Vec<&'a Record> {
         self.ours()
             .filter(|r| !r.is_span && r.message().contains(message))
             .collect()
@@ -247,7 +247,7 @@ impl Recorded {
     /// Every name and value recorded on the client's side (this crate, ureq,
     /// reqwest, hyper, …) as one text. The mock server's own records are left out:
     /// it is the test's stand-in for Revolut and logs what it received.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         let mut text = String::new();
         for record in self.0.iter().filter(|r| !r.target.starts_with("httpmock")) {
             text.push_str(&format!(
@@ -259,7 +259,7 @@ impl Recorded {
     }
 
     /// Fails if any of `secrets` appears anywhere in what was recorded.
-    pub fn assert_free_of(&self, secrets: &[&str]) {
+    pub(crate) fn assert_free_of(&self, secrets: &[&str]) {
         let text = self.text();
         for secret in secrets {
             assert!(!text.contains(secret), "{secret:?} was recorded:\n{text}");

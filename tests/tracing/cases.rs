@@ -107,7 +107,7 @@ fn recorded_free(session: &Session, extra: &[&str]) -> Recorded {
     recorded
 }
 
-pub fn verification_outcomes_are_events_without_the_body_or_secret() {
+pub(super) fn verification_outcomes_are_events_without_the_body_or_secret() {
     let session = Session::start();
     let secret = SigningSecret::from(SIGNING);
     let verifier = Verifier::new(secret.clone()).unwrap();
@@ -170,7 +170,7 @@ pub fn verification_outcomes_are_events_without_the_body_or_secret() {
 }
 
 #[maybe_io]
-pub async fn calls_trace_method_template_status_code_and_error_id() {
+pub(super) async fn calls_trace_method_template_status_code_and_error_id() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -234,7 +234,7 @@ pub async fn calls_trace_method_template_status_code_and_error_id() {
 }
 
 #[maybe_io]
-pub async fn retries_trace_each_attempt_and_wait() {
+pub(super) async fn retries_trace_each_attempt_and_wait() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -273,7 +273,7 @@ pub async fn retries_trace_each_attempt_and_wait() {
 }
 
 #[maybe_io]
-pub async fn a_rate_limiter_past_the_budget_is_traced() {
+pub(super) async fn a_rate_limiter_past_the_budget_is_traced() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -307,7 +307,7 @@ pub async fn a_rate_limiter_past_the_budget_is_traced() {
 }
 
 #[maybe_io]
-pub async fn a_401_refresh_and_replay_are_traced_without_tokens() {
+pub(super) async fn a_401_refresh_and_replay_are_traced_without_tokens() {
     let server = MockServer::start();
     let old = server.mock(|when, then| {
         when.method(GET)
@@ -372,7 +372,7 @@ pub async fn a_401_refresh_and_replay_are_traced_without_tokens() {
 }
 
 #[maybe_io]
-pub async fn a_failed_refresh_is_traced_without_the_server_text() {
+pub(super) async fn a_failed_refresh_is_traced_without_the_server_text() {
     let server = MockServer::start();
     let api = server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -416,7 +416,7 @@ pub async fn a_failed_refresh_is_traced_without_the_server_text() {
 }
 
 #[maybe_io]
-pub async fn a_failed_events_walk_traces_each_page() {
+pub(super) async fn a_failed_events_walk_traces_each_page() {
     let server = MockServer::start();
     let page = include_str!("../fixtures/failed_events.json");
     server.mock(|when, then| {

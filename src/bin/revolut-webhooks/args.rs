@@ -25,15 +25,15 @@ Exit codes:
 const ABOUT: &str = "Manage, inspect, verify and replay Revolut Business webhooks from a shell.";
 
 /// The longest `--timeout` for one delivery: beyond it a receiver is not answering.
-pub const MAX_TIMEOUT_SECS: u64 = 3600;
+pub(crate) const MAX_TIMEOUT_SECS: u64 = 3600;
 /// The longest `verify --tolerance`: a week (use `--ignore-age` for older captures).
-pub const MAX_TOLERANCE_SECS: u64 = 7 * 86_400;
+pub(crate) const MAX_TOLERANCE_SECS: u64 = 7 * 86_400;
 /// The longest `emulator --retry-interval-ms`: a day.
-pub const MAX_RETRY_INTERVAL_MS: u64 = 86_400_000;
+pub(crate) const MAX_RETRY_INTERVAL_MS: u64 = 86_400_000;
 
 #[derive(Debug, Parser)]
 #[command(name = "revolut-webhooks", version, about = ABOUT, after_help = AFTER_HELP)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
@@ -42,7 +42,7 @@ pub struct Cli {
 
 /// Options every subcommand takes.
 #[derive(Debug, Args)]
-pub struct Global {
+pub(crate) struct Global {
     /// `table` for people, `json` for scripts (one object per line for lists).
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = Format::Table)]
     pub output: Format,
@@ -55,7 +55,7 @@ pub struct Global {
 /// Where the API is and how to authenticate: only the subcommands that call the API take these.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "API and credentials")]
-pub struct Api {
+pub(crate) struct Api {
     /// Which API: production, sandbox, or a base URL (https, or http to a loopback host).
     #[arg(
         long,
@@ -92,7 +92,7 @@ pub struct Api {
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Aligned columns, for people.
     Table,
     /// JSON, one object per line, for scripts.
@@ -100,7 +100,7 @@ pub enum Format {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// List the business's webhooks (never with secrets).
     List {
         #[command(flatten)]
@@ -198,7 +198,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct ReplayArgs {
+pub(crate) struct ReplayArgs {
     /// The webhook whose failed events to replay.
     pub id: WebhookId,
     /// The receiver URL to POST each payload to.
@@ -242,7 +242,7 @@ pub struct ReplayArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// The body exactly as received (`-` for standard input).
     #[arg(long, value_name = "FILE")]
     pub body: PathBuf,
@@ -276,7 +276,7 @@ pub struct VerifyArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct EmulatorArgs {
+pub(crate) struct EmulatorArgs {
     /// The port on 127.0.0.1 (default: any free port).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
@@ -300,7 +300,7 @@ pub struct EmulatorArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct TriggerArgs {
+pub(crate) struct TriggerArgs {
     // The known names come from the crate, so a new event type is listed here too. No
     // final period, as clap drops it from the one-paragraph doc comments of the others.
     #[arg(help = format!(
@@ -332,7 +332,7 @@ pub struct TriggerArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ListenArgs {
+pub(crate) struct ListenArgs {
     /// The port on 127.0.0.1 (0: any free port, printed at start).
     #[arg(long, default_value_t = 0)]
     pub port: u16,

@@ -19,7 +19,7 @@ use crate::{Outcome, config, listen, replay};
 /// The API's page size when none is asked for.
 const DEFAULT_PAGE: u32 = 100;
 
-pub fn run(out: &mut Out, cli: Cli) -> Outcome {
+pub(crate) fn run(out: &mut Out, cli: Cli) -> Outcome {
     let json = cli.global.output == Format::Json;
     match cli.command {
         Command::List { api } => {
@@ -127,7 +127,7 @@ pub fn run(out: &mut Out, cli: Cli) -> Outcome {
 }
 
 /// A refused value, in the words the user typed: the flag's name, not the API field's.
-pub fn flag(name: &'static str) -> impl Fn(ValidationError) -> Failure {
+pub(crate) fn flag(name: &'static str) -> impl Fn(ValidationError) -> Failure {
     move |e| Failure::usage(format!("{name}: {}", e.reason))
 }
 
@@ -150,7 +150,7 @@ fn event_types(names: &[String]) -> Result<Vec<EventType>, Failure> {
         .collect()
 }
 
-pub fn query(
+pub(crate) fn query(
     limit: Option<u32>,
     before: Option<TimeArg>,
     before_flag: &'static str,
@@ -300,7 +300,7 @@ fn verify(out: &mut Out, json: bool, args: &VerifyArgs) -> Outcome {
 }
 
 /// Why a delivery is invalid, with ages in units a person reads.
-pub fn verify_reason(why: &VerifyError, tolerance_secs: u64) -> String {
+pub(crate) fn verify_reason(why: &VerifyError, tolerance_secs: u64) -> String {
     let tolerance = human_duration(tolerance_secs.saturating_mul(1000));
     match why {
         VerifyError::TimestampTooOld { skew_ms } => format!(
@@ -318,7 +318,7 @@ pub fn verify_reason(why: &VerifyError, tolerance_secs: u64) -> String {
 }
 
 /// `1 day 2 h`, `3 h 5 min`, `4 min 10 s`, `12 s`, `250 ms`: the two largest units.
-pub fn human_duration(ms: u64) -> String {
+pub(crate) fn human_duration(ms: u64) -> String {
     const S: u64 = 1000;
     const MIN: u64 = 60 * S;
     const H: u64 = 60 * MIN;

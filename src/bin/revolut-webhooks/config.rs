@@ -9,7 +9,7 @@ use crate::args::Api;
 use crate::failure::{AUTH, Failure};
 
 /// `production`, `sandbox`, or a base URL, as `Environment`'s `FromStr` reads them.
-pub fn environment(name: &str) -> Result<Environment, Failure> {
+pub(crate) fn environment(name: &str) -> Result<Environment, Failure> {
     name.trim()
         .parse()
         .map_err(|e: revolut_webhooks::ValidationError| {
@@ -22,7 +22,7 @@ pub fn environment(name: &str) -> Result<Environment, Failure> {
 
 /// A client for the configured environment and credentials: a refreshing token
 /// provider when a refresh token is set, otherwise the access token.
-pub fn client(global: &Api) -> Result<Client, Failure> {
+pub(crate) fn client(global: &Api) -> Result<Client, Failure> {
     let environment = environment(&global.environment)?;
     let builder = Client::builder().environment(environment);
     let builder = if let Some(refresh) = non_empty(&global.refresh_token) {

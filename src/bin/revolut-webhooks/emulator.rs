@@ -6,7 +6,7 @@ use crate::failure::Failure;
 use crate::output::Out;
 
 #[cfg(feature = "emulator")]
-pub fn run(out: &mut Out, json: bool, args: &EmulatorArgs) -> Outcome {
+pub(crate) fn run(out: &mut Out, json: bool, args: &EmulatorArgs) -> Outcome {
     use std::sync::mpsc;
     use std::time::Duration;
 
@@ -118,7 +118,7 @@ fn log_json(a: &revolut_webhooks::emulator::AttemptLog) -> serde_json::Value {
 }
 
 #[cfg(not(feature = "emulator"))]
-pub fn run(_out: &mut Out, _json: bool, _args: &EmulatorArgs) -> Outcome {
+pub(crate) fn run(_out: &mut Out, _json: bool, _args: &EmulatorArgs) -> Outcome {
     Err(Failure::usage(
         "this binary was built without the emulator: install it with \
          `cargo install revolut-webhooks --features cli,emulator`, or run \

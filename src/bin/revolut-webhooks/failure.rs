@@ -3,25 +3,25 @@
 use revolut_webhooks::Error;
 
 /// Exit code: success.
-pub const OK: u8 = 0;
+pub(crate) const OK: u8 = 0;
 /// Exit code: the API answered with an error, or could not be reached.
-pub const API: u8 = 1;
+pub(crate) const API: u8 = 1;
 /// Exit code: the command line or an input was wrong.
-pub const USAGE: u8 = 2;
+pub(crate) const USAGE: u8 = 2;
 /// Exit code: no credentials, or the token or refresh was refused.
-pub const AUTH: u8 = 3;
+pub(crate) const AUTH: u8 = 3;
 /// Exit code: `verify` found the delivery invalid.
-pub const VERIFY: u8 = 4;
+pub(crate) const VERIFY: u8 = 4;
 /// Exit code: `replay` delivered some events but not all.
-pub const PARTIAL: u8 = 5;
+pub(crate) const PARTIAL: u8 = 5;
 /// Exit code: `trigger` reached no webhook, or a receiver did not answer 2xx.
-pub const DELIVERY: u8 = 6;
+pub(crate) const DELIVERY: u8 = 6;
 /// Exit code: `replay` stopped by Ctrl-C (SIGINT), as shells report it (128 + 2).
-pub const INTERRUPTED: u8 = 130;
+pub(crate) const INTERRUPTED: u8 = 130;
 
 /// A failed run: the exit code, the message, and details for `--verbose`.
 #[derive(Debug)]
-pub struct Failure {
+pub(crate) struct Failure {
     pub code: u8,
     pub message: String,
     /// Appended with `--verbose`: Revolut's error id, the attempt count.
@@ -31,7 +31,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    pub fn new(code: u8, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: u8, message: impl Into<String>) -> Self {
         Failure {
             code,
             message: message.into(),
@@ -42,7 +42,7 @@ impl Failure {
 
     /// Writing to stdout failed. A reader that closed the pipe (`| head -1`) has
     /// all it wanted: that ends the run with success and no message, as `git log` does.
-    pub fn output(error: std::io::Error) -> Self {
+    pub(crate) fn output(error: std::io::Error) -> Self {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
             Failure {
                 quiet: true,
@@ -53,12 +53,12 @@ impl Failure {
         }
     }
 
-    pub fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         Self::new(USAGE, message)
     }
 
     /// The line printed after `error: `.
-    pub fn line(&self, verbose: bool) -> String {
+    pub(crate) fn line(&self, verbose: bool) -> String {
         match (&self.detail, verbose) {
             (Some(detail), true) => format!("{} ({detail})", self.message),
             _ => self.message.clone(),

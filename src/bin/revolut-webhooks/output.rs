@@ -13,45 +13,45 @@ use crate::failure::Failure;
 /// Standard output, locked once for the whole run. Every write says whether it
 /// landed: a reader that went away (`| head -1`) ends the run quietly instead of
 /// panicking the way `println!` does.
-pub struct Out {
+pub(crate) struct Out {
     stdout: StdoutLock<'static>,
 }
 
 impl Out {
-    pub fn new() -> Out {
+    pub(crate) fn new() -> Out {
         Out {
             stdout: std::io::stdout().lock(),
         }
     }
 
     /// Writes one line.
-    pub fn line(&mut self, text: impl Display) -> Result<(), Failure> {
+    pub(crate) fn line(&mut self, text: impl Display) -> Result<(), Failure> {
         writeln!(self.stdout, "{text}").map_err(Failure::output)
     }
 
     /// Writes bytes as they are (a generated script).
-    pub fn bytes(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) -> Result<(), Failure> {
         self.stdout.write_all(bytes).map_err(Failure::output)
     }
 
     /// One JSON object on one line.
-    pub fn json(&mut self, value: &Value) -> Result<(), Failure> {
+    pub(crate) fn json(&mut self, value: &Value) -> Result<(), Failure> {
         self.line(value)
     }
 
-    pub fn flush(&mut self) -> Result<(), Failure> {
+    pub(crate) fn flush(&mut self) -> Result<(), Failure> {
         self.stdout.flush().map_err(Failure::output)
     }
 }
 
 /// A line for people on stderr. A closed stderr is no reason to fail the run.
-pub fn note(text: impl Display) {
+pub(crate) fn note(text: impl Display) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
 /// Aligned columns: a header row, then one row per item. Prints `empty` instead
 /// when there are no rows.
-pub fn table(
+pub(crate) fn table(
     out: &mut Out,
     headers: &[&str],
     rows: &[Vec<String>],
@@ -86,7 +86,7 @@ pub fn table(
 
 /// An instant as the API writes it: UTC, always six fractional digits, so
 /// columns align and text compares equal to what Revolut sent.
-pub fn time(t: OffsetDateTime) -> String {
+pub(crate) fn time(t: OffsetDateTime) -> String {
     CreatedBefore::DateTime(t).to_string()
 }
 
@@ -99,7 +99,7 @@ fn events(events: &[EventType]) -> String {
 }
 
 /// A webhook as JSON, with its secret only when `secret` is given.
-pub fn webhook_json(hook: &Webhook, secret: Option<&str>) -> Value {
+pub(crate) fn webhook_json(hook: &Webhook, secret: Option<&str>) -> Value {
     let mut value = json!({ "id": hook.id, "url": hook.url, "events": hook.events });
     if let Some(secret) = secret {
         value["signing_secret"] = json!(secret);
@@ -108,7 +108,7 @@ pub fn webhook_json(hook: &Webhook, secret: Option<&str>) -> Value {
 }
 
 /// Prints webhooks (which carry no secrets) in the chosen format.
-pub fn webhooks(out: &mut Out, json: bool, hooks: &[Webhook]) -> Result<(), Failure> {
+pub(crate) fn webhooks(out: &mut Out, json: bool, hooks: &[Webhook]) -> Result<(), Failure> {
     if json {
         for hook in hooks {
             out.json(&webhook_json(hook, None))?;
@@ -124,7 +124,7 @@ pub fn webhooks(out: &mut Out, json: bool, hooks: &[Webhook]) -> Result<(), Fail
 }
 
 /// Prints one webhook that came with its secret; the secret only if `show_secret`.
-pub fn webhook_with_secret(
+pub(crate) fn webhook_with_secret(
     out: &mut Out,
     json: bool,
     hook: &WebhookWithSecret,
@@ -157,7 +157,7 @@ pub fn webhook_with_secret(
 }
 
 /// The `event` field of a failed event's payload, if it has one.
-pub fn event_name(event: &FailedEvent) -> String {
+pub(crate) fn event_name(event: &FailedEvent) -> String {
     #[derive(serde::Deserialize)]
     struct Envelope {
         event: Option<String>,
@@ -171,7 +171,7 @@ pub fn event_name(event: &FailedEvent) -> String {
 
 /// A failed event as JSON: the fields the API sent, times in its own format,
 /// the payload as it came.
-pub fn failed_json(event: &FailedEvent) -> Value {
+pub(crate) fn failed_json(event: &FailedEvent) -> Value {
     let payload: Value = serde_json::from_str(event.payload_json()).unwrap_or(Value::Null);
     json!({
         "id": event.id,
@@ -184,7 +184,7 @@ pub fn failed_json(event: &FailedEvent) -> Value {
     })
 }
 
-pub fn failed_row(event: &FailedEvent) -> Vec<String> {
+pub(crate) fn failed_row(event: &FailedEvent) -> Vec<String> {
     vec![
         event.id.to_string(),
         time(event.created_at),
@@ -193,12 +193,12 @@ pub fn failed_row(event: &FailedEvent) -> Vec<String> {
     ]
 }
 
-pub const FAILED_HEADERS: [&str; 4] = ["ID", "CREATED AT", "LAST SENT", "EVENT"];
+pub(crate) const FAILED_HEADERS: [&str; 4] = ["ID", "CREATED AT", "LAST SENT", "EVENT"];
 
 /// A progress bar on stderr (count, rate, ETA) for long work. Drawn only when
 /// both stdout and stderr are terminals and the output is for people: in a pipe,
 /// a log or `-o json` it would be noise in someone else's data.
-pub struct Progress {
+pub(crate) struct Progress {
     bar: indicatif::ProgressBar,
 }
 
@@ -206,7 +206,7 @@ impl Progress {
     /// One item of a failed-events walk: the event, `None` to skip an overflow (after a
     /// warning: some events at one instant could not be read, and the walk goes on),
     /// or the request's error, which ends the walk.
-    pub fn walked(
+    pub(crate) fn walked(
         &self,
         item: Result<FailedEvent, WalkError>,
     ) -> Result<Option<FailedEvent>, Failure> {
@@ -224,7 +224,7 @@ impl Progress {
     }
 
     /// A bar of `total` steps, or a counter when the total is not known yet.
-    pub fn new(total: Option<u64>, json: bool) -> Self {
+    pub(crate) fn new(total: Option<u64>, json: bool) -> Self {
         let shown = !json && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
         let bar = indicatif::ProgressBar::with_draw_target(
             total,
@@ -246,22 +246,22 @@ impl Progress {
     }
 
     /// The words before the bar.
-    pub fn message(&self, text: impl Into<String>) {
+    pub(crate) fn message(&self, text: impl Into<String>) {
         self.bar.set_message(text.into());
     }
 
     /// One more step done.
-    pub fn inc(&self) {
+    pub(crate) fn inc(&self) {
         self.bar.inc(1);
     }
 
     /// Runs `f` (which writes a line) with the bar out of the way, then redraws it.
-    pub fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+    pub(crate) fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
         self.bar.suspend(f)
     }
 
     /// Removes the bar for good; the caller prints the summary line.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.bar.finish_and_clear();
     }
 }

@@ -52,7 +52,7 @@ enum Stop {
     Interrupted,
 }
 
-pub fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
+pub(crate) fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
     let Some(secret) = args.secret.as_deref().filter(|s| !s.trim().is_empty()) else {
         return Err(Failure::usage(
             "replay needs the secret your receiver verifies with: set REVOLUT_WEBHOOK_SECRET \

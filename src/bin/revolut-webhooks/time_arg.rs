@@ -8,10 +8,10 @@ use time::{Date, Month, OffsetDateTime};
 
 /// `2026-01-05` (midnight UTC) or an RFC 3339 date-time such as `2026-01-05T10:30:00Z`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimeArg(pub CreatedBefore);
+pub(crate) struct TimeArg(pub CreatedBefore);
 
 impl TimeArg {
-    pub fn instant(&self) -> OffsetDateTime {
+    pub(crate) fn instant(&self) -> OffsetDateTime {
         self.0.instant()
     }
 }

@@ -16,7 +16,7 @@ use crate::output::{self, Out};
 /// attempt, each bounded by its delivery timeout (10 s by default), eight at a time.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
 
-pub fn run(out: &mut Out, json: bool, args: &TriggerArgs) -> Outcome {
+pub(crate) fn run(out: &mut Out, json: bool, args: &TriggerArgs) -> Outcome {
     let name = args.event.trim();
     if name.is_empty() {
         return Err(Failure::usage(
@@ -176,7 +176,7 @@ fn row(delivery: &Value) -> Vec<String> {
 }
 
 /// `0.4 ms`, `12 ms`: a tenth of a millisecond below 10 ms, whole ones above.
-pub fn latency(ms: f64) -> String {
+pub(crate) fn latency(ms: f64) -> String {
     if ms < 10.0 {
         format!("{ms:.1} ms")
     } else {

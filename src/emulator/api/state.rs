@@ -34,7 +34,7 @@ pub(crate) struct Hook {
 
 impl Hook {
     /// Every secret valid at `now`, the current one first.
-    pub fn active_secrets(&self, now: OffsetDateTime) -> Vec<String> {
+    pub(crate) fn active_secrets(&self, now: OffsetDateTime) -> Vec<String> {
         std::iter::once(self.secret.clone())
             .chain(
                 self.previous
@@ -67,11 +67,11 @@ pub(crate) struct FailedRecord {
 }
 
 impl State {
-    pub fn hook(&self, id: Uuid) -> Option<&Hook> {
+    pub(crate) fn hook(&self, id: Uuid) -> Option<&Hook> {
         self.webhooks.iter().find(|h| h.id == id)
     }
 
-    pub fn issue_token(&mut self, now: OffsetDateTime) -> String {
+    pub(crate) fn issue_token(&mut self, now: OffsetDateTime) -> String {
         let token = format!("oa_emu_{}", random_string(40));
         self.tokens
             .insert(token.clone(), Some(now + TOKEN_LIFETIME));

@@ -67,7 +67,7 @@ impl Pool {
     }
 
     /// Wakes every worker, to see that the emulator stopped.
-    pub fn wake_all(&self) {
+    pub(crate) fn wake_all(&self) {
         let _guard = self.lock();
         self.work.notify_all();
     }

@@ -117,7 +117,7 @@ fn auth_error(result: revolut_webhooks::Result<AccessToken>) -> revolut_webhooks
 }
 
 #[maybe_io]
-pub async fn a_refresh_posts_the_exact_form_body() {
+pub(super) async fn a_refresh_posts_the_exact_form_body() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(POST)
@@ -158,7 +158,7 @@ pub async fn a_refresh_posts_the_exact_form_body() {
 }
 
 #[maybe_io]
-pub async fn refreshes_ahead_of_expiry_by_the_injected_clock() {
+pub(super) async fn refreshes_ahead_of_expiry_by_the_injected_clock() {
     let server = MockServer::start();
     let mock = token_endpoint(&server, "token-2", Duration::ZERO);
     let clock = ManualClock::new(START);
@@ -199,7 +199,7 @@ pub async fn refreshes_ahead_of_expiry_by_the_injected_clock() {
 }
 
 #[maybe_io]
-pub async fn sixty_four_concurrent_callers_at_expiry_make_one_refresh() {
+pub(super) async fn sixty_four_concurrent_callers_at_expiry_make_one_refresh() {
     let server = MockServer::start();
     // The answer is slow enough that every caller arrives while it is in flight.
     let mock = token_endpoint(&server, "token-2", Duration::from_millis(200));
@@ -216,7 +216,7 @@ pub async fn sixty_four_concurrent_callers_at_expiry_make_one_refresh() {
 }
 
 #[maybe_io]
-pub async fn a_failed_refresh_reaches_every_waiter_and_the_next_call_retries() {
+pub(super) async fn a_failed_refresh_reaches_every_waiter_and_the_next_call_retries() {
     let server = MockServer::start();
     let mut failing = server.mock(|when, then| {
         when.method(POST).path(TOKEN_PATH);
@@ -254,7 +254,7 @@ pub async fn a_failed_refresh_reaches_every_waiter_and_the_next_call_retries() {
 }
 
 #[maybe_io]
-pub async fn a_401_code_1000_refreshes_once_and_replays_once() {
+pub(super) async fn a_401_code_1000_refreshes_once_and_replays_once() {
     let server = MockServer::start();
     let old = server.mock(|when, then| {
         when.method(GET)
@@ -288,7 +288,7 @@ pub async fn a_401_code_1000_refreshes_once_and_replays_once() {
 }
 
 #[maybe_io]
-pub async fn a_second_401_is_returned_with_advice() {
+pub(super) async fn a_second_401_is_returned_with_advice() {
     let server = MockServer::start();
     let api = server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -322,7 +322,7 @@ pub async fn a_second_401_is_returned_with_advice() {
 }
 
 #[maybe_io]
-pub async fn invalidate_drops_only_the_rejected_token() {
+pub(super) async fn invalidate_drops_only_the_rejected_token() {
     let server = MockServer::start();
     let mock = token_endpoint(&server, "token-2", Duration::ZERO);
     let clock = ManualClock::new(START);
@@ -344,7 +344,7 @@ pub async fn invalidate_drops_only_the_rejected_token() {
 }
 
 #[maybe_io]
-pub async fn the_authorization_code_is_exchanged_for_a_token_set() {
+pub(super) async fn the_authorization_code_is_exchanged_for_a_token_set() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(POST)
@@ -401,7 +401,7 @@ pub async fn the_authorization_code_is_exchanged_for_a_token_set() {
 }
 
 #[maybe_io]
-pub async fn an_unreachable_token_endpoint_is_a_transient_auth_error() {
+pub(super) async fn an_unreachable_token_endpoint_is_a_transient_auth_error() {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -422,7 +422,7 @@ pub async fn an_unreachable_token_endpoint_is_a_transient_auth_error() {
 }
 
 #[maybe_io]
-pub async fn the_provider_and_its_errors_never_print_secrets() {
+pub(super) async fn the_provider_and_its_errors_never_print_secrets() {
     let server = MockServer::start();
     // A server that echoes what it got must not make the error print it.
     server.mock(|when, then| {
@@ -501,7 +501,7 @@ fn token_requests(server: &Server) -> usize {
 }
 
 #[maybe_io]
-pub async fn a_503_or_429_from_the_token_endpoint_is_retried_and_counted() {
+pub(super) async fn a_503_or_429_from_the_token_endpoint_is_retried_and_counted() {
     // Under the default policy: each answer says Retry-After: 0, so nothing waits.
     let server = Server::scripted([unavailable(503), unavailable(429), token_reply("token-2")]);
     let provider = provider_at(&server.url(), REFRESH, None);
@@ -536,7 +536,7 @@ pub async fn a_503_or_429_from_the_token_endpoint_is_retried_and_counted() {
 }
 
 #[maybe_io]
-pub async fn a_500_during_a_refresh_is_retried_but_not_during_a_code_exchange() {
+pub(super) async fn a_500_during_a_refresh_is_retried_but_not_during_a_code_exchange() {
     // A refresh can be sent twice without harm: a 500 or a reset is retried.
     let server = Server::scripted([
         Reply::status(500, "{}"),
@@ -571,7 +571,7 @@ pub async fn a_500_during_a_refresh_is_retried_but_not_during_a_code_exchange() 
 }
 
 #[maybe_io]
-pub async fn a_refused_token_endpoint_is_retried_and_counted() {
+pub(super) async fn a_refused_token_endpoint_is_retried_and_counted() {
     let url = format!("http://127.0.0.1:{}", refused_port());
     let provider = provider_at(&url, REFRESH, Some(fast_retries()));
     let err = provider.access_token().await.unwrap_err();
@@ -586,7 +586,7 @@ pub async fn a_refused_token_endpoint_is_retried_and_counted() {
 }
 
 #[maybe_io]
-pub async fn api_attempts_and_token_attempts_add_up() {
+pub(super) async fn api_attempts_and_token_attempts_add_up() {
     // The API refuses the stored token; the refresh then meets three 503s.
     let server = Server::start(|request: &Request| {
         if request.path == TOKEN_PATH {
@@ -640,7 +640,7 @@ fn assert_no_secret(shown: &str, secrets: &[&str]) {
 }
 
 #[maybe_io]
-pub async fn an_api_that_echoes_the_request_puts_no_secret_in_an_error() {
+pub(super) async fn an_api_that_echoes_the_request_puts_no_secret_in_an_error() {
     // A token with no recognisable shape: only knowing it was sent can remove it.
     const TOKEN: &str = "plain-access-SECRET-4242";
     const SIGNING: &str = "wsk_SIGNINGSECRETvalue01";
@@ -713,7 +713,7 @@ pub async fn an_api_that_echoes_the_request_puts_no_secret_in_an_error() {
 }
 
 #[maybe_io]
-pub async fn a_token_endpoint_that_echoes_the_form_puts_no_secret_in_an_error() {
+pub(super) async fn a_token_endpoint_that_echoes_the_form_puts_no_secret_in_an_error() {
     // A refresh token with characters the form encodes: the echo carries the encoded form.
     const ODD_REFRESH: &str = "rt/ODD+refresh=SECRET";
     let server = Server::start(|request: &Request| {
@@ -751,7 +751,7 @@ pub async fn a_token_endpoint_that_echoes_the_form_puts_no_secret_in_an_error() 
 /// `ClientBuilder::refreshing`: the provider is built with the client's environment,
 /// so its token request goes to the same host as the API calls.
 #[maybe_io]
-pub async fn a_client_builds_its_refreshing_provider_in_its_own_environment() {
+pub(super) async fn a_client_builds_its_refreshing_provider_in_its_own_environment() {
     let server = MockServer::start();
     let tokens = token_endpoint(&server, "oa_sand_from-client", Duration::ZERO);
     let list = server.mock(|when, then| {
@@ -778,7 +778,7 @@ pub async fn a_client_builds_its_refreshing_provider_in_its_own_environment() {
 /// A provider set to another environment than its client's is refused at build,
 /// before anything is sent, instead of failing later with a 401.
 #[maybe_io]
-pub async fn a_provider_in_another_environment_than_its_client_is_refused() {
+pub(super) async fn a_provider_in_another_environment_than_its_client_is_refused() {
     let server = MockServer::start();
     let any = server.mock(|_, then| {
         then.status(500);

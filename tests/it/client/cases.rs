@@ -113,7 +113,7 @@ fn api_error(result: Result<impl std::fmt::Debug, Error>) -> revolut_webhooks::A
 }
 
 #[maybe_io]
-pub async fn list_sends_get_with_bearer_token_and_parses() {
+pub(super) async fn list_sends_get_with_bearer_token_and_parses() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(GET)
@@ -142,7 +142,7 @@ pub async fn list_sends_get_with_bearer_token_and_parses() {
 }
 
 #[maybe_io]
-pub async fn unknown_event_types_and_fields_never_fail_a_list() {
+pub(super) async fn unknown_event_types_and_fields_never_fail_a_list() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -160,7 +160,7 @@ pub async fn unknown_event_types_and_fields_never_fail_a_list() {
 }
 
 #[maybe_io]
-pub async fn get_returns_the_secret_but_debug_hides_it() {
+pub(super) async fn get_returns_the_secret_but_debug_hides_it() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(GET)
@@ -178,7 +178,7 @@ pub async fn get_returns_the_secret_but_debug_hides_it() {
 }
 
 #[maybe_io]
-pub async fn create_posts_the_exact_json_body() {
+pub(super) async fn create_posts_the_exact_json_body() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(POST)
@@ -204,7 +204,7 @@ pub async fn create_posts_the_exact_json_body() {
 }
 
 #[maybe_io]
-pub async fn create_without_events_omits_them() {
+pub(super) async fn create_without_events_omits_them() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(POST)
@@ -221,7 +221,7 @@ pub async fn create_without_events_omits_them() {
 }
 
 #[maybe_io]
-pub async fn update_patches_only_what_is_set() {
+pub(super) async fn update_patches_only_what_is_set() {
     let server = MockServer::start();
     let by_events = server.mock(|when, then| {
         when.method(PATCH)
@@ -263,7 +263,7 @@ pub async fn update_patches_only_what_is_set() {
 }
 
 #[maybe_io]
-pub async fn delete_accepts_204_without_body() {
+pub(super) async fn delete_accepts_204_without_body() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(DELETE)
@@ -276,7 +276,7 @@ pub async fn delete_accepts_204_without_body() {
 }
 
 #[maybe_io]
-pub async fn rotate_always_sends_a_json_body() {
+pub(super) async fn rotate_always_sends_a_json_body() {
     let server = MockServer::start();
     let bare = server.mock(|when, then| {
         when.method(POST)
@@ -311,7 +311,7 @@ pub async fn rotate_always_sends_a_json_body() {
 }
 
 #[maybe_io]
-pub async fn failed_events_sends_limit_and_bound_and_keeps_payloads() {
+pub(super) async fn failed_events_sends_limit_and_bound_and_keeps_payloads() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(GET)
@@ -366,7 +366,7 @@ pub async fn failed_events_sends_limit_and_bound_and_keeps_payloads() {
 }
 
 #[maybe_io]
-pub async fn api_errors_carry_status_code_and_message() {
+pub(super) async fn api_errors_carry_status_code_and_message() {
     let server = MockServer::start();
     let cases: [(u16, &str, i64); 4] = [
         (
@@ -412,7 +412,7 @@ pub async fn api_errors_carry_status_code_and_message() {
 }
 
 #[maybe_io]
-pub async fn unauthorized_is_reported_without_the_token() {
+pub(super) async fn unauthorized_is_reported_without_the_token() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -432,7 +432,7 @@ pub async fn unauthorized_is_reported_without_the_token() {
 }
 
 #[maybe_io]
-pub async fn rate_limit_carries_retry_after() {
+pub(super) async fn rate_limit_carries_retry_after() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -448,7 +448,7 @@ pub async fn rate_limit_carries_retry_after() {
 }
 
 #[maybe_io]
-pub async fn html_bad_gateway_gives_a_snippet() {
+pub(super) async fn html_bad_gateway_gives_a_snippet() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -469,7 +469,7 @@ pub async fn html_bad_gateway_gives_a_snippet() {
 }
 
 #[maybe_io]
-pub async fn malformed_success_body_is_a_decode_error() {
+pub(super) async fn malformed_success_body_is_a_decode_error() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -486,7 +486,7 @@ pub async fn malformed_success_body_is_a_decode_error() {
 }
 
 #[maybe_io]
-pub async fn validation_errors_make_no_request() {
+pub(super) async fn validation_errors_make_no_request() {
     let server = MockServer::start();
     let any = server.mock(|_, then| {
         then.status(500);
@@ -517,7 +517,7 @@ pub async fn validation_errors_make_no_request() {
 }
 
 #[maybe_io]
-pub async fn the_clock_decides_the_21_day_window() {
+pub(super) async fn the_clock_decides_the_21_day_window() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(GET)
@@ -537,7 +537,7 @@ pub async fn the_clock_decides_the_21_day_window() {
 /// Three pages of three, with events sharing the timestamp at both page boundaries:
 /// a cursor that passed the last `created_at` as is would lose `D` and `F`.
 #[maybe_io]
-pub async fn failed_events_all_loses_no_tie_across_three_pages() {
+pub(super) async fn failed_events_all_loses_no_tie_across_three_pages() {
     let server = MockServer::start();
     let path = format!("{WEBHOOKS}/{ID}/failed-events");
     let ev = |n: u8, secs: u8| {
@@ -588,7 +588,7 @@ pub async fn failed_events_all_loses_no_tie_across_three_pages() {
 }
 
 #[maybe_io]
-pub async fn failed_events_all_stops_after_an_error() {
+pub(super) async fn failed_events_all_stops_after_an_error() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(GET)
@@ -609,7 +609,7 @@ pub async fn failed_events_all_stops_after_an_error() {
 }
 
 #[maybe_io]
-pub async fn connection_refused_is_a_connect_error() {
+pub(super) async fn connection_refused_is_a_connect_error() {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -632,7 +632,7 @@ pub async fn connection_refused_is_a_connect_error() {
 }
 
 #[maybe_io]
-pub async fn a_slow_server_times_out() {
+pub(super) async fn a_slow_server_times_out() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -657,7 +657,7 @@ pub async fn a_slow_server_times_out() {
 }
 
 #[maybe_io]
-pub async fn oversized_bodies_are_refused() {
+pub(super) async fn oversized_bodies_are_refused() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -702,7 +702,7 @@ impl TokenProvider for Rotating {
 const EXPIRED: &str = r#"{"error_id":"69bb3be2-24b7-afe7-8c69-c9f26aa37a69","code":1000,"message":"Access token is invalid or has expired."}"#;
 
 #[maybe_io]
-pub async fn expired_token_is_replaced_and_the_request_replayed_once() {
+pub(super) async fn expired_token_is_replaced_and_the_request_replayed_once() {
     let server = MockServer::start();
     let old = server.mock(|when, then| {
         when.method(GET)
@@ -730,7 +730,7 @@ pub async fn expired_token_is_replaced_and_the_request_replayed_once() {
 }
 
 #[maybe_io]
-pub async fn a_second_401_is_returned_not_retried_again() {
+pub(super) async fn a_second_401_is_returned_not_retried_again() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -749,7 +749,7 @@ pub async fn a_second_401_is_returned_not_retried_again() {
 }
 
 #[maybe_io]
-pub async fn a_static_token_is_not_replayed_after_401() {
+pub(super) async fn a_static_token_is_not_replayed_after_401() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -761,7 +761,7 @@ pub async fn a_static_token_is_not_replayed_after_401() {
 }
 
 #[maybe_io]
-pub async fn retry_after_within_the_cap_is_waited_for_then_retried() {
+pub(super) async fn retry_after_within_the_cap_is_waited_for_then_retried() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -776,7 +776,7 @@ pub async fn retry_after_within_the_cap_is_waited_for_then_retried() {
 }
 
 #[maybe_io]
-pub async fn create_is_never_retried_after_a_500() {
+pub(super) async fn create_is_never_retried_after_a_500() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(POST).path(WEBHOOKS);
@@ -793,7 +793,7 @@ pub async fn create_is_never_retried_after_a_500() {
 }
 
 #[maybe_io]
-pub async fn rotate_is_retried_on_429_since_nothing_happened() {
+pub(super) async fn rotate_is_retried_on_429_since_nothing_happened() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(POST)
@@ -812,7 +812,7 @@ pub async fn rotate_is_retried_on_429_since_nothing_happened() {
 }
 
 #[maybe_io]
-pub async fn retries_can_be_turned_off() {
+pub(super) async fn retries_can_be_turned_off() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -830,7 +830,7 @@ pub async fn retries_can_be_turned_off() {
 }
 
 #[maybe_io]
-pub async fn the_rate_limiter_spaces_requests_out() {
+pub(super) async fn the_rate_limiter_spaces_requests_out() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(GET).path(WEBHOOKS);
@@ -858,7 +858,7 @@ pub async fn the_rate_limiter_spaces_requests_out() {
     mock.assert_calls(3);
 }
 
-pub fn building_without_a_token_provider_fails() {
+pub(super) fn building_without_a_token_provider_fails() {
     let err = Client::builder().build().unwrap_err();
     assert!(
         matches!(&err, Error::Validation(v) if v.field == "token_provider"),
@@ -881,7 +881,7 @@ pub fn building_without_a_token_provider_fails() {
     assert!(!format!("{c:?}").contains(TOKEN));
 }
 
-pub fn client_is_send_sync_clone() {
+pub(super) fn client_is_send_sync_clone() {
     fn assert_traits<T: Send + Sync + Clone + 'static>() {}
     assert_traits::<Client>();
     let _: Arc<dyn TokenProvider> = Arc::new(StaticToken::new(TOKEN));

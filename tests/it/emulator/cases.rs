@@ -76,7 +76,7 @@ fn api_error(result: Result<impl std::fmt::Debug, Error>) -> revolut_webhooks::A
 const DEAD: &str = "https://127.0.0.1:1/hook";
 
 #[maybe_io]
-pub async fn crud_round_trip_shows_secrets_only_where_documented() {
+pub(super) async fn crud_round_trip_shows_secrets_only_where_documented() {
     let clock = clock();
     let emu = emulator(&clock);
     let hooks = client(&emu, &clock);
@@ -136,7 +136,7 @@ pub async fn crud_round_trip_shows_secrets_only_where_documented() {
 }
 
 #[maybe_io]
-pub async fn create_without_events_subscribes_to_the_two_transaction_types() {
+pub(super) async fn create_without_events_subscribes_to_the_two_transaction_types() {
     let clock = clock();
     let emu = emulator(&clock);
     let created = client(&emu, &clock)
@@ -154,7 +154,7 @@ pub async fn create_without_events_subscribes_to_the_two_transaction_types() {
 }
 
 #[maybe_io]
-pub async fn an_eleventh_webhook_is_refused_with_3352() {
+pub(super) async fn an_eleventh_webhook_is_refused_with_3352() {
     let clock = clock();
     let emu = emulator(&clock);
     let hooks = client(&emu, &clock);
@@ -191,7 +191,7 @@ pub async fn an_eleventh_webhook_is_refused_with_3352() {
 }
 
 #[maybe_io]
-pub async fn unknown_ids_are_404_with_3040_on_every_endpoint() {
+pub(super) async fn unknown_ids_are_404_with_3040_on_every_endpoint() {
     let clock = clock();
     let emu = emulator(&clock);
     let hooks = client(&emu, &clock);
@@ -226,7 +226,7 @@ pub async fn unknown_ids_are_404_with_3040_on_every_endpoint() {
 }
 
 #[maybe_io]
-pub async fn a_rotation_with_expiry_keeps_the_old_secret_until_then() {
+pub(super) async fn a_rotation_with_expiry_keeps_the_old_secret_until_then() {
     let clock = clock();
     let emu = emulator(&clock);
     let hooks = client(&emu, &clock);
@@ -262,7 +262,7 @@ pub async fn a_rotation_with_expiry_keeps_the_old_secret_until_then() {
 }
 
 #[maybe_io]
-pub async fn at_most_three_signing_keys_are_active() {
+pub(super) async fn at_most_three_signing_keys_are_active() {
     let clock = clock();
     let emu = emulator(&clock);
     let hooks = client(&emu, &clock);
@@ -313,7 +313,7 @@ pub async fn at_most_three_signing_keys_are_active() {
 }
 
 #[maybe_io]
-pub async fn an_immediate_rotation_invalidates_the_old_secret() {
+pub(super) async fn an_immediate_rotation_invalidates_the_old_secret() {
     let clock = clock();
     let emu = emulator(&clock);
     let hooks = client(&emu, &clock);
@@ -335,7 +335,7 @@ pub async fn an_immediate_rotation_invalidates_the_old_secret() {
 }
 
 #[maybe_io]
-pub async fn failed_events_are_newest_first_paged_and_bounded() {
+pub(super) async fn failed_events_are_newest_first_paged_and_bounded() {
     let clock = clock();
     let emu = emulator(&clock);
     let hooks = client(&emu, &clock);
@@ -417,7 +417,7 @@ pub async fn failed_events_are_newest_first_paged_and_bounded() {
 }
 
 #[maybe_io]
-pub async fn the_server_enforces_the_21_day_window_on_its_own_clock() {
+pub(super) async fn the_server_enforces_the_21_day_window_on_its_own_clock() {
     let clock = clock();
     let emu = emulator(&clock);
     let id = client(&emu, &clock)
@@ -455,7 +455,7 @@ pub async fn the_server_enforces_the_21_day_window_on_its_own_clock() {
 }
 
 #[maybe_io]
-pub async fn access_tokens_expire_after_40_minutes_on_the_emulator_clock() {
+pub(super) async fn access_tokens_expire_after_40_minutes_on_the_emulator_clock() {
     let clock = clock();
     let emu = emulator(&clock);
     let token = emu.issue_access_token();
@@ -473,7 +473,7 @@ pub async fn access_tokens_expire_after_40_minutes_on_the_emulator_clock() {
 }
 
 #[maybe_io]
-pub async fn unknown_tokens_are_refused_with_401_code_1000() {
+pub(super) async fn unknown_tokens_are_refused_with_401_code_1000() {
     let clock = clock();
     let emu = emulator(&clock);
     let e = api_error(

@@ -166,7 +166,7 @@ fn create_request() -> CreateWebhook {
 // --- connection refused --------------------------------------------------------
 
 #[maybe_io]
-pub async fn connection_refused_is_a_connect_error_and_creates_nothing() {
+pub(super) async fn connection_refused_is_a_connect_error_and_creates_nothing() {
     let url = format!("http://127.0.0.1:{}", refused_port());
     let client = builder(&url).build().unwrap();
     let started = Instant::now();
@@ -190,7 +190,7 @@ pub async fn connection_refused_is_a_connect_error_and_creates_nothing() {
 // --- connection reset mid-body ---------------------------------------------------
 
 #[maybe_io]
-pub async fn a_reset_mid_body_is_retried_for_reads() {
+pub(super) async fn a_reset_mid_body_is_retried_for_reads() {
     let server = Server::scripted([reset(), reset(), Reply::json(LIST)]);
     let hooks = client(&server).webhooks().list().await.unwrap();
     assert_eq!(hooks.len(), 1);
@@ -206,7 +206,7 @@ pub async fn a_reset_mid_body_is_retried_for_reads() {
 }
 
 #[maybe_io]
-pub async fn a_reset_mid_body_after_a_create_is_not_retried() {
+pub(super) async fn a_reset_mid_body_after_a_create_is_not_retried() {
     let fake = Arc::new(Fake::default());
     let f = fake.clone();
     // The server creates the webhook, then the connection breaks mid-answer.
@@ -227,7 +227,7 @@ pub async fn a_reset_mid_body_after_a_create_is_not_retried() {
 }
 
 #[maybe_io]
-pub async fn a_connection_closed_without_an_answer() {
+pub(super) async fn a_connection_closed_without_an_answer() {
     let server = Server::scripted([Reply::Close, Reply::json(LIST)]);
     let hooks = client(&server).webhooks().list().await.unwrap();
     assert_eq!(hooks.len(), 1);
@@ -249,7 +249,7 @@ pub async fn a_connection_closed_without_an_answer() {
 // --- stalled responses -----------------------------------------------------------
 
 #[maybe_io]
-pub async fn a_stalled_response_times_out_on_every_attempt() {
+pub(super) async fn a_stalled_response_times_out_on_every_attempt() {
     let server = Server::with_default(Reply::Stall);
     let client = builder(&server.url()).timeout(SHORT).build().unwrap();
     let started = Instant::now();
@@ -264,7 +264,7 @@ pub async fn a_stalled_response_times_out_on_every_attempt() {
 }
 
 #[maybe_io]
-pub async fn a_stalled_create_times_out_once() {
+pub(super) async fn a_stalled_create_times_out_once() {
     let server = Server::with_default(Reply::Stall);
     let client = builder(&server.url()).timeout(SHORT).build().unwrap();
     let started = Instant::now();
@@ -281,7 +281,7 @@ pub async fn a_stalled_create_times_out_once() {
 }
 
 #[maybe_io]
-pub async fn a_dribbling_response_times_out() {
+pub(super) async fn a_dribbling_response_times_out() {
     // A valid answer, one byte every 20 ms: about 4 s in all, against a 300 ms timeout.
     let mut response = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
@@ -315,7 +315,7 @@ pub async fn a_dribbling_response_times_out() {
 // --- truncated and invalid JSON --------------------------------------------------
 
 #[maybe_io]
-pub async fn truncated_json_is_an_io_error_and_retried() {
+pub(super) async fn truncated_json_is_an_io_error_and_retried() {
     let server = Server::with_default(truncated());
     let err = client(&server).webhooks().list().await.unwrap_err();
     assert_eq!(transport_kind(&err), TransportErrorKind::Io, "{err}");
@@ -329,7 +329,7 @@ pub async fn truncated_json_is_an_io_error_and_retried() {
 }
 
 #[maybe_io]
-pub async fn complete_invalid_json_is_a_decode_error_not_retried() {
+pub(super) async fn complete_invalid_json_is_a_decode_error_not_retried() {
     let server = Server::with_default(Reply::json(r#"[{"id": 12, "url": "#));
     let err = client(&server).webhooks().list().await.unwrap_err();
     assert!(
@@ -353,7 +353,7 @@ pub async fn complete_invalid_json_is_a_decode_error_not_retried() {
 // --- HTML 502 --------------------------------------------------------------------
 
 #[maybe_io]
-pub async fn an_html_502_is_an_api_error_with_a_snippet_and_retried() {
+pub(super) async fn an_html_502_is_an_api_error_with_a_snippet_and_retried() {
     let server = Server::with_default(Reply::html(502, BAD_GATEWAY));
     let err = client(&server).webhooks().list().await.unwrap_err();
     let e = api(&err);
@@ -391,7 +391,7 @@ pub async fn an_html_502_is_an_api_error_with_a_snippet_and_retried() {
 const MIB: usize = 1024 * 1024;
 
 #[maybe_io]
-pub async fn a_5mb_garbage_body_trips_the_configured_limit() {
+pub(super) async fn a_5mb_garbage_body_trips_the_configured_limit() {
     for chunked in [false, true] {
         let server = Server::with_default(Reply::Garbage {
             len: 5 * MIB,
@@ -416,7 +416,7 @@ pub async fn a_5mb_garbage_body_trips_the_configured_limit() {
 }
 
 #[maybe_io]
-pub async fn the_default_limit_is_16_mib() {
+pub(super) async fn the_default_limit_is_16_mib() {
     // Under the limit, garbage is read in full and is then a decode error.
     let server = Server::with_default(Reply::Garbage {
         len: 5 * MIB,
@@ -442,7 +442,7 @@ pub async fn the_default_limit_is_16_mib() {
 // --- 429 and 503 -----------------------------------------------------------------
 
 #[maybe_io]
-pub async fn rate_limits_and_unavailability_with_retry_after_are_waited_for() {
+pub(super) async fn rate_limits_and_unavailability_with_retry_after_are_waited_for() {
     let server = Server::scripted([
         Reply::status(429, RATE_LIMITED).header("retry-after", "1"),
         Reply::status(503, UNAVAILABLE).header("retry-after", "0"),
@@ -470,7 +470,7 @@ pub async fn rate_limits_and_unavailability_with_retry_after_are_waited_for() {
 }
 
 #[maybe_io]
-pub async fn rate_limits_and_unavailability_without_retry_after_back_off() {
+pub(super) async fn rate_limits_and_unavailability_without_retry_after_back_off() {
     let server = Server::scripted([
         Reply::status(429, RATE_LIMITED),
         Reply::status(503, UNAVAILABLE),
@@ -501,7 +501,7 @@ pub async fn rate_limits_and_unavailability_without_retry_after_back_off() {
 }
 
 #[maybe_io]
-pub async fn endless_429_returns_the_last_error_with_its_attempts() {
+pub(super) async fn endless_429_returns_the_last_error_with_its_attempts() {
     let server = Server::with_default(Reply::status(429, RATE_LIMITED).header("retry-after", "0"));
     let err = client(&server).webhooks().list().await.unwrap_err();
     let e = api(&err);
@@ -521,7 +521,7 @@ pub async fn endless_429_returns_the_last_error_with_its_attempts() {
 }
 
 #[maybe_io]
-pub async fn a_retry_after_above_the_cap_returns_at_once() {
+pub(super) async fn a_retry_after_above_the_cap_returns_at_once() {
     for status in [429, 503] {
         let server =
             Server::with_default(Reply::status(status, RATE_LIMITED).header("retry-after", "120"));
@@ -549,7 +549,7 @@ pub async fn a_retry_after_above_the_cap_returns_at_once() {
 // --- creates are never duplicated -------------------------------------------------
 
 #[maybe_io]
-pub async fn a_500_after_the_create_is_not_retried() {
+pub(super) async fn a_500_after_the_create_is_not_retried() {
     let fake = Arc::new(Fake::default());
     let f = fake.clone();
     // The server really creates the webhook, then answers 500.
@@ -622,7 +622,7 @@ fn assert_ambiguous_create(err: &Error) {
 }
 
 #[maybe_io]
-pub async fn a_429_before_the_create_is_retried_and_creates_once() {
+pub(super) async fn a_429_before_the_create_is_retried_and_creates_once() {
     let fake = Arc::new(Fake::default());
     let f = fake.clone();
     let server = Server::start(move |_| f.create());
@@ -642,7 +642,7 @@ pub async fn a_429_before_the_create_is_retried_and_creates_once() {
 }
 
 #[maybe_io]
-pub async fn updates_and_deletes_are_retried_with_the_same_request() {
+pub(super) async fn updates_and_deletes_are_retried_with_the_same_request() {
     let server = Server::scripted([
         Reply::status(500, INTERNAL),
         reset(),
@@ -703,7 +703,7 @@ fn failed_events_page(
 }
 
 #[maybe_io]
-pub async fn draining_failed_events_holds_one_page_at_a_time() {
+pub(super) async fn draining_failed_events_holds_one_page_at_a_time() {
     const TOTAL: usize = 2_000;
     const PAGE: usize = 100;
     let webhook = hook_id(42);
@@ -894,7 +894,7 @@ impl Soak {
 }
 
 #[maybe_io]
-pub async fn soak_5000_calls_with_20_percent_faults() {
+pub(super) async fn soak_5000_calls_with_20_percent_faults() {
     const CALLS: u64 = 5_000;
     let soak = Arc::new(Mutex::new(Soak::default()));
     let s = soak.clone();
@@ -983,7 +983,7 @@ pub async fn soak_5000_calls_with_20_percent_faults() {
 // --- a keep-alive connection closed by the server --------------------------------
 
 #[maybe_io]
-pub async fn a_create_after_the_server_closed_an_idle_connection_is_sent_fresh() {
+pub(super) async fn a_create_after_the_server_closed_an_idle_connection_is_sent_fresh() {
     // The server answers each list, then closes the connection without saying so.
     // The create that follows must not go out on the dead connection (where it
     // would fail as ambiguous and not be retried).
@@ -1027,7 +1027,7 @@ fn http_date(at: OffsetDateTime) -> String {
 }
 
 #[maybe_io]
-pub async fn a_retry_after_date_is_honoured_or_returned() {
+pub(super) async fn a_retry_after_date_is_honoured_or_returned() {
     // A date about a second away is waited for (it has one-second precision).
     let soon = http_date(OffsetDateTime::now_utc() + time::Duration::seconds(1));
     let server = Server::scripted([
@@ -1058,7 +1058,7 @@ pub async fn a_retry_after_date_is_honoured_or_returned() {
 // --- the rate limiter keeps a job under the server's limit ----------------------------
 
 #[maybe_io]
-pub async fn the_rate_limiter_keeps_a_job_under_the_servers_limit() {
+pub(super) async fn the_rate_limiter_keeps_a_job_under_the_servers_limit() {
     use revolut_webhooks::RateLimiter;
     // A server allowing 10 requests in any 300 ms (Revolut: 60 a minute), which
     // answers 429 beyond that. A little tolerance absorbs loopback latency.
@@ -1136,7 +1136,7 @@ async fn list_several(client: &Client, calls: usize) -> Vec<revolut_webhooks::Re
 }
 
 #[maybe_io]
-pub async fn the_rate_limiter_keeps_the_window_with_slow_answers_and_a_refresh() {
+pub(super) async fn the_rate_limiter_keeps_the_window_with_slow_answers_and_a_refresh() {
     use revolut_webhooks::RateLimiter;
     // 5 requests in any 500 ms. The server records when each request arrives;
     // its first answers take 400 ms, and the token provider's first call and its
@@ -1219,7 +1219,7 @@ pub async fn the_rate_limiter_keeps_the_window_with_slow_answers_and_a_refresh()
 }
 
 #[maybe_io]
-pub async fn a_call_whose_slot_is_past_its_budget_returns_at_once() {
+pub(super) async fn a_call_whose_slot_is_past_its_budget_returns_at_once() {
     use revolut_webhooks::RateLimiter;
     let server = Server::with_default(Reply::json(LIST));
     let client = builder(&server.url())
@@ -1271,7 +1271,7 @@ pub async fn a_call_whose_slot_is_past_its_budget_returns_at_once() {
 // --- the total budget ------------------------------------------------------------------
 
 #[maybe_io]
-pub async fn the_total_budget_stops_retrying() {
+pub(super) async fn the_total_budget_stops_retrying() {
     // Stalls of 300 ms each; a 550 ms budget allows one retry, not two.
     let server = Server::with_default(Reply::Stall);
     let client = builder(&server.url())

@@ -21,7 +21,7 @@ const TICK: Duration = Duration::from_millis(20);
 
 /// A request as the server read it.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     pub method: String,
     pub path: String,
     pub query: Option<String>,
@@ -33,19 +33,19 @@ pub struct Request {
 }
 
 impl Request {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn body_str(&self) -> &str {
+    pub(crate) fn body_str(&self) -> &str {
         std::str::from_utf8(&self.body).unwrap_or("<not utf-8>")
     }
 
     /// The value of one query parameter (no percent-decoding beyond `%3A` and `%2B`).
-    pub fn query_param(&self, name: &str) -> Option<String> {
+    pub(crate) fn query_param(&self, name: &str) -> Option<String> {
         self.query.as_deref()?.split('&').find_map(|pair| {
             let (k, v) = pair.split_once('=')?;
             (k == name).then(|| v.replace("%3A", ":").replace("%2B", "+"))
@@ -55,7 +55,7 @@ impl Request {
 
 /// What to do with one request.
 #[derive(Debug, Clone)]
-pub enum Reply {
+pub(crate) enum Reply {
     /// A complete response; the connection stays open for the next request.
     Full {
         status: u16,
@@ -86,7 +86,7 @@ pub enum Reply {
 }
 
 impl Reply {
-    pub fn status(status: u16, body: impl Into<Vec<u8>>) -> Reply {
+    pub(crate) fn status(status: u16, body: impl Into<Vec<u8>>) -> Reply {
         Reply::Full {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
@@ -94,11 +94,11 @@ impl Reply {
         }
     }
 
-    pub fn json(body: impl Into<Vec<u8>>) -> Reply {
+    pub(crate) fn json(body: impl Into<Vec<u8>>) -> Reply {
         Reply::status(200, body)
     }
 
-    pub fn html(status: u16, body: &str) -> Reply {
+    pub(crate) fn html(status: u16, body: &str) -> Reply {
         Reply::Full {
             status,
             headers: vec![("content-type".into(), "text/html".into())],
@@ -107,7 +107,7 @@ impl Reply {
     }
 
     /// Adds a header to a [`Reply::Full`].
-    pub fn header(mut self, name: &str, value: &str) -> Reply {
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Reply {
         if let Reply::Full { headers, .. } = &mut self {
             headers.push((name.into(), value.into()));
         }
@@ -115,7 +115,7 @@ impl Reply {
     }
 
     /// A short name for reports.
-    pub fn kind(&self) -> String {
+    pub(crate) fn kind(&self) -> String {
         match self {
             Reply::Full { status, .. } => format!("{status}"),
             Reply::Close => "close".into(),
@@ -131,7 +131,7 @@ impl Reply {
 
 /// One request and what became of it.
 #[derive(Debug, Clone)]
-pub struct Exchange {
+pub(crate) struct Exchange {
     pub request: Request,
     pub reply: String,
     /// The body of a [`Reply::Full`], if that was the answer.
@@ -150,7 +150,7 @@ struct Shared {
     connections: Mutex<Vec<JoinHandle<()>>>,
 }
 
-pub struct Server {
+pub(crate) struct Server {
     addr: SocketAddr,
     shared: Arc<Shared>,
     acceptor: Option<JoinHandle<()>>,
@@ -158,7 +158,7 @@ pub struct Server {
 
 impl Server {
     /// A server that answers from its script, then with `handler`.
-    pub fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
+    pub(crate) fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared {
@@ -181,35 +181,35 @@ impl Server {
     }
 
     /// A server that answers from its script, then always with `default`.
-    pub fn with_default(default: Reply) -> Server {
+    pub(crate) fn with_default(default: Reply) -> Server {
         Server::start(move |_| default.clone())
     }
 
     /// A server whose whole life is `script`, then 404s.
-    pub fn scripted(script: impl IntoIterator<Item = Reply>) -> Server {
+    pub(crate) fn scripted(script: impl IntoIterator<Item = Reply>) -> Server {
         let server = Server::with_default(Reply::status(404, r#"{"code":3040,"message":"x"}"#));
         server.push(script);
         server
     }
 
     /// Queues replies for the next requests.
-    pub fn push(&self, replies: impl IntoIterator<Item = Reply>) {
+    pub(crate) fn push(&self, replies: impl IntoIterator<Item = Reply>) {
         self.shared.script.lock().unwrap().extend(replies);
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    pub fn exchanges(&self) -> Vec<Exchange> {
+    pub(crate) fn exchanges(&self) -> Vec<Exchange> {
         self.shared.log.lock().unwrap().clone()
     }
 
-    pub fn requests(&self) -> Vec<Request> {
+    pub(crate) fn requests(&self) -> Vec<Request> {
         self.exchanges().into_iter().map(|e| e.request).collect()
     }
 
-    pub fn request_count(&self) -> usize {
+    pub(crate) fn request_count(&self) -> usize {
         self.shared.log.lock().unwrap().len()
     }
 }
@@ -230,7 +230,7 @@ impl Drop for Server {
 }
 
 /// A port nothing listens on: connecting to it is refused.
-pub fn refused_port() -> u16 {
+pub(crate) fn refused_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
@@ -546,7 +546,7 @@ fn read_request(
 
 /// Waits (bounded) until `condition` holds; for assertions on server threads.
 #[allow(dead_code)]
-pub fn eventually(within: Duration, mut condition: impl FnMut() -> bool) -> bool {
+pub(crate) fn eventually(within: Duration, mut condition: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + within;
     while Instant::now() < deadline {
         if condition() {

@@ -105,7 +105,7 @@ fn api_and_token_server() -> Server {
 }
 
 #[maybe_io]
-pub async fn hostile_base_urls_connect_only_where_checked() {
+pub(super) async fn hostile_base_urls_connect_only_where_checked() {
     let other = Counter::on("127.0.0.2");
     let here = api_and_token_server();
     let here_port = here.url().rsplit(':').next().unwrap().to_owned();
@@ -157,7 +157,7 @@ pub async fn hostile_base_urls_connect_only_where_checked() {
 }
 
 #[maybe_io]
-pub async fn a_loopback_http_request_never_goes_through_a_proxy() {
+pub(super) async fn a_loopback_http_request_never_goes_through_a_proxy() {
     // Environment variables are the process's: the real case runs in a child
     // process of this test binary, with the variables set only there.
     if std::env::var_os("NET_PROXY_CHILD").is_none() {
@@ -221,7 +221,7 @@ pub async fn a_loopback_http_request_never_goes_through_a_proxy() {
 }
 
 #[maybe_io]
-pub async fn an_untrusted_certificate_is_a_tls_error_sent_once() {
+pub(super) async fn an_untrusted_certificate_is_a_tls_error_sent_once() {
     let server = TlsServer::start();
     let client = client(Environment::custom(&server.url()).unwrap());
     let error = client.webhooks().list().await.unwrap_err();
@@ -242,7 +242,7 @@ pub async fn an_untrusted_certificate_is_a_tls_error_sent_once() {
 }
 
 #[maybe_io]
-pub async fn extra_roots_make_the_test_ca_trusted() {
+pub(super) async fn extra_roots_make_the_test_ca_trusted() {
     let server = TlsServer::start();
     let environment = Environment::custom(&server.url()).unwrap();
     let client = Client::builder()
@@ -266,7 +266,7 @@ pub async fn extra_roots_make_the_test_ca_trusted() {
 }
 
 #[maybe_io]
-pub async fn bad_root_pem_is_refused_at_build() {
+pub(super) async fn bad_root_pem_is_refused_at_build() {
     for pem in [
         "",
         "not a certificate",
@@ -308,7 +308,7 @@ fn full_listener() -> (socket2::Socket, Vec<std::net::TcpStream>, String) {
 }
 
 #[maybe_io]
-pub async fn a_connect_timeout_is_retried_even_for_a_create() {
+pub(super) async fn a_connect_timeout_is_retried_even_for_a_create() {
     let (_listener, _fillers, url) = full_listener();
     let client = Client::builder()
         .environment(Environment::custom(&url).unwrap())
@@ -332,7 +332,7 @@ pub async fn a_connect_timeout_is_retried_even_for_a_create() {
 }
 
 #[maybe_io]
-pub async fn a_timeout_after_sending_a_create_is_not_retried() {
+pub(super) async fn a_timeout_after_sending_a_create_is_not_retried() {
     let server = Server::with_default(Reply::Stall);
     let client = Client::builder()
         .environment(Environment::custom(&server.url()).unwrap())
@@ -354,7 +354,7 @@ pub async fn a_timeout_after_sending_a_create_is_not_retried() {
 }
 
 #[maybe_io]
-pub async fn an_https_request_goes_through_the_proxy_it_is_given() {
+pub(super) async fn an_https_request_goes_through_the_proxy_it_is_given() {
     let server = TlsServer::start();
     let proxy = Counter::on("127.0.0.2");
     let client = Client::builder()

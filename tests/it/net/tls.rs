@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-pub struct TlsServer {
+pub(super) struct TlsServer {
     port: u16,
     /// The test CA, as PEM: what a client must trust to talk to this server.
     pub ca_pem: String,
@@ -21,7 +21,7 @@ pub struct TlsServer {
 }
 
 impl TlsServer {
-    pub fn start() -> TlsServer {
+    pub(super) fn start() -> TlsServer {
         let ca_key = rcgen::KeyPair::generate().unwrap();
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
@@ -73,12 +73,12 @@ impl TlsServer {
         }
     }
 
-    pub fn url(&self) -> String {
+    pub(super) fn url(&self) -> String {
         format!("https://127.0.0.1:{}", self.port)
     }
 
     /// TCP connections accepted so far: one per attempt.
-    pub fn connections(&self) -> usize {
+    pub(super) fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
     }
 }

@@ -11,7 +11,7 @@ use hmac::{Hmac, KeyInit, Mac};
 
 /// What the receiver does with the next delivery.
 #[derive(Debug, Clone, Copy)]
-pub enum Reply {
+pub(crate) enum Reply {
     /// Answer with this status.
     Status(u16),
     /// Say nothing for this long, then close (longer than the emulator's delivery timeout).
@@ -20,7 +20,7 @@ pub enum Reply {
 
 /// One delivery as received.
 #[derive(Debug, Clone)]
-pub struct Received {
+pub(crate) struct Received {
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
@@ -28,21 +28,21 @@ pub struct Received {
 }
 
 impl Received {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn body_str(&self) -> &str {
+    pub(crate) fn body_str(&self) -> &str {
         std::str::from_utf8(&self.body).unwrap()
     }
 }
 
 /// A webhook receiver on 127.0.0.1 that records every request and answers as scripted
 /// (then with `default` once the script is used up).
-pub struct Receiver {
+pub(crate) struct Receiver {
     port: u16,
     received: Arc<Mutex<Vec<Received>>>,
     script: Arc<Mutex<VecDeque<Reply>>>,
@@ -50,7 +50,7 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    pub fn start() -> Receiver {
+    pub(crate) fn start() -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let receiver = Receiver {
@@ -76,23 +76,23 @@ impl Receiver {
 
     /// The URL to register: https, as the client requires; the emulator delivers to
     /// loopback over plain http when `allow_loopback_http` is on.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("https://127.0.0.1:{}/hooks/revolut", self.port)
     }
 
-    pub fn http_url(&self) -> String {
+    pub(crate) fn http_url(&self) -> String {
         format!("http://127.0.0.1:{}/hooks/revolut", self.port)
     }
 
-    pub fn script(&self, replies: impl IntoIterator<Item = Reply>) {
+    pub(crate) fn script(&self, replies: impl IntoIterator<Item = Reply>) {
         self.script.lock().unwrap().extend(replies);
     }
 
-    pub fn always(&self, reply: Reply) {
+    pub(crate) fn always(&self, reply: Reply) {
         *self.default.lock().unwrap() = reply;
     }
 
-    pub fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 }
@@ -164,7 +164,7 @@ fn serve(
 
 /// `v1=<hex>` for `secret` over `v1.{ts}.{body}`: the documented algorithm,
 /// written independently of the crate.
-pub fn expected_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
+pub(crate) fn expected_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
     let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("v1.{timestamp}.").as_bytes());
     mac.update(body);
@@ -178,13 +178,13 @@ pub fn expected_signature(secret: &str, timestamp: &str, body: &[u8]) -> String 
 }
 
 /// A raw request to the emulator, for what the client refuses to send.
-pub struct Raw {
+pub(crate) struct Raw {
     pub status: u16,
     pub body: serde_json::Value,
     pub text: String,
 }
 
-pub fn raw(
+pub(crate) fn raw(
     base: &str,
     method: &str,
     path: &str,

@@ -24,7 +24,7 @@ use crate::commands::{human_duration, verify_reason};
 use crate::failure::{self, Failure};
 use crate::output::Out;
 
-pub fn run(out: &mut Out, json: bool, args: &ListenArgs) -> Outcome {
+pub(crate) fn run(out: &mut Out, json: bool, args: &ListenArgs) -> Outcome {
     let secrets: Vec<&str> = args
         .secrets
         .iter()
