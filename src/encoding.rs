@@ -384,6 +384,29 @@ mod tests {
     }
 
     #[test]
+    fn the_characters_next_to_the_digits_are_not_digits() {
+        // ':' follows '9', '@' precedes 'A', 'G' follows 'F' (and likewise in lowercase).
+        for c in [b'/', b':', b'@', b'G', b'`', b'g'] {
+            let mut hex = [b'0'; 64];
+            hex[63] = c;
+            assert_eq!(decode_hex32(&hex), None, "{}", char::from(c));
+            let escape = format!("%0{}", char::from(c));
+            assert_eq!(percent_decode(&escape, false), None, "{escape}");
+        }
+    }
+
+    #[test]
+    fn one_bad_digit_refuses_an_escape_even_when_the_bytes_would_be_utf8() {
+        // A bad first digit read as 0xf_ would start a valid four-byte character here.
+        assert_eq!(
+            percent_decode("%f0%9F%98%80", false).as_deref(),
+            Some("\u{1F600}")
+        );
+        assert_eq!(percent_decode("%z0%9F%98%80", false), None);
+        assert_eq!(percent_decode("%f0%zF%98%80", false), None);
+    }
+
+    #[test]
     fn percent_decoding_takes_every_pair_of_digits() {
         for byte in 0..=127u8 {
             for escape in [format!("%{byte:02X}"), format!("%{byte:02x}")] {
