@@ -28,6 +28,9 @@ mod faults;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod net;
 mod no_panic;
+// A throw-away PostgreSQL server for the PostgreSQL engine tests.
+#[cfg(feature = "postgres")]
+mod pg_cluster;
 mod redaction;
 mod url_rules;
 mod verify;
