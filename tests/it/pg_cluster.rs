@@ -175,6 +175,8 @@ impl Cluster {
     }
 
     /// A shell that stops the server once this process is gone, however it ended.
+    // Never waited for: it outlives this process by design.
+    #[allow(clippy::zombie_processes)]
     fn watch_parent(&self) {
         let stop = self.command_line("pg_ctl", &["-D", path_str(&self.data_dir())]);
         let script = format!(
