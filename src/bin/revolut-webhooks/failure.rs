@@ -1,6 +1,6 @@
 //! Exit codes, and the one line on stderr that says what went wrong.
 
-use revolut_webhooks::Error;
+use revolut_webhooks::{Error, ValidationError};
 
 /// Exit code: success.
 pub(crate) const OK: u8 = 0;
@@ -110,6 +110,11 @@ impl From<Error> for Failure {
             },
         }
     }
+}
+
+/// A refused value, in the words the user typed: the flag's name, not the API field's.
+pub(crate) fn flag(name: &'static str) -> impl Fn(ValidationError) -> Failure {
+    move |e| Failure::usage(format!("{name}: {}", e.reason))
 }
 
 /// The library's message without its ` [after N attempts]` suffix.

@@ -5,16 +5,23 @@
 //! 4 verification failed, 5 partial replay, 6 a triggered delivery failed,
 //! 130 replay interrupted (Ctrl-C).
 
+mod agent;
 mod args;
 mod commands;
+mod completions;
 mod config;
 mod emulator;
+mod event_range;
+mod failed;
 mod failure;
+mod human;
 mod listen;
 mod output;
 mod replay;
 mod time_arg;
 mod trigger;
+mod verify;
+mod webhooks;
 
 use std::process::ExitCode;
 

@@ -1,5 +1,9 @@
 //! The `revolut-webhooks` binary, run as a child process against the in-process emulator.
 
-mod commands;
 mod listen;
+mod manage;
+mod replay;
+mod setup;
 mod trigger;
+mod usage;
+mod verify;

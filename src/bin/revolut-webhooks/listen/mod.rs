@@ -20,8 +20,8 @@ use self::forward::Forward;
 use self::wire::{Answer, IO_TIMEOUT, read_request, write_answer};
 use crate::Outcome;
 use crate::args::ListenArgs;
-use crate::commands::{human_duration, verify_reason};
 use crate::failure::{self, Failure};
+use crate::human::{self, verify_reason};
 use crate::output::Out;
 
 pub(crate) fn run(out: &mut Out, json: bool, args: &ListenArgs) -> Outcome {
@@ -234,8 +234,8 @@ fn serve(
             Err(why) => format!("NOT VERIFIED: {why}"),
         };
         let age = match age_ms {
-            Some(ms) if ms >= 0 => format!("age {}", human_duration(ms as u64)),
-            Some(ms) => format!("{} ahead", human_duration(ms.unsigned_abs() as u64)),
+            Some(ms) if ms >= 0 => format!("age {}", human::duration(ms as u64)),
+            Some(ms) => format!("{} ahead", human::duration(ms.unsigned_abs() as u64)),
             None => "age ?".to_owned(),
         };
         let status = match &forwarded {

@@ -76,30 +76,7 @@ pub(super) fn read_request(stream: &mut TcpStream) -> Result<Request, Answer> {
             Err(e) => return Err(Answer::text(408, &format!("cannot read the request: {e}"))),
         }
     };
-    let head = std::str::from_utf8(&buf[..head_end])
-        .map_err(|_| Answer::text(400, "request head is not UTF-8"))?;
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next().unwrap_or("").split(' ');
-    let (Some(method), Some(path), Some(version)) = (first.next(), first.next(), first.next())
-    else {
-        return Err(Answer::text(400, "malformed request line"));
-    };
-    if !version.starts_with("HTTP/1.") {
-        return Err(Answer::text(505, "HTTP/1.x only"));
-    }
-    let mut headers = Vec::new();
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(Answer::text(400, "malformed header line"));
-        };
-        headers.push((name.trim().to_owned(), value.trim().to_owned()));
-    }
-    let request_head = Request {
-        method: method.to_owned(),
-        path: path.to_owned(),
-        headers,
-        body: Vec::new(),
-    };
+    let request_head = parse_head(&buf[..head_end + 4])?;
     if request_head.header("transfer-encoding").is_some() {
         return Err(Answer::text(
             501,
@@ -130,6 +107,34 @@ pub(super) fn read_request(stream: &mut TcpStream) -> Result<Request, Answer> {
     Ok(Request {
         body,
         ..request_head
+    })
+}
+
+/// The request line and headers, tokenized by httparse (as the emulator's are).
+fn parse_head(head: &[u8]) -> Result<Request, Answer> {
+    // A slot per line is more than the head can fill: its size is the only bound.
+    let lines = head.windows(2).filter(|w| w == b"\r\n").count();
+    let mut slots = vec![httparse::EMPTY_HEADER; lines];
+    let mut parsed = httparse::Request::new(&mut slots);
+    match parsed.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Err(httparse::Error::Version) => return Err(Answer::text(505, "HTTP/1.x only")),
+        Err(httparse::Error::HeaderName | httparse::Error::HeaderValue) => {
+            return Err(Answer::text(400, "malformed header line"));
+        }
+        _ => return Err(Answer::text(400, "malformed request line")),
+    }
+    let mut headers = Vec::with_capacity(parsed.headers.len());
+    for header in parsed.headers.iter() {
+        // A value that is not UTF-8 is kept, lossily: it is only ever printed, escaped.
+        let value = String::from_utf8_lossy(header.value);
+        headers.push((header.name.to_owned(), value.trim().to_owned()));
+    }
+    Ok(Request {
+        method: parsed.method.unwrap_or_default().to_owned(),
+        path: parsed.path.unwrap_or_default().to_owned(),
+        headers,
+        body: Vec::new(),
     })
 }
 
