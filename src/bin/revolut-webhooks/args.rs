@@ -201,7 +201,9 @@ pub(crate) enum Command {
 pub(crate) struct ReplayArgs {
     /// The webhook whose failed events to replay.
     pub id: WebhookId,
-    /// The receiver URL to POST each payload to.
+    /// The receiver URL to POST each payload to. An https URL is reached through
+    /// HTTPS_PROXY (or ALL_PROXY) unless NO_PROXY lists its host, as the API is; an
+    /// http URL (a receiver on this machine) never through a proxy.
     #[arg(long, value_name = "URL")]
     pub to: String,
     /// The signing secret your receiver verifies with (wsk_...); this or REVOLUT_WEBHOOK_SECRET.
@@ -347,7 +349,7 @@ pub(crate) struct ListenArgs {
     )]
     pub secrets: Vec<String>,
     /// Pass each delivery (raw body, Revolut headers) to your app at this URL, and answer
-    /// the sender with your app's status.
+    /// the sender with your app's status (an http URL never through a proxy).
     #[arg(long, value_name = "URL")]
     pub forward_to: Option<String>,
     /// Also print each delivery's JSON body.

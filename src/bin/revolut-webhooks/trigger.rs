@@ -108,7 +108,7 @@ fn data(path: &std::path::Path) -> Result<Value, Failure> {
 
 fn post(base: &str, request: &Value) -> Result<Value, Failure> {
     let url = format!("{base}/_emulator/events");
-    let agent = crate::agent::for_url(&url, ANSWER_TIMEOUT);
+    let agent = crate::agent::for_url(&url, ANSWER_TIMEOUT, "REVOLUT_ENVIRONMENT / --environment")?;
     let mut response = agent
         .post(&url)
         .header("content-type", "application/json")

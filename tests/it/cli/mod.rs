@@ -2,6 +2,7 @@
 
 mod listen;
 mod manage;
+mod proxy;
 mod replay;
 mod setup;
 mod trigger;

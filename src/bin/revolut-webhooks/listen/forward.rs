@@ -25,7 +25,7 @@ impl Forward {
                 "--forward-to {url:?}: expected an http:// or https:// URL"
             )));
         }
-        let agent = crate::agent::for_url(url, Duration::from_secs(timeout_secs));
+        let agent = crate::agent::for_url(url, Duration::from_secs(timeout_secs), "--forward-to")?;
         Ok(Forward {
             url: url.to_owned(),
             agent,

@@ -53,7 +53,7 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
         None => default_state(args.id, &receiver),
     };
     let checkpoint = Checkpoint::builder(&state_path, args.id, receiver.as_str());
-    let agent = agent::for_url(to, Duration::from_secs(args.timeout));
+    let agent = agent::for_url(to, Duration::from_secs(args.timeout), "--to")?;
 
     let events = fetch(&args.api, args, json)?;
 
