@@ -374,4 +374,13 @@ pub(crate) struct ListenArgs {
     /// Stop after this many deliveries (for scripts and tests; default: run until Ctrl-C).
     #[arg(long, value_name = "N", hide = true)]
     pub max_deliveries: Option<u64>,
+    /// Milliseconds for a whole request (head and body) to arrive, 1..=60000 (for tests).
+    #[arg(
+        long,
+        default_value_t = 10_000,
+        value_name = "MS",
+        hide = true,
+        value_parser = clap::value_parser!(u64).range(1..=60_000)
+    )]
+    pub request_deadline_ms: u64,
 }

@@ -443,7 +443,7 @@ fn listen_alone_answers_with_its_verdict_and_survives_bad_requests() {
     assert!(why.contains("no signature matches"), "{why}");
     let line = listen.line();
     assert!(
-        line.contains("NOT VERIFIED: no signature matches"),
+        line.starts_with("UNVERIFIED  PayoutLinkCreated  pl-1  rejected: no signature matches"),
         "{line}"
     );
     assert!(line.ends_with("answered 401"), "{line}");
@@ -457,7 +457,8 @@ fn listen_alone_answers_with_its_verdict_and_survives_bad_requests() {
     );
     let line = listen.line();
     assert!(
-        line.contains("NOT VERIFIED: webhook timestamp is too old: 10 min"),
+        line.starts_with("UNVERIFIED  ")
+            && line.contains("rejected: webhook timestamp is too old: 10 min"),
         "{line}"
     );
 

@@ -1,6 +1,7 @@
 //! The `revolut-webhooks` binary, run as a child process against the in-process emulator.
 
 mod listen;
+mod listen_hostile;
 mod manage;
 mod proxy;
 mod replay;
