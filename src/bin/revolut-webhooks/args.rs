@@ -19,7 +19,7 @@ Secrets are never printed unless a flag asks (`get --show-secret`).
 Exit codes:
   0 success, 1 API error, 2 usage error, 3 authentication error,
   4 verification failed, 5 partial replay, 6 a triggered delivery failed,
-  130 replay interrupted (Ctrl-C)";
+  130 replay interrupted (Ctrl-C), 141 replay stopped: its standard output was closed";
 
 /// The tool's own one-line description (the crate's is about the library).
 const ABOUT: &str = "Manage, inspect, verify and replay Revolut Business webhooks from a shell.";

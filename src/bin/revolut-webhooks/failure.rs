@@ -16,6 +16,9 @@ pub(crate) const VERIFY: u8 = 4;
 pub(crate) const PARTIAL: u8 = 5;
 /// Exit code: `trigger` reached no webhook, or a receiver did not answer 2xx.
 pub(crate) const DELIVERY: u8 = 6;
+/// Exit code: `replay` stopped because its standard output was closed (`| head -1`),
+/// as shells report a process that SIGPIPE ended (128 + 13).
+pub(crate) const OUTPUT_CLOSED: u8 = 141;
 /// Exit code: `replay` stopped by Ctrl-C (SIGINT), as shells report it (128 + 2).
 pub(crate) const INTERRUPTED: u8 = 130;
 

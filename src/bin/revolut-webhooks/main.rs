@@ -3,7 +3,7 @@
 //!
 //! Exit codes: 0 success, 1 API error, 2 usage error, 3 authentication error,
 //! 4 verification failed, 5 partial replay, 6 a triggered delivery failed,
-//! 130 replay interrupted (Ctrl-C).
+//! 130 replay interrupted (Ctrl-C), 141 replay stopped by a closed standard output.
 
 mod agent;
 mod args;

@@ -333,3 +333,103 @@ fn a_replay_killed_outright_resumes_from_its_checkpoint() {
     );
     assert_eq!(receiver.data_ids(), ["evt-0", "evt-1", "evt-2", "evt-3"]);
 }
+
+/// A receiver that answers 200 to every request but holds the second one until
+/// `open` is called; it counts the requests it answered.
+struct Gated {
+    url: String,
+    answered: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    gate: std::sync::mpsc::Sender<()>,
+}
+
+impl Gated {
+    fn start() -> Gated {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+        let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (gate, opened) = std::sync::mpsc::channel::<()>();
+        let count = answered.clone();
+        std::thread::spawn(move || {
+            for (n, stream) in listener.incoming().enumerate() {
+                let Ok(mut stream) = stream else { continue };
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(5)))
+                    .unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0usize;
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                if n == 1 {
+                    // Bounded: a test that never opens the gate fails, it does not hang.
+                    let _ = opened.recv_timeout(Duration::from_secs(10));
+                }
+                count.fetch_add(1, Ordering::SeqCst);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+            }
+        });
+        Gated {
+            url,
+            answered,
+            gate,
+        }
+    }
+}
+
+#[test]
+fn a_closed_stdout_stops_replay_with_141_and_the_checkpoint_holds_exactly_the_delivered() {
+    use std::io::{BufRead, BufReader};
+    let s = Setup::new("replay-epipe");
+    let id = s.outage(6);
+    let receiver = Gated::start();
+    let id_s = id.to_string();
+    let env = [
+        ("REVOLUT_ACCESS_TOKEN", s.token()),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+    ];
+    let mut child = s
+        .command(&["replay", &id_s, "--to", &receiver.url], &env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `| head -1`: one line read, then the pipe closed while the second delivery is
+    // in flight (the receiver holds it until then).
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.starts_with("delivered "), "{first}");
+    drop(stdout);
+    receiver.gate.send(()).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let code = wait_bounded(&mut child);
+    assert_eq!(code, 141, "{stderr}");
+    assert!(
+        stderr.starts_with("error: standard output was closed, so replay stopped early"),
+        "{stderr}"
+    );
+    // The second delivery was answered, recorded, and only then its line failed.
+    assert_eq!(receiver.answered.load(Ordering::SeqCst), 2);
+    let recorded = state_ids(&default_state(&s, id), id, &receiver.url);
+    let oldest = failed_ids_oldest_first(&s, id);
+    assert_eq!(
+        recorded,
+        oldest[..2].iter().copied().collect::<HashSet<_>>()
+    );
+}

@@ -409,3 +409,38 @@ fn every_duration_flag_is_bounded() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_control_character_in_a_credential_is_a_usage_error_before_any_request() {
+    use std::net::TcpListener;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let seen = connections.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            seen.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    let s = Setup::new("token-crlf");
+    for (var, value) in [
+        ("REVOLUT_ACCESS_TOKEN", "oa_secret\r\nX-Injected: 1"),
+        ("REVOLUT_ACCESS_TOKEN", "oa_secret\u{1b}[2K"),
+        ("REVOLUT_ACCESS_TOKEN", "oa_sec\tret"),
+        ("REVOLUT_REFRESH_TOKEN", "oa_secret\nrefresh"),
+    ] {
+        let run = s.run_with(&["list", "-e", &base], &[(var, value)]);
+        assert_code(&run, 2);
+        let line = one_error_line(&run);
+        assert!(line.starts_with(&format!("error: {var} / --")), "{line}");
+        assert!(line.contains("control character"), "{line}");
+        assert!(
+            !run.all().contains("oa_sec"),
+            "the value was printed: {run:?}"
+        );
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 0, "a request was sent");
+}

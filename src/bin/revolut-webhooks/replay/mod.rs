@@ -54,6 +54,24 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
     };
     let checkpoint = Checkpoint::builder(&state_path, args.id, receiver.as_str());
     let agent = agent::for_url(to, Duration::from_secs(args.timeout), "--to")?;
+    // A reader that left (`| head -1`) ends a replay early, but not as a success: exit 0
+    // means "all delivered" to a script. Every delivery is recorded before its line is
+    // written, so the checkpoint holds exactly the events delivered. A dry run is a
+    // listing, and ends quietly like `failed`.
+    let closed = |failure: Failure| {
+        if failure.quiet && !args.dry_run {
+            Failure::new(
+                failure::OUTPUT_CLOSED,
+                format!(
+                    "standard output was closed, so replay stopped early; the events delivered \
+                     so far are recorded in {}: run the same command again to send the rest",
+                    state_path.display()
+                ),
+            )
+        } else {
+            failure
+        }
+    };
 
     let events = fetch(&args.api, args, json)?;
 
@@ -96,12 +114,12 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
         ));
         if done.contains(&event.id) {
             tally.skipped += 1;
-            report(out, json, &progress, event, "skipped", None)?;
+            report(out, json, &progress, event, "skipped", None).map_err(closed)?;
             continue;
         }
         let Some(state) = state.as_mut() else {
             tally.dry_run += 1;
-            report(out, json, &progress, event, "would-deliver", None)?;
+            report(out, json, &progress, event, "would-deliver", None).map_err(closed)?;
             continue;
         };
         let Some(result) = deliver_unless_interrupted(&agent, to, &secret, event, &interrupted)
@@ -117,7 +135,7 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
                     progress.clear();
                     tally.delivered += 1;
                     tally.not_attempted = total - n - 1;
-                    summary(out, json, &tally, Stop::Finished)?;
+                    summary(out, json, &tally, Stop::Finished).map_err(closed)?;
                     return Err(Failure::new(
                         failure::PARTIAL,
                         format!("{e}; event {} was delivered but not recorded", event.id),
@@ -132,12 +150,13 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
                     event,
                     "delivered",
                     Some(format!("HTTP {status}")),
-                )?;
+                )
+                .map_err(closed)?;
             }
             Err(why) => {
                 tally.failed += 1;
                 consecutive_failures += 1;
-                report(out, json, &progress, event, "failed", Some(why))?;
+                report(out, json, &progress, event, "failed", Some(why)).map_err(closed)?;
                 if consecutive_failures >= args.max_consecutive_failures.max(1) {
                     tally.not_attempted = total - n - 1;
                     stop = Stop::FailuresInARow;
@@ -147,7 +166,7 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
         }
     }
     progress.clear();
-    summary(out, json, &tally, stop)?;
+    summary(out, json, &tally, stop).map_err(closed)?;
     if stop == Stop::Interrupted {
         output::note(format_args!(
             "replay interrupted: run the same command again to send the rest (state: {})",
