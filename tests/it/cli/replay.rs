@@ -264,12 +264,14 @@ fn replay_state_belongs_to_a_receiver_not_only_to_a_webhook() {
         "{run:?}"
     );
     assert_eq!(state_files(&s, id).len(), 2);
-    // The query string (which may carry a token) does not make another receiver.
+    // The query string makes another receiver (`?tenant=a`, `?tenant=b`), and it may
+    // carry a token: the checkpoint holds a hash of it, never the query itself.
     let run = replay(&format!("{}?token=abc", production.url), &[]);
     assert!(
-        run.stdout.contains("replay: 0 delivered, 3 skipped"),
+        run.stdout.contains("replay: 3 delivered, 0 skipped"),
         "{run:?}"
     );
+    assert_eq!(state_files(&s, id).len(), 3);
     for file in state_files(&s, id) {
         assert!(!std::fs::read_to_string(file).unwrap().contains("token=abc"));
     }
@@ -432,4 +434,41 @@ fn a_closed_stdout_stops_replay_with_141_and_the_checkpoint_holds_exactly_the_de
         recorded,
         oldest[..2].iter().copied().collect::<HashSet<_>>()
     );
+}
+
+#[test]
+fn receivers_that_differ_only_in_their_query_each_get_every_event() {
+    let s = Setup::new("replay-query");
+    let id = s.outage(3);
+    let receiver = Receiver::start(100);
+    let id_s = id.to_string();
+    let env = [
+        ("REVOLUT_ACCESS_TOKEN", s.token()),
+        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
+    ];
+    for (tenant, total) in [("a", 3), ("b", 6)] {
+        let to = format!("{}?tenant={tenant}&key=hunter2", receiver.url);
+        let run = s.run_with(&["replay", &id_s, "--to", &to], &env);
+        assert_code(&run, 0);
+        assert!(
+            run.stdout
+                .contains("replay: 3 delivered, 0 skipped (delivered before), 0 failed"),
+            "tenant {tenant}: {run:?}"
+        );
+        assert_eq!(receiver.data_ids().len(), total, "tenant {tenant}");
+    }
+    // A second run to one of them skips what it got.
+    let to = format!("{}?tenant=a&key=hunter2", receiver.url);
+    let again = s.run_with(&["replay", &id_s, "--to", &to], &env);
+    assert!(again.stdout.contains("0 delivered, 3 skipped"), "{again:?}");
+    // Two state files, neither with the query in clear.
+    let files = state_files(&s, id);
+    assert_eq!(files.len(), 2, "{files:?}");
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            !text.contains("hunter2") && !text.contains("tenant"),
+            "{text}"
+        );
+    }
 }
