@@ -245,7 +245,7 @@ pub(crate) struct ReplayArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
-    /// The body exactly as received (`-` for standard input).
+    /// The body exactly as received (`-` for standard input), at most 1 MiB.
     #[arg(long, value_name = "FILE")]
     pub body: PathBuf,
     /// The Revolut-Request-Timestamp header value.

@@ -102,3 +102,80 @@ fn verify_says_valid_or_why_not() {
         assert!(!run.all().contains(RECEIVER_SECRET));
     }
 }
+
+#[test]
+fn verify_reads_a_body_of_at_most_one_mib() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let s = Setup::new("verify-cap");
+    const MIB: usize = 1024 * 1024;
+    let args = |body: &str| {
+        [
+            "verify",
+            "--body",
+            body,
+            "--timestamp",
+            "1",
+            "--signature",
+            "v1=00",
+            "--ignore-age",
+        ]
+        .map(str::to_owned)
+    };
+    let env = [("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET)];
+    // Exactly 1 MiB is read and checked (and does not match); one byte more is refused.
+    let at_cap = s.dir.join("at-cap");
+    std::fs::write(&at_cap, vec![b'a'; MIB]).unwrap();
+    let run = s.run_with(
+        &args(at_cap.to_str().unwrap())
+            .each_ref()
+            .map(String::as_str),
+        &env,
+    );
+    assert_code(&run, 4);
+    let over = s.dir.join("over");
+    std::fs::write(&over, vec![b'a'; MIB + 1]).unwrap();
+    let run = s.run_with(
+        &args(over.to_str().unwrap()).each_ref().map(String::as_str),
+        &env,
+    );
+    assert_code(&run, 2);
+    assert!(
+        one_error_line(&run).contains("larger than 1 MiB"),
+        "{run:?}"
+    );
+
+    // Standard input from a writer that stops after 8 MiB (a stand-in for a stream
+    // without end): refused once past the cap, not read to its end.
+    let mut child = s
+        .command(&args("-").each_ref().map(String::as_str), &env)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![0u8; 64 * 1024];
+        let mut written = 0;
+        while written < 8 * MIB {
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+            written += chunk.len();
+        }
+        written
+    });
+    let out = child.wait_with_output().unwrap();
+    let written = writer.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("standard input is larger than 1 MiB"),
+        "{stderr}"
+    );
+    assert!(
+        written < 8 * MIB,
+        "the whole input was read: {written} bytes"
+    );
+}
