@@ -2,8 +2,9 @@
 //! here, and no command module imports from it.
 
 use crate::args::{Cli, Command, Format};
+use crate::failure::Outcome;
 use crate::output::Out;
-use crate::{Outcome, completions, emulator, failed, listen, replay, trigger, verify, webhooks};
+use crate::{completions, emulator, failed, listen, replay, trigger, verify, webhooks};
 
 pub(crate) fn run(out: &mut Out, cli: Cli) -> Outcome {
     let json = cli.global.output == Format::Json;

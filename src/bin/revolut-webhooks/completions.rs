@@ -1,8 +1,8 @@
 //! `completions`: a shell completion script generated from the clap definition.
 
-use crate::Outcome;
 use crate::args::Cli;
 use crate::failure;
+use crate::failure::Outcome;
 use crate::output::Out;
 
 pub(crate) fn run(out: &mut Out, shell: clap_complete::Shell) -> Outcome {

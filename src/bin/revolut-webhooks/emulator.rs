@@ -1,8 +1,8 @@
 //! `emulator`: run the local emulator, with a live log of its delivery attempts.
 
-use crate::Outcome;
 use crate::args::EmulatorArgs;
 use crate::failure::Failure;
+use crate::failure::Outcome;
 use crate::output::Out;
 
 #[cfg(feature = "emulator")]

@@ -3,11 +3,12 @@
 use revolut_webhooks::{MAX_PAGE_SIZE, WebhookId};
 
 use crate::args::Api;
+use crate::config;
 use crate::event_range::query;
+use crate::failure::Outcome;
 use crate::failure::{self, flag};
 use crate::output::{self, Out};
 use crate::time_arg::TimeArg;
-use crate::{Outcome, config};
 
 /// The API's page size when none is asked for.
 const DEFAULT_PAGE: u32 = 100;

@@ -22,6 +22,9 @@ pub(crate) const OUTPUT_CLOSED: u8 = 141;
 /// Exit code: `replay` stopped by Ctrl-C (SIGINT), as shells report it (128 + 2).
 pub(crate) const INTERRUPTED: u8 = 130;
 
+/// The exit code of a run that did not fail outright.
+pub(crate) type Outcome = Result<u8, Failure>;
+
 /// A failed run: the exit code, the message, and details for `--verbose`.
 #[derive(Debug)]
 pub(crate) struct Failure {

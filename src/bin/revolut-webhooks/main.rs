@@ -28,7 +28,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use args::Cli;
-use failure::Failure;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -55,6 +54,3 @@ fn main() -> ExitCode {
         }
     }
 }
-
-/// The exit code of a run that did not fail outright.
-pub(crate) type Outcome = Result<u8, Failure>;

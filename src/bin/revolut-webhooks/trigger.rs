@@ -7,8 +7,8 @@ use std::time::Duration;
 use revolut_webhooks::Environment;
 use serde_json::{Value, json};
 
-use crate::Outcome;
 use crate::args::TriggerArgs;
+use crate::failure::Outcome;
 use crate::failure::{self, Failure};
 use crate::output::{self, Out};
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 use revolut_webhooks::signature::Verifier;
 use serde_json::json;
 
-use crate::Outcome;
 use crate::args::VerifyArgs;
+use crate::failure::Outcome;
 use crate::failure::{self, Failure};
 use crate::human::verify_reason;
 use crate::output::Out;

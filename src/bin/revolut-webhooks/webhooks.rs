@@ -4,9 +4,10 @@ use revolut_webhooks::{CreateWebhook, EventType, SecretExpiration, UpdateWebhook
 use serde_json::json;
 
 use crate::args::Api;
+use crate::config;
+use crate::failure::Outcome;
 use crate::failure::{self, Failure, flag};
 use crate::output::{self, Out};
-use crate::{Outcome, config};
 
 pub(crate) fn list(out: &mut Out, json: bool, api: &Api) -> Outcome {
     let hooks = config::client(api)?.webhooks().list()?;

@@ -21,8 +21,8 @@ use serde_json::json;
 use self::accept::Arrival;
 use self::forward::Forward;
 use self::serve::{Checks, refuse, serve};
-use crate::Outcome;
 use crate::args::ListenArgs;
+use crate::failure::Outcome;
 use crate::failure::{self, Failure};
 use crate::output::Out;
 

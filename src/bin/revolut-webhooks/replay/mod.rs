@@ -28,9 +28,10 @@ use self::report::{Stop, Tally, report, summary};
 use self::state::{default_state, receiver_key, state_failure};
 use crate::args::{Api, ReplayArgs};
 use crate::event_range::query;
+use crate::failure::Outcome;
 use crate::failure::{self, Failure};
 use crate::output::{self, Out};
-use crate::{Outcome, agent, config};
+use crate::{agent, config};
 
 pub(crate) fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
     let Some(secret) = args.secret.as_deref().filter(|s| !s.trim().is_empty()) else {
