@@ -66,6 +66,70 @@ impl Proxy {
         Ok(Proxy(ProxyMode::Url(url.to_owned())))
     }
 
+    /// The proxy for a request to `url`, by the one rule every HTTP agent this crate
+    /// builds follows: the clients and the refreshing token provider, the emulator's
+    /// deliveries, and the command-line tool's `listen --forward-to`, `replay --to`
+    /// and `trigger`.
+    ///
+    /// - Plain `http://` is never proxied, whatever this `Proxy` says: it is meant
+    ///   for a loopback host, which a proxy would not reach, and it carries tokens
+    ///   and signed payloads readable to whoever relays them. `HTTP_PROXY` is
+    ///   therefore never read.
+    /// - `https://` goes through this proxy: with [`Proxy::from_env`], `HTTPS_PROXY`,
+    ///   else `ALL_PROXY`, unless `NO_PROXY` lists the URL's host (see there).
+    ///
+    /// `Ok(None)` means "connect directly"; `Ok(Some(proxy_url))` names the proxy.
+    /// A URL that is neither http nor https, has no valid host, or a proxy variable
+    /// that is not a usable proxy URL is an error (naming the variable, never its
+    /// value, which may hold a password). The URL's credentials, path and query are
+    /// not looked at.
+    ///
+    /// ```
+    /// use revolut_webhooks::Proxy;
+    ///
+    /// let env = Proxy::from_env();
+    /// // Whatever HTTP_PROXY, HTTPS_PROXY or ALL_PROXY say:
+    /// assert_eq!(env.for_url("http://127.0.0.1:3000/hooks"), Ok(None));
+    /// assert_eq!(Proxy::none().for_url("https://hooks.example.com/"), Ok(None));
+    /// let corporate = Proxy::url("http://proxy.internal:3128").unwrap();
+    /// assert_eq!(
+    ///     corporate.for_url("https://hooks.example.com/revolut?tenant=a").unwrap().as_deref(),
+    ///     Some("http://proxy.internal:3128")
+    /// );
+    /// ```
+    pub fn for_url(&self, url: &str) -> Result<Option<String>, ValidationError> {
+        self.for_url_with(url, |name| std::env::var(name).ok())
+    }
+
+    /// [`Proxy::for_url`], reading variables with `var`.
+    fn for_url_with(
+        &self,
+        url: &str,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<String>, ValidationError> {
+        let err = || {
+            ValidationError::new(
+                "url",
+                "expected an http:// or https:// URL with a valid host",
+            )
+        };
+        let (scheme, rest) = url.trim().split_once("://").ok_or_else(err)?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        // Credentials are the target's business, not the proxy decision's.
+        let host_port = authority.rsplit('@').next().unwrap_or_default();
+        let https = if scheme.eq_ignore_ascii_case("https") {
+            true
+        } else if scheme.eq_ignore_ascii_case("http") {
+            false
+        } else {
+            return Err(err());
+        };
+        let host = check_url(&format!("https://{host_port}"), "url", UrlRules::Base)
+            .map_err(|_| err())?
+            .host;
+        self.resolve_for(https, &host, var)
+    }
+
     /// The proxy URL to use for `environment`, reading variables with `var`.
     #[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
     pub(crate) fn resolve(
@@ -73,7 +137,17 @@ impl Proxy {
         environment: &Environment,
         var: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<String>, ValidationError> {
-        if !environment.is_https() {
+        self.resolve_for(environment.is_https(), &environment.host(), var)
+    }
+
+    /// The rule itself, for a target reached over https or not, on `host`.
+    fn resolve_for(
+        &self,
+        https: bool,
+        host: &Host,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<String>, ValidationError> {
+        if !https {
             // Plain http carries the bearer token readable to whoever relays it.
             return Ok(None);
         }
@@ -92,7 +166,7 @@ impl Proxy {
                 else {
                     return Ok(None);
                 };
-                if read("NO_PROXY").is_some_and(|list| no_proxy_lists(&list, &environment.host())) {
+                if read("NO_PROXY").is_some_and(|list| no_proxy_lists(&list, host)) {
                     return Ok(None);
                 }
                 let value = value.trim();
@@ -238,5 +312,55 @@ mod tests {
         assert!(Proxy::url("http://127.0.0.2/path").is_err());
         let with_password = Proxy::url("http://user:hunter2@127.0.0.2:3128").unwrap();
         assert_eq!(format!("{with_password:?}"), "Proxy::url(127.0.0.2)");
+    }
+
+    #[test]
+    fn a_target_url_is_proxied_by_the_clients_rule() {
+        let all = |name: &str| match name {
+            "HTTP_PROXY" | "http_proxy" => Some("http://127.0.0.2:1".to_owned()),
+            "HTTPS_PROXY" => Some("http://127.0.0.2:2".to_owned()),
+            "ALL_PROXY" => Some("http://127.0.0.2:3".to_owned()),
+            "NO_PROXY" => Some("skip.example.com".to_owned()),
+            _ => None,
+        };
+        let env = Proxy::from_env();
+        let explicit = Proxy::url("http://127.0.0.2:9").unwrap();
+        // Plain http, loopback or not, with credentials, query and all: never proxied.
+        for url in [
+            "http://127.0.0.1:3000/hooks?tenant=a",
+            "HTTP://user:pw@localhost:1/",
+            "http://[::1]:8080",
+            "http://hooks.example.com/x",
+        ] {
+            assert_eq!(env.for_url_with(url, all), Ok(None), "{url}");
+            assert_eq!(explicit.for_url_with(url, all), Ok(None), "{url}");
+        }
+        // https: HTTPS_PROXY (never HTTP_PROXY), unless NO_PROXY lists the host.
+        let remote = "https://user:pw@Hooks.Example.com:8443/revolut?tenant=b#f";
+        assert_eq!(
+            env.for_url_with(remote, all),
+            Ok(Some("http://127.0.0.2:2".into()))
+        );
+        assert_eq!(
+            env.for_url_with("https://127.0.0.1:8443/", all),
+            Ok(Some("http://127.0.0.2:2".into()))
+        );
+        assert_eq!(env.for_url_with("https://skip.example.com/", all), Ok(None));
+        assert_eq!(
+            explicit.for_url_with(remote, all),
+            Ok(Some("http://127.0.0.2:9".into()))
+        );
+        assert_eq!(Proxy::none().for_url_with(remote, all), Ok(None));
+        let http_only =
+            |name: &str| (name == "HTTP_PROXY").then(|| "http://127.0.0.2:1".to_owned());
+        assert_eq!(env.for_url_with(remote, http_only), Ok(None));
+        for bad in [
+            "ftp://example.com/",
+            "example.com",
+            "https://",
+            "https://exa mple.com/",
+        ] {
+            assert!(env.for_url_with(bad, all).is_err(), "{bad}");
+        }
     }
 }

@@ -52,6 +52,7 @@ pub(crate) fn target(allow_loopback_http: bool, url: &str) -> Result<String, Str
 
 pub(crate) fn new_agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
+        .proxy(delivery_proxy())
         .http_status_as_error(false)
         // A receiver's redirect is not followed: it counts as a failed attempt.
         .max_redirects(0)
@@ -63,6 +64,45 @@ pub(crate) fn new_agent(timeout: Duration) -> ureq::Agent {
         ))
         .build()
         .into()
+}
+
+/// The deliveries' proxy, by the crate's one rule (`Proxy::for_url`, as the clients
+/// and the CLI): plain http, which `target` sends to loopback hosts only, goes
+/// direct; https goes through `HTTPS_PROXY`/`ALL_PROXY` unless `NO_PROXY` lists the
+/// host. ureq's own default would send loopback http to `HTTP_PROXY`. One agent
+/// serves every receiver, so the rule reaches ureq as a proxy with a no-proxy list:
+/// the loopback hosts, then `NO_PROXY`'s entries, each also as a domain suffix (as
+/// the library reads them). A variable that is not a usable proxy: no proxy.
+fn delivery_proxy() -> Option<ureq::Proxy> {
+    // Any https host NO_PROXY does not list gets this answer; `.invalid` is none.
+    let url = crate::config::Proxy::from_env()
+        .for_url("https://receiver.invalid/")
+        .ok()??;
+    let parsed = ureq::Proxy::new(&url).ok()?;
+    let mut builder = ureq::Proxy::builder(parsed.protocol())
+        .host(parsed.host())
+        .port(parsed.port());
+    if let Some(user) = parsed.username() {
+        builder = builder.username(user);
+    }
+    if let Some(password) = parsed.password() {
+        builder = builder.password(password);
+    }
+    for host in ["localhost", "127.", "[::1]", "::1"] {
+        builder = builder.no_proxy(host);
+    }
+    let listed = ["NO_PROXY", "no_proxy"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_default();
+    for entry in listed.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let domain = entry.trim_start_matches("*.").trim_start_matches('.');
+        builder = builder.no_proxy(domain).no_proxy(&format!(".{domain}"));
+        if entry == "*" {
+            return None;
+        }
+    }
+    builder.build().ok()
 }
 
 fn post(

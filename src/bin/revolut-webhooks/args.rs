@@ -19,7 +19,7 @@ Secrets are never printed unless a flag asks (`get --show-secret`).
 Exit codes:
   0 success, 1 API error, 2 usage error, 3 authentication error,
   4 verification failed, 5 partial replay, 6 a triggered delivery failed,
-  130 replay interrupted (Ctrl-C)";
+  130 replay interrupted (Ctrl-C), 141 replay stopped: its standard output was closed";
 
 /// The tool's own one-line description (the crate's is about the library).
 const ABOUT: &str = "Manage, inspect, verify and replay Revolut Business webhooks from a shell.";
@@ -201,7 +201,9 @@ pub(crate) enum Command {
 pub(crate) struct ReplayArgs {
     /// The webhook whose failed events to replay.
     pub id: WebhookId,
-    /// The receiver URL to POST each payload to.
+    /// The receiver URL to POST each payload to. An https URL is reached through
+    /// HTTPS_PROXY (or ALL_PROXY) unless NO_PROXY lists its host, as the API is; an
+    /// http URL (a receiver on this machine) never through a proxy.
     #[arg(long, value_name = "URL")]
     pub to: String,
     /// The signing secret your receiver verifies with (wsk_...); this or REVOLUT_WEBHOOK_SECRET.
@@ -243,7 +245,7 @@ pub(crate) struct ReplayArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
-    /// The body exactly as received (`-` for standard input).
+    /// The body exactly as received (`-` for standard input), at most 1 MiB.
     #[arg(long, value_name = "FILE")]
     pub body: PathBuf,
     /// The Revolut-Request-Timestamp header value.
@@ -347,7 +349,7 @@ pub(crate) struct ListenArgs {
     )]
     pub secrets: Vec<String>,
     /// Pass each delivery (raw body, Revolut headers) to your app at this URL, and answer
-    /// the sender with your app's status.
+    /// the sender with your app's status (an http URL never through a proxy).
     #[arg(long, value_name = "URL")]
     pub forward_to: Option<String>,
     /// Also print each delivery's JSON body.
@@ -372,4 +374,13 @@ pub(crate) struct ListenArgs {
     /// Stop after this many deliveries (for scripts and tests; default: run until Ctrl-C).
     #[arg(long, value_name = "N", hide = true)]
     pub max_deliveries: Option<u64>,
+    /// Milliseconds for a whole request (head and body) to arrive, 1..=60000 (for tests).
+    #[arg(
+        long,
+        default_value_t = 10_000,
+        value_name = "MS",
+        hide = true,
+        value_parser = clap::value_parser!(u64).range(1..=60_000)
+    )]
+    pub request_deadline_ms: u64,
 }

@@ -24,6 +24,7 @@ pub(crate) fn environment(name: &str) -> Result<Environment, Failure> {
 /// provider when a refresh token is set, otherwise the access token.
 pub(crate) fn client(global: &Api) -> Result<Client, Failure> {
     let environment = environment(&global.environment)?;
+    credentials_are_one_line(global)?;
     let builder = Client::builder().environment(environment);
     let builder = if let Some(refresh) = non_empty(&global.refresh_token) {
         // The client builds the provider: one environment, one connection pool.
@@ -41,6 +42,45 @@ pub(crate) fn client(global: &Api) -> Result<Client, Failure> {
         ));
     };
     builder.build().map_err(Failure::from)
+}
+
+/// Refuses a credential with a line break or another control character inside (a
+/// value pasted with its CRLF, say) as a configuration error, before any request:
+/// sent, it would be refused as an invalid header, which reads as an API error.
+/// Whitespace at either end is trimmed where each value is read. The value is
+/// never shown.
+fn credentials_are_one_line(global: &Api) -> Result<(), Failure> {
+    let values = [
+        (
+            "REVOLUT_ACCESS_TOKEN / --access-token",
+            &global.access_token,
+        ),
+        (
+            "REVOLUT_REFRESH_TOKEN / --refresh-token",
+            &global.refresh_token,
+        ),
+        ("REVOLUT_CLIENT_ID / --client-id", &global.client_id),
+        (
+            "REVOLUT_REDIRECT_URI / --redirect-uri",
+            &global.redirect_uri,
+        ),
+        (
+            "REVOLUT_CLIENT_ASSERTION / --client-assertion",
+            &global.client_assertion,
+        ),
+    ];
+    for (name, value) in values {
+        if value
+            .as_deref()
+            .is_some_and(|v| v.trim().chars().any(char::is_control))
+        {
+            return Err(Failure::usage(format!(
+                "{name}: the value contains a line break or another control character \
+                 (copied with its line end?); set it again as one line"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {

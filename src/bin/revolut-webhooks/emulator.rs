@@ -1,8 +1,8 @@
 //! `emulator`: run the local emulator, with a live log of its delivery attempts.
 
-use crate::Outcome;
 use crate::args::EmulatorArgs;
 use crate::failure::Failure;
+use crate::failure::Outcome;
 use crate::output::Out;
 
 #[cfg(feature = "emulator")]
@@ -66,7 +66,7 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &EmulatorArgs) -> Outcome {
 fn log_line(a: &revolut_webhooks::emulator::AttemptLog, retry_interval_ms: u64) -> String {
     use revolut_webhooks::emulator::AttemptResult;
 
-    let latency = crate::trigger::latency(a.latency.as_secs_f64() * 1000.0);
+    let latency = crate::human::latency(a.latency.as_secs_f64() * 1000.0);
     let answer = match &a.result {
         AttemptResult::Status(status) => format!("HTTP {status} in {latency}"),
         AttemptResult::Error(error) => format!("error: {error} after {latency}"),
@@ -86,7 +86,7 @@ fn log_line(a: &revolut_webhooks::emulator::AttemptLog, retry_interval_ms: u64) 
     } else if !a.result.is_success() && a.attempt < a.max_attempts {
         line.push_str(&format!(
             ", retry in {}",
-            crate::commands::human_duration(retry_interval_ms)
+            crate::human::duration(retry_interval_ms)
         ));
     }
     line

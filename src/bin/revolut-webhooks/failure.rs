@@ -1,6 +1,6 @@
 //! Exit codes, and the one line on stderr that says what went wrong.
 
-use revolut_webhooks::Error;
+use revolut_webhooks::{Error, ValidationError};
 
 /// Exit code: success.
 pub(crate) const OK: u8 = 0;
@@ -16,8 +16,14 @@ pub(crate) const VERIFY: u8 = 4;
 pub(crate) const PARTIAL: u8 = 5;
 /// Exit code: `trigger` reached no webhook, or a receiver did not answer 2xx.
 pub(crate) const DELIVERY: u8 = 6;
+/// Exit code: `replay` stopped because its standard output was closed (`| head -1`),
+/// as shells report a process that SIGPIPE ended (128 + 13).
+pub(crate) const OUTPUT_CLOSED: u8 = 141;
 /// Exit code: `replay` stopped by Ctrl-C (SIGINT), as shells report it (128 + 2).
 pub(crate) const INTERRUPTED: u8 = 130;
+
+/// The exit code of a run that did not fail outright.
+pub(crate) type Outcome = Result<u8, Failure>;
 
 /// A failed run: the exit code, the message, and details for `--verbose`.
 #[derive(Debug)]
@@ -110,6 +116,11 @@ impl From<Error> for Failure {
             },
         }
     }
+}
+
+/// A refused value, in the words the user typed: the flag's name, not the API field's.
+pub(crate) fn flag(name: &'static str) -> impl Fn(ValidationError) -> Failure {
+    move |e| Failure::usage(format!("{name}: {}", e.reason))
 }
 
 /// The library's message without its ` [after N attempts]` suffix.

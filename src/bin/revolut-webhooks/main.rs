@@ -3,25 +3,31 @@
 //!
 //! Exit codes: 0 success, 1 API error, 2 usage error, 3 authentication error,
 //! 4 verification failed, 5 partial replay, 6 a triggered delivery failed,
-//! 130 replay interrupted (Ctrl-C).
+//! 130 replay interrupted (Ctrl-C), 141 replay stopped by a closed standard output.
 
+mod agent;
 mod args;
 mod commands;
+mod completions;
 mod config;
 mod emulator;
+mod event_range;
+mod failed;
 mod failure;
+mod human;
 mod listen;
 mod output;
 mod replay;
 mod time_arg;
 mod trigger;
+mod verify;
+mod webhooks;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use args::Cli;
-use failure::Failure;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -48,6 +54,3 @@ fn main() -> ExitCode {
         }
     }
 }
-
-/// The exit code of a run that did not fail outright.
-pub(crate) type Outcome = Result<u8, Failure>;

@@ -34,14 +34,67 @@ impl Out {
         self.stdout.write_all(bytes).map_err(Failure::output)
     }
 
-    /// One JSON object on one line.
+    /// One JSON object on one line. Characters JSON may carry as they are but a
+    /// terminal acts on (DEL, C1 controls, bidi and other invisible formatting
+    /// characters, line and paragraph separators) are written as `\uXXXX` escapes:
+    /// the same string to a JSON reader, inert on a screen.
     pub(crate) fn json(&mut self, value: &Value) -> Result<(), Failure> {
-        self.line(value)
+        self.line(inert_json(&value.to_string()))
     }
 
     pub(crate) fn flush(&mut self) -> Result<(), Failure> {
         self.stdout.flush().map_err(Failure::output)
     }
+}
+
+/// Text from outside (a sender, a file) made fit for one line on a terminal: `\`,
+/// line breaks, tabs, every control character and invisible formatting character
+/// are written as escapes (`\\`, `\n`, `\r`, `\t`, `\u{1b}`), all else as it is.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || is_hazard(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Serialized JSON with the characters of `is_hazard` written as `\uXXXX`: they
+/// only ever stand inside strings, so a JSON reader reads the same value.
+pub(crate) fn inert_json(text: &str) -> String {
+    let mut safe = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_hazard(c) {
+            safe.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            safe.push(c);
+        }
+    }
+    safe
+}
+
+/// Characters a terminal acts on or hides that JSON leaves as they are: DEL, the C1
+/// controls (CSI among them), bidi controls, zero-width and other format characters,
+/// line and paragraph separators.
+fn is_hazard(c: char) -> bool {
+    matches!(c,
+        '\u{7f}'..='\u{9f}'
+        | '\u{ad}'
+        | '\u{061c}'
+        | '\u{180e}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}'
+        | '\u{feff}'
+        | '\u{fff9}'..='\u{fffb}')
 }
 
 /// A line for people on stderr. A closed stderr is no reason to fail the run.

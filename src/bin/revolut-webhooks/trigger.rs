@@ -7,8 +7,8 @@ use std::time::Duration;
 use revolut_webhooks::Environment;
 use serde_json::{Value, json};
 
-use crate::Outcome;
 use crate::args::TriggerArgs;
+use crate::failure::Outcome;
 use crate::failure::{self, Failure};
 use crate::output::{self, Out};
 
@@ -107,14 +107,8 @@ fn data(path: &std::path::Path) -> Result<Value, Failure> {
 }
 
 fn post(base: &str, request: &Value) -> Result<Value, Failure> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_global(Some(ANSWER_TIMEOUT))
-        .user_agent(concat!("revolut-webhooks-cli/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into();
     let url = format!("{base}/_emulator/events");
+    let agent = crate::agent::for_url(&url, ANSWER_TIMEOUT, "REVOLUT_ENVIRONMENT / --environment")?;
     let mut response = agent
         .post(&url)
         .header("content-type", "application/json")
@@ -170,16 +164,7 @@ fn row(delivery: &Value) -> Vec<String> {
         result,
         delivery["latency_ms"]
             .as_f64()
-            .map_or_else(|| "-".to_owned(), latency),
+            .map_or_else(|| "-".to_owned(), crate::human::latency),
         delivery["signatures"].as_u64().unwrap_or(0).to_string(),
     ]
-}
-
-/// `0.4 ms`, `12 ms`: a tenth of a millisecond below 10 ms, whole ones above.
-pub(crate) fn latency(ms: f64) -> String {
-    if ms < 10.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{ms:.0} ms")
-    }
 }

@@ -1,5 +1,11 @@
 //! The `revolut-webhooks` binary, run as a child process against the in-process emulator.
 
-mod commands;
 mod listen;
+mod listen_hostile;
+mod manage;
+mod proxy;
+mod replay;
+mod setup;
 mod trigger;
+mod usage;
+mod verify;

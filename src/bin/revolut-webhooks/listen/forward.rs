@@ -25,14 +25,7 @@ impl Forward {
                 "--forward-to {url:?}: expected an http:// or https:// URL"
             )));
         }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .timeout_global(Some(Duration::from_secs(timeout_secs)))
-            .user_agent(concat!("revolut-webhooks-cli/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+        let agent = crate::agent::for_url(url, Duration::from_secs(timeout_secs), "--forward-to")?;
         Ok(Forward {
             url: url.to_owned(),
             agent,

@@ -2,25 +2,27 @@
 //! secrets given, prints one line about it, and with `--forward-to` passes it on to
 //! the user's app unchanged and answers the sender with the app's status.
 //!
-//! Connections are served one at a time, each bounded in size and time: this is a
-//! tool for one developer's loop, and one at a time keeps the printed lines in the
-//! order the deliveries arrived.
+//! Requests are read concurrently, a bounded number at a time, each within one
+//! deadline for the whole request (`accept`); verifying, forwarding and printing
+//! stay on this thread, one request after another, so lines never interleave.
 
+mod accept;
 mod forward;
+mod print;
+mod serve;
 mod wire;
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::time::Duration;
 
-use revolut_webhooks::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError};
-use serde_json::{Value, json};
-use time::OffsetDateTime;
+use revolut_webhooks::signature::Verifier;
+use serde_json::json;
 
+use self::accept::Arrival;
 use self::forward::Forward;
-use self::wire::{Answer, IO_TIMEOUT, read_request, write_answer};
-use crate::Outcome;
+use self::serve::{Checks, refuse, serve};
 use crate::args::ListenArgs;
-use crate::commands::{human_duration, verify_reason};
+use crate::failure::Outcome;
 use crate::failure::{self, Failure};
 use crate::output::Out;
 
@@ -41,16 +43,20 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ListenArgs) -> Outcome {
     let verifier = Verifier::from_secrets(secrets.iter().copied())
         .map_err(|e| Failure::usage(format!("--secret: {e}")))?
         .with_tolerance(tolerance);
-    // One verifier per secret says which one matched; the age was checked already.
     let each: Vec<Verifier> = secrets
         .iter()
         .map(|s| Verifier::new(*s).map(|v| v.with_tolerance(Duration::MAX)))
         .collect::<Result<_, _>>()
         .map_err(|e| Failure::usage(format!("--secret: {e}")))?;
-
     let forward = match &args.forward_to {
         Some(url) => Some(Forward::new(url, args.timeout)?),
         None => None,
+    };
+    let checks = Checks {
+        verifier,
+        each,
+        tolerance,
+        forward,
     };
 
     let listener =
@@ -81,204 +87,20 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ListenArgs) -> Outcome {
     }
     out.flush()?;
 
-    let mut served: u64 = 0;
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else {
-            // A connection that failed before it was accepted is the sender's problem.
-            continue;
+    let deadline = Duration::from_millis(args.request_deadline_ms);
+    let arrivals = accept::spawn(listener, deadline)
+        .map_err(|e| Failure::new(failure::API, format!("cannot start listening: {e}")))?;
+    for (served, Arrival { mut stream, read }) in (1u64..).zip(arrivals) {
+        let outcome = match read {
+            Ok(request) => serve(&checks, &mut stream, request),
+            Err(answer) => refuse(&mut stream, &answer),
         };
-        serve(
-            out,
-            json,
-            args,
-            &verifier,
-            &each,
-            forward.as_ref(),
-            stream,
-            tolerance,
-        )?;
+        drop(stream);
+        print::served(out, json, args.print_body, checks.each.len(), &outcome)?;
         out.flush()?;
-        served += 1;
         if args.max_deliveries.is_some_and(|max| served >= max) {
             break;
         }
     }
     Ok(failure::OK)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn serve(
-    out: &mut Out,
-    json: bool,
-    args: &ListenArgs,
-    verifier: &Verifier,
-    each: &[Verifier],
-    forward: Option<&Forward>,
-    mut stream: TcpStream,
-    tolerance: Duration,
-) -> Result<(), Failure> {
-    let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
-    let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
-    let request = match read_request(&mut stream) {
-        Ok(request) => request,
-        Err(answer) => {
-            let reason = String::from_utf8_lossy(&answer.body).trim().to_owned();
-            let _ = write_answer(&mut stream, &answer);
-            return report_refusal(out, json, answer.status, &reason);
-        }
-    };
-    if request.method != "POST" {
-        let answer = Answer::text(405, "revolut-webhooks listen takes POSTed deliveries only");
-        let _ = write_answer(&mut stream, &answer);
-        return report_refusal(
-            out,
-            json,
-            405,
-            &format!("{} {}: not a delivery", request.method, request.path),
-        );
-    }
-
-    let received = OffsetDateTime::now_utc();
-    let timestamp = request.header(TIMESTAMP_HEADER);
-    let signature = request.header(SIGNATURE_HEADER);
-    let verdict = verifier.verify(
-        &request.body,
-        timestamp.unwrap_or(""),
-        signature.unwrap_or(""),
-    );
-    let verified = match &verdict {
-        Ok(()) => {
-            let index = each
-                .iter()
-                .position(|v| {
-                    v.verify(
-                        &request.body,
-                        timestamp.unwrap_or(""),
-                        signature.unwrap_or(""),
-                    )
-                    .is_ok()
-                })
-                .map_or(1, |i| i + 1);
-            Ok(index)
-        }
-        Err(why) => Err(why_not(why, tolerance.as_secs())),
-    };
-    let age_ms = timestamp
-        .and_then(|t| t.trim().parse::<i128>().ok())
-        .map(|t| received.unix_timestamp_nanos() / 1_000_000 - t);
-
-    let parsed: Option<Value> = serde_json::from_slice(&request.body).ok();
-    let event = parsed
-        .as_ref()
-        .and_then(|v| v.get("event"))
-        .and_then(Value::as_str)
-        .unwrap_or("?")
-        .to_owned();
-    let data_id = parsed
-        .as_ref()
-        .and_then(|v| v.pointer("/data/id"))
-        .and_then(Value::as_str)
-        .unwrap_or("-")
-        .to_owned();
-
-    let (answer, forwarded) = match forward {
-        Some(forward) => match forward.send(&request) {
-            Ok(answer) => {
-                let status = answer.status;
-                (answer, Some(Ok(status)))
-            }
-            Err(why) => (
-                Answer::text(502, &format!("could not reach the app: {why}")),
-                Some(Err(why)),
-            ),
-        },
-        // Without an app, the verdict is the answer: the sender sees a refusal.
-        None => match &verified {
-            Ok(_) => (Answer::text(200, "ok"), None),
-            Err(why) => (Answer::text(401, why), None),
-        },
-    };
-    let answered = write_answer(&mut stream, &answer)
-        .err()
-        .map(|e| format!("could not answer the sender: {e}"));
-
-    let secret_count = each.len();
-    if json {
-        let mut line = json!({
-            "event": event,
-            "data_id": data_id,
-            "verified": verified.is_ok(),
-            "age_ms": age_ms.map(|a| a as i64),
-            "status": answer.status,
-        });
-        match &verified {
-            Ok(index) => line["secret"] = json!(index),
-            Err(why) => line["reason"] = json!(why),
-        }
-        if let Some(Err(why)) = &forwarded {
-            line["forward_error"] = json!(why);
-        }
-        if let Some(why) = &answered {
-            line["answer_error"] = json!(why);
-        }
-        if args.print_body {
-            line["body"] = parsed
-                .clone()
-                .unwrap_or_else(|| json!(String::from_utf8_lossy(&request.body)));
-        }
-        out.json(&line)?;
-    } else {
-        let verdict = match &verified {
-            Ok(_) if secret_count == 1 => "verified".to_owned(),
-            Ok(index) => format!("verified with secret {index} of {secret_count}"),
-            Err(why) => format!("NOT VERIFIED: {why}"),
-        };
-        let age = match age_ms {
-            Some(ms) if ms >= 0 => format!("age {}", human_duration(ms as u64)),
-            Some(ms) => format!("{} ahead", human_duration(ms.unsigned_abs() as u64)),
-            None => "age ?".to_owned(),
-        };
-        let status = match &forwarded {
-            Some(Ok(status)) => format!("app answered {status}"),
-            Some(Err(why)) => format!("app unreachable ({why}), answered 502"),
-            None => format!("answered {}", answer.status),
-        };
-        // Padded to the longest known event type, so the ids line up.
-        let mut line = format!("{event:<23}  {data_id}  {verdict}  {age}  {status}");
-        if let Some(why) = &answered {
-            line.push_str(&format!("  ({why})"));
-        }
-        out.line(line)?;
-        if args.print_body {
-            match &parsed {
-                Some(value) => out.line(
-                    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()),
-                )?,
-                None => out.line(String::from_utf8_lossy(&request.body))?,
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Why a delivery did not verify, in `verify`'s words and without its flag hints.
-fn why_not(why: &VerifyError, tolerance_secs: u64) -> String {
-    match why {
-        VerifyError::TimestampTooOld { .. } | VerifyError::TimestampInFuture { .. } => {
-            verify_reason(why, tolerance_secs)
-                .replace(" (--tolerance, or --ignore-age for a capture this old)", "")
-        }
-        VerifyError::NoMatch => {
-            "no signature matches the secret(s) given: is it this webhook's secret?".to_owned()
-        }
-        other => other.to_string(),
-    }
-}
-
-fn report_refusal(out: &mut Out, json: bool, status: u16, reason: &str) -> Result<(), Failure> {
-    if json {
-        out.json(&json!({ "refused": status, "reason": reason }))
-    } else {
-        out.line(format_args!("refused ({status}): {reason}"))
-    }
 }

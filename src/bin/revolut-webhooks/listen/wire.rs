@@ -1,5 +1,6 @@
 //! The sender's side of `listen`'s connections: one request read off a socket within
-//! bounds on size and time, and one answer written back.
+//! bounds on size and on time (one deadline for the whole request, however slowly
+//! its bytes come), and one answer written back.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -9,10 +10,8 @@ use std::time::{Duration, Instant};
 const MAX_HEAD_BYTES: usize = 16 * 1024;
 /// The largest body read; Revolut's deliveries are a few kilobytes.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Time for one read or write on the sender's connection.
-pub(super) const IO_TIMEOUT: Duration = Duration::from_secs(5);
-/// Time for a whole request to arrive: a slow sender cannot hold the receiver.
-const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+/// Time for writing the answer to the sender.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One request as read off the connection.
 pub(super) struct Request {
@@ -48,11 +47,50 @@ impl Answer {
     }
 }
 
+/// The connection, read only until `deadline`: each read waits at most what is
+/// left of it, so a sender that trickles a byte at a time is cut off there too.
+struct Deadlined<'a> {
+    stream: &'a mut TcpStream,
+    deadline: Instant,
+}
+
+impl Deadlined<'_> {
+    /// Some bytes, or the answer that ends the request: 408 past the deadline, 400
+    /// when the sender closed early.
+    fn read(&mut self, chunk: &mut [u8], what: &str) -> Result<usize, Answer> {
+        let late = || Answer::text(408, "request took too long to arrive");
+        let left = self
+            .deadline
+            .checked_duration_since(Instant::now())
+            .filter(|left| !left.is_zero())
+            .ok_or_else(late)?;
+        self.stream
+            .set_read_timeout(Some(left))
+            .map_err(|_| late())?;
+        match self.stream.read(chunk) {
+            Ok(0) => Err(Answer::text(
+                400,
+                &format!("connection closed before the {what} ended"),
+            )),
+            Ok(n) => Ok(n),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Err(late())
+            }
+            Err(e) => Err(Answer::text(400, &format!("cannot read the {what}: {e}"))),
+        }
+    }
+}
+
 /// Reads one request: the head up to `MAX_HEAD_BYTES`, a body of `Content-Length`
-/// up to `MAX_BODY_BYTES`, all within `REQUEST_DEADLINE`. Anything else is the
-/// answer to send back.
-pub(super) fn read_request(stream: &mut TcpStream) -> Result<Request, Answer> {
-    let started = Instant::now();
+/// up to `MAX_BODY_BYTES`, all before `deadline`. Anything else is the answer to
+/// send back.
+pub(super) fn read_request(stream: &mut TcpStream, deadline: Instant) -> Result<Request, Answer> {
+    let mut conn = Deadlined { stream, deadline };
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -62,44 +100,10 @@ pub(super) fn read_request(stream: &mut TcpStream) -> Result<Request, Answer> {
         if buf.len() > MAX_HEAD_BYTES {
             return Err(Answer::text(431, "request head too large"));
         }
-        if started.elapsed() > REQUEST_DEADLINE {
-            return Err(Answer::text(408, "request took too long to arrive"));
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => {
-                return Err(Answer::text(
-                    400,
-                    "connection closed before the request ended",
-                ));
-            }
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) => return Err(Answer::text(408, &format!("cannot read the request: {e}"))),
-        }
+        let n = conn.read(&mut chunk, "request head")?;
+        buf.extend_from_slice(&chunk[..n]);
     };
-    let head = std::str::from_utf8(&buf[..head_end])
-        .map_err(|_| Answer::text(400, "request head is not UTF-8"))?;
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next().unwrap_or("").split(' ');
-    let (Some(method), Some(path), Some(version)) = (first.next(), first.next(), first.next())
-    else {
-        return Err(Answer::text(400, "malformed request line"));
-    };
-    if !version.starts_with("HTTP/1.") {
-        return Err(Answer::text(505, "HTTP/1.x only"));
-    }
-    let mut headers = Vec::new();
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(Answer::text(400, "malformed header line"));
-        };
-        headers.push((name.trim().to_owned(), value.trim().to_owned()));
-    }
-    let request_head = Request {
-        method: method.to_owned(),
-        path: path.to_owned(),
-        headers,
-        body: Vec::new(),
-    };
+    let request_head = parse_head(&buf[..head_end + 4])?;
     if request_head.header("transfer-encoding").is_some() {
         return Err(Answer::text(
             501,
@@ -117,14 +121,8 @@ pub(super) fn read_request(stream: &mut TcpStream) -> Result<Request, Answer> {
     }
     let mut body = buf[head_end + 4..].to_vec();
     while body.len() < length {
-        if started.elapsed() > REQUEST_DEADLINE {
-            return Err(Answer::text(408, "request took too long to arrive"));
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => return Err(Answer::text(400, "connection closed before the body ended")),
-            Ok(n) => body.extend_from_slice(&chunk[..n]),
-            Err(e) => return Err(Answer::text(408, &format!("cannot read the body: {e}"))),
-        }
+        let n = conn.read(&mut chunk, "body")?;
+        body.extend_from_slice(&chunk[..n]);
     }
     body.truncate(length);
     Ok(Request {
@@ -133,15 +131,46 @@ pub(super) fn read_request(stream: &mut TcpStream) -> Result<Request, Answer> {
     })
 }
 
+/// The request line and headers, tokenized by httparse (as the emulator's are).
+fn parse_head(head: &[u8]) -> Result<Request, Answer> {
+    // A slot per line is more than the head can fill: its size is the only bound.
+    let lines = head.windows(2).filter(|w| w == b"\r\n").count();
+    let mut slots = vec![httparse::EMPTY_HEADER; lines];
+    let mut parsed = httparse::Request::new(&mut slots);
+    match parsed.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Err(httparse::Error::Version) => return Err(Answer::text(505, "HTTP/1.x only")),
+        Err(httparse::Error::HeaderName | httparse::Error::HeaderValue) => {
+            return Err(Answer::text(400, "malformed header line"));
+        }
+        _ => return Err(Answer::text(400, "malformed request line")),
+    }
+    let mut headers = Vec::with_capacity(parsed.headers.len());
+    for header in parsed.headers.iter() {
+        // A value that is not UTF-8 is kept, lossily: it is only ever printed, escaped.
+        let value = String::from_utf8_lossy(header.value);
+        headers.push((header.name.to_owned(), value.trim().to_owned()));
+    }
+    Ok(Request {
+        method: parsed.method.unwrap_or_default().to_owned(),
+        path: parsed.path.unwrap_or_default().to_owned(),
+        headers,
+        body: Vec::new(),
+    })
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 pub(super) fn write_answer(stream: &mut TcpStream, answer: &Answer) -> io::Result<()> {
+    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let reason = match answer.status {
         200 => "OK",
         401 => "Unauthorized",
+        408 => "Request Timeout",
         502 => "Bad Gateway",
+        503 => "Service Unavailable",
         _ => "",
     };
     let head = format!(
