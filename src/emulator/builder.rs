@@ -3,19 +3,42 @@
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use uuid::Uuid;
 
-use super::api::{self, State};
+use super::api;
+use super::delivery::{self, Deliverer, Observer};
 use super::http::{self, Server};
-use super::{
-    AttemptLog, Config, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_HEAD_TIMEOUT, DEFAULT_RETRY_INTERVAL,
-    Emulator, Observer, Shared, delivery, random_string,
-};
+use super::random::random_string;
+use super::report::AttemptLog;
+use super::routes::{self, App};
+use super::running::Emulator;
+use super::state::{State, Store};
 use crate::auth::AccessToken;
 use crate::clock::{Clock, SystemClock};
+
+/// Revolut's documented interval between delivery retries: 10 minutes.
+pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_secs(600);
+/// How long the emulator waits for a receiver's answer by default (Revolut does not
+/// document its own timeout).
+pub const DEFAULT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection may take to send a complete request head by default:
+/// 5 seconds (see [`EmulatorBuilder::head_timeout`]).
+pub const DEFAULT_HEAD_TIMEOUT: Duration = http::DEFAULT_HEAD_TIMEOUT;
+
+impl Emulator {
+    /// Starts an emulator with the defaults on a free port.
+    pub fn start() -> io::Result<Emulator> {
+        Emulator::builder().start()
+    }
+
+    /// Configures an emulator.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::new()
+    }
+}
 
 /// Configures an [`Emulator`]; get one from [`Emulator::builder`].
 pub struct EmulatorBuilder {
@@ -46,7 +69,7 @@ impl fmt::Debug for EmulatorBuilder {
 
 impl EmulatorBuilder {
     /// The defaults, as [`Emulator::builder`] gives them.
-    pub(super) fn new() -> EmulatorBuilder {
+    fn new() -> EmulatorBuilder {
         EmulatorBuilder {
             port: 0,
             clock: Arc::new(SystemClock),
@@ -156,36 +179,33 @@ impl EmulatorBuilder {
         if let Some(code) = self.authorization_code {
             state.codes.insert(code);
         }
-        let shared = Arc::new(Shared {
-            clock: self.clock,
-            state: Mutex::new(state),
-            config: Config {
+        let store = Arc::new(Store::new(self.clock, state));
+        let deliverer = Arc::new(Deliverer::new(
+            store.clone(),
+            delivery::Settings {
                 allow_loopback_http: self.allow_loopback_http,
                 retry_interval: self.retry_interval,
+            },
+            delivery::new_agent(self.delivery_timeout),
+            self.observer,
+        ));
+        let app = Arc::new(App {
+            store,
+            deliverer,
+            api: api::Config {
+                allow_loopback_http: self.allow_loopback_http,
                 business_id: Uuid::new_v4(),
                 client_id: self.client_id,
             },
-            agent: delivery::new_agent(self.delivery_timeout),
-            stopped: Mutex::new(false),
-            stop_signal: Condvar::new(),
-            in_flight: Mutex::new(0),
-            idle_signal: Condvar::new(),
-            pool: delivery::Pool::default(),
-            observer: self.observer,
         });
-        let handler_shared = shared.clone();
+        let handler_app = app.clone();
         let server = Server::bind(
             SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.port)),
-            Arc::new(move |request| api::handle(&handler_shared, request)),
+            Arc::new(move |request| routes::handle(&handler_app, &request)),
             http::Limits {
                 head_timeout: self.head_timeout,
             },
         )?;
-        Ok(Emulator {
-            base_url: format!("http://{}", server.addr()),
-            shared,
-            server,
-            access_token: AccessToken::new(token),
-        })
+        Ok(Emulator::new(app, server, AccessToken::new(token)))
     }
 }

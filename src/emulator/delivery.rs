@@ -1,26 +1,135 @@
 // Delivering an event: one job per subscribed webhook, which signs, POSTs, retries
 // and records the failure, one attempt at a time on the pool (see `pool`).
+//
+// Below the routes, beside nothing: it reads and changes the state (`Store`) and
+// imports no route.
 
+mod job;
 mod pool;
 
-pub(crate) use pool::Pool;
-
-use std::sync::Arc;
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::report::{self, Delivery};
-use super::{
-    Attempt, AttemptLog, AttemptResult, Event, InFlight, Outcome, Shared, WebhookDelivery,
-};
+use super::event::Event;
+use super::report::{self, AttemptLog, AttemptResult, Delivery};
+use super::state::Store;
+use super::times::after;
 use crate::config::{Scheme, UrlRules, check_url};
-use crate::models::EventType;
-use crate::models::{FailedEventId, SigningSecret};
-use crate::signature::{sign_delivery_all, timestamp_ms};
-use pool::enqueue;
+use crate::models::SigningSecret;
+use crate::signature::sign_delivery_all;
+use job::Job;
+use pool::{Pool, enqueue};
+
+/// What [`EmulatorBuilder::on_attempt`](super::EmulatorBuilder::on_attempt) calls.
+pub(crate) type Observer = Box<dyn Fn(&AttemptLog) + Send + Sync>;
+
+/// How deliveries are made.
+pub(crate) struct Settings {
+    pub allow_loopback_http: bool,
+    pub retry_interval: Duration,
+}
+
+/// The deliveries of one emulator: its HTTP agent, its pool of workers, and the
+/// count of deliveries under way.
+pub(crate) struct Deliverer {
+    store: Arc<Store>,
+    settings: Settings,
+    agent: ureq::Agent,
+    stopped: Mutex<bool>,
+    stop_signal: Condvar,
+    in_flight: Mutex<usize>,
+    idle_signal: Condvar,
+    pool: Pool,
+    observer: Option<Observer>,
+}
+
+impl Deliverer {
+    pub(crate) fn new(
+        store: Arc<Store>,
+        settings: Settings,
+        agent: ureq::Agent,
+        observer: Option<Observer>,
+    ) -> Deliverer {
+        Deliverer {
+            store,
+            settings,
+            agent,
+            stopped: Mutex::new(false),
+            stop_signal: Condvar::new(),
+            in_flight: Mutex::new(0),
+            idle_signal: Condvar::new(),
+            pool: Pool::default(),
+            observer,
+        }
+    }
+
+    /// Sleeps `d` of real time; `false` if the emulator stopped meanwhile.
+    fn sleep(&self, d: Duration) -> bool {
+        let deadline = after(d);
+        let mut stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if *stopped {
+                return false;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return true;
+            }
+            stopped = self
+                .stop_signal
+                .wait_timeout(stopped, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Cancels pending retries; first attempts still go out.
+    pub(crate) fn stop(&self) {
+        *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.stop_signal.notify_all();
+        self.pool.wake_all();
+    }
+
+    fn is_stopped(&self) -> bool {
+        *self.stopped.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn in_flight(&self) -> MutexGuard<'_, usize> {
+        self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until no delivery is under way, at most `timeout`; `true` if none is.
+    pub(crate) fn wait_idle(&self, timeout: Duration) -> bool {
+        let deadline = after(timeout);
+        let mut n = self.in_flight();
+        while *n > 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            n = self
+                .idle_signal
+                .wait_timeout(n, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
+    }
+}
+
+/// Marks one delivery finished when dropped, even if it panicked.
+pub(crate) struct InFlight(Arc<Deliverer>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut n = self.0.in_flight();
+        *n = n.saturating_sub(1);
+        self.0.idle_signal.notify_all();
+    }
+}
 
 /// Retries after the first attempt, as Revolut documents for webhooks v2.
 pub(crate) const RETRIES: usize = 3;
@@ -66,17 +175,17 @@ pub(crate) fn new_agent(timeout: Duration) -> ureq::Agent {
 }
 
 fn post(
-    shared: &Shared,
+    deliverer: &Deliverer,
     url: &str,
     timestamp_ms: u64,
     signature: &str,
     body: &str,
 ) -> AttemptResult {
-    let target = match target(shared.config.allow_loopback_http, url) {
+    let target = match target(deliverer.settings.allow_loopback_http, url) {
         Ok(target) => target,
         Err(why) => return AttemptResult::Error(why),
     };
-    let result = shared
+    let result = deliverer
         .agent
         .post(&target)
         .header("content-type", "application/json")
@@ -98,139 +207,13 @@ fn post(
     }
 }
 
-/// The delivery of one event to one webhook: up to 1 + [`RETRIES`] attempts,
-/// `retry_interval` apart. Each attempt reads the webhook's current URL and active
-/// secrets, and stamps its own timestamp.
-pub(crate) struct Job {
-    /// Its place in the emitted event's report.
-    pub index: usize,
-    pub body: Arc<str>,
-    pub created_at: OffsetDateTime,
-    pub report: WebhookDelivery,
-    /// The emitted event's type, for the attempt log.
-    pub event_type: EventType,
-    /// Where the report goes after the first attempt, once (the control endpoint's answer).
-    pub first: Option<Sender<(usize, WebhookDelivery)>>,
-    /// Where the finished report goes; dropping the job unsent reports it cancelled.
-    pub done: Sender<(usize, WebhookDelivery)>,
-    /// Held for its `Drop`: the job counts as in flight until it ends, however.
-    pub _in_flight: InFlight,
-}
-
-/// What is left of a job after an attempt.
-enum Next {
-    Retry(Job),
-    Finished,
-}
-
-impl Job {
-    /// Makes the next attempt; finishes the job (sends its report) unless a retry is due.
-    fn attempt(mut self, shared: &Shared) -> Next {
-        let now = shared.now();
-        let webhook_id = self.report.webhook_id;
-        let Some((url, secrets)) = shared
-            .lock()
-            .hook(*webhook_id.as_uuid())
-            .map(|h| (h.url.clone(), h.active_secrets(now)))
-        else {
-            return self.finish(); // the webhook was deleted: cancelled
-        };
-        let timestamp_ms = timestamp_ms(now);
-        let signature = signature_header(&secrets, timestamp_ms, self.body.as_bytes());
-        let started = Instant::now();
-        let result = post(shared, &url, timestamp_ms, &signature, &self.body);
-        let latency = started.elapsed();
-        let success = result.is_success();
-        self.report.url = url;
-        self.report.attempts.push(Attempt {
-            sent_at: now,
-            timestamp_ms,
-            signature,
-            result,
-            latency,
-        });
-        if success {
-            self.report.outcome = Outcome::Delivered;
-        } else if self.report.attempts.len() <= RETRIES {
-            self.observe(shared, None);
-            return Next::Retry(self);
-        } else {
-            self.record_failure(shared);
-        }
-        let failed = match self.report.outcome {
-            Outcome::Failed { failed_event_id } => Some(failed_event_id),
-            _ => None,
-        };
-        self.observe(shared, failed);
-        self.finish()
-    }
-
-    /// Tells the observer and the control endpoint about the attempt just made.
-    fn observe(&mut self, shared: &Shared, recorded_as_failed: Option<FailedEventId>) {
-        if let (Some(observer), Some(attempt)) = (&shared.observer, self.report.attempts.last()) {
-            let log = AttemptLog {
-                event_type: self.event_type.clone(),
-                webhook_id: self.report.webhook_id,
-                url: self.report.url.clone(),
-                attempt: self.report.attempts.len(),
-                max_attempts: RETRIES + 1,
-                sent_at: attempt.sent_at,
-                latency: attempt.latency,
-                result: attempt.result.clone(),
-                signatures: attempt.signature_count(),
-                recorded_as_failed,
-            };
-            // A panicking observer loses its line, never the delivery: the job and
-            // the worker thread go on.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| observer(&log)));
-        }
-        // After the observer, so a log line is out before the control endpoint answers.
-        if let Some(first) = self.first.take() {
-            let _ = first.send((self.index, self.report.clone()));
-        }
-    }
-
-    /// After the last failed attempt: lists the event among the webhook's failed events.
-    fn record_failure(&mut self, shared: &Shared) {
-        let webhook_id = self.report.webhook_id;
-        let last_sent = self
-            .report
-            .attempts
-            .last()
-            .map_or(self.created_at, |a| a.sent_at);
-        if let Some(id) = super::api::record_failure(
-            shared,
-            *webhook_id.as_uuid(),
-            &self.report.url,
-            &self.body,
-            self.created_at,
-            last_sent,
-        ) {
-            self.report.outcome = Outcome::Failed {
-                failed_event_id: id.into(),
-            };
-        }
-    }
-
-    fn finish(self) -> Next {
-        // The emitter may have dropped its `Delivery`: nobody to tell, nothing lost.
-        let _ = self.done.send((self.index, self.report));
-        Next::Finished
-    }
-
-    /// Whether it has not been tried yet: a first attempt is made even while the
-    /// emulator stops, only retries are cancelled.
-    fn untried(&self) -> bool {
-        self.report.attempts.is_empty()
-    }
-}
-
 /// Queues `event` for every webhook subscribed to its type (only `only` if given),
 /// on the delivery pool.
-pub(crate) fn emit(shared: &Arc<Shared>, event: &Event, only: Option<Uuid>) -> Delivery {
-    let now = shared.now();
+pub(crate) fn emit(deliverer: &Arc<Deliverer>, event: &Event, only: Option<Uuid>) -> Delivery {
+    let now = deliverer.store.now();
     let body: Arc<str> = event.body_at(now).into();
-    let targets: Vec<Uuid> = shared
+    let targets: Vec<Uuid> = deliverer
+        .store
         .lock()
         .webhooks
         .iter()
@@ -238,7 +221,7 @@ pub(crate) fn emit(shared: &Arc<Shared>, event: &Event, only: Option<Uuid>) -> D
         .filter(|h| only.is_none_or(|id| id == h.id))
         .map(|h| h.id)
         .collect();
-    *shared.in_flight() += targets.len();
+    *deliverer.in_flight() += targets.len();
     let (done, reports) = mpsc::channel();
     let (first, firsts) = mpsc::channel();
     for (index, &webhook_id) in targets.iter().enumerate() {
@@ -250,9 +233,9 @@ pub(crate) fn emit(shared: &Arc<Shared>, event: &Event, only: Option<Uuid>) -> D
             event_type: event.event_type().clone(),
             first: Some(first.clone()),
             done: done.clone(),
-            _in_flight: InFlight(shared.clone()),
+            _in_flight: InFlight(deliverer.clone()),
         };
-        enqueue(shared, job);
+        enqueue(deliverer, job);
     }
     Delivery {
         event_type: event.event_type().clone(),

@@ -3,11 +3,10 @@
 
 use serde_json::json;
 
-use crate::emulator::http::{Request, Response, parse_pairs};
-use crate::emulator::{Shared, random_string};
-
-/// Lifetime of an access token from the token endpoint.
-pub(crate) const TOKEN_LIFETIME: time::Duration = time::Duration::minutes(40);
+use super::super::http::{Request, Response, parse_pairs};
+use super::super::random::random_string;
+use super::super::state::TOKEN_LIFETIME;
+use super::Ctx;
 /// The only client assertion type the token endpoint accepts.
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -18,7 +17,7 @@ fn oauth_error(status: u16, error: &str, description: &str) -> Response {
     )
 }
 
-pub(super) fn endpoint(shared: &Shared, request: &Request) -> Response {
+pub(super) fn endpoint(ctx: &Ctx<'_>, request: &Request) -> Response {
     let content_type = request.header("content-type").unwrap_or("");
     if !content_type
         .to_ascii_lowercase()
@@ -56,13 +55,13 @@ pub(super) fn endpoint(shared: &Shared, request: &Request) -> Response {
     if param("client_assertion").is_none() {
         return oauth_error(401, "invalid_client", "client_assertion is missing");
     }
-    if let (Some(expected), Some(given)) = (&shared.config.client_id, param("client_id"))
+    if let (Some(expected), Some(given)) = (&ctx.config.client_id, param("client_id"))
         && expected != given
     {
         return oauth_error(401, "invalid_client", "unknown client_id");
     }
-    let now = shared.now();
-    let mut state = shared.lock();
+    let now = ctx.now();
+    let mut state = ctx.lock();
     match param("grant_type") {
         Some("authorization_code") => {
             let Some(code) = param("code") else {

@@ -10,8 +10,9 @@ use std::collections::BinaryHeap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
-use super::{Job, Next};
-use crate::emulator::{Shared, after};
+use super::super::times::after;
+use super::Deliverer;
+use super::job::{Job, Next};
 
 /// Most delivery threads per emulator.
 pub(crate) const MAX_WORKERS: usize = 8;
@@ -81,22 +82,22 @@ fn push(state: &mut PoolState, due: Instant, job: Job) {
 
 /// Queues a job's first attempt, starting a worker if none is free and fewer than
 /// [`MAX_WORKERS`] run.
-pub(crate) fn enqueue(shared: &Arc<Shared>, job: Job) {
-    let pool = &shared.pool;
+pub(super) fn enqueue(deliverer: &Arc<Deliverer>, job: Job) {
+    let pool = &deliverer.pool;
     let mut state = pool.lock();
     push(&mut state, Instant::now(), job);
     let free = state.workers - state.busy;
     if state.queue.len() > free && state.workers < MAX_WORKERS {
-        let worker_shared = shared.clone();
+        let worker = deliverer.clone();
         let spawned = std::thread::Builder::new()
             .name("revolut-emulator-delivery".into())
-            .spawn(move || work(&worker_shared));
+            .spawn(move || work(&worker));
         if spawned.is_ok() {
             state.workers += 1;
         } else if state.workers == 0 {
             // No thread at all: deliver right here, slower but never lost.
             drop(state);
-            run_here(shared);
+            run_here(deliverer);
             return;
         }
     }
@@ -104,20 +105,20 @@ pub(crate) fn enqueue(shared: &Arc<Shared>, job: Job) {
 }
 
 /// Runs every queued job to its end on the calling thread.
-fn run_here(shared: &Shared) {
+fn run_here(deliverer: &Deliverer) {
     loop {
-        let Some(queued) = shared.pool.lock().queue.pop() else {
+        let Some(queued) = deliverer.pool.lock().queue.pop() else {
             return;
         };
         let wait = queued.due.saturating_duration_since(Instant::now());
-        if !queued.job.untried() && !shared.sleep(wait) {
+        if !queued.job.untried() && !deliverer.sleep(wait) {
             cancel(queued.job);
             continue;
         }
-        if let Next::Retry(job) = queued.job.attempt(shared) {
+        if let Next::Retry(job) = queued.job.attempt(deliverer) {
             push(
-                &mut shared.pool.lock(),
-                after(shared.config.retry_interval),
+                &mut deliverer.pool.lock(),
+                after(deliverer.settings.retry_interval),
                 job,
             );
         }
@@ -147,15 +148,15 @@ impl Drop for Worker<'_> {
 
 /// A worker: takes the earliest due job, makes one attempt, requeues a retry;
 /// ends once the emulator stopped and no first attempt is left.
-fn work(shared: &Shared) {
-    let pool = &shared.pool;
+fn work(deliverer: &Deliverer) {
+    let pool = &deliverer.pool;
     let mut me = Worker { pool, busy: false };
     loop {
         let job = {
             let mut state = pool.lock();
             loop {
                 let now = Instant::now();
-                if shared.is_stopped() {
+                if deliverer.is_stopped() {
                     // Retries are cancelled; first attempts still go out.
                     let jobs: Vec<Job> = std::mem::take(&mut state.queue)
                         .into_iter()
@@ -195,12 +196,12 @@ fn work(shared: &Shared) {
                 }
             }
         };
-        let next = job.map(|job| job.attempt(shared));
+        let next = job.map(|job| job.attempt(deliverer));
         let mut state = pool.lock();
         state.busy -= 1;
         me.busy = false;
         if let Some(Next::Retry(job)) = next {
-            push(&mut state, after(shared.config.retry_interval), job);
+            push(&mut state, after(deliverer.settings.retry_interval), job);
             pool.work.notify_one();
         }
     }
