@@ -112,11 +112,10 @@ fn authenticate(ctx: &Ctx<'_>, request: &Request) -> Result<(), Response> {
         _ => return Err(unauthorized(MSG_BAD_AUTH_HEADER)),
     };
     let now = ctx.now();
-    let state = ctx.lock();
-    match state.tokens.get(token) {
-        Some(None) => Ok(()),
-        Some(Some(expiry)) if *expiry > now => Ok(()),
-        _ => Err(unauthorized(MSG_BAD_TOKEN)),
+    if ctx.lock().tokens.is_valid(token, now) {
+        Ok(())
+    } else {
+        Err(unauthorized(MSG_BAD_TOKEN))
     }
 }
 

@@ -144,7 +144,7 @@ impl EmulatorBuilder {
     }
 
     /// An authorization code the token endpoint accepts once (in addition to those
-    /// from [`Emulator::authorization_code`]).
+    /// from [`Emulator::authorization_code`]); unlike those, it does not expire.
     #[must_use]
     pub fn authorization_code(mut self, code: impl Into<String>) -> Self {
         self.authorization_code = Some(code.into());
@@ -175,9 +175,9 @@ impl EmulatorBuilder {
         let token = self
             .access_token
             .unwrap_or_else(|| format!("oa_emu_{}", random_string(40)));
-        state.tokens.insert(token.clone(), None);
+        state.tokens.add_permanent(token.clone());
         if let Some(code) = self.authorization_code {
-            state.codes.insert(code);
+            state.tokens.add_preset_code(code);
         }
         let store = Arc::new(Store::new(self.clock, state));
         let deliverer = Arc::new(Deliverer::new(

@@ -10,7 +10,6 @@ use uuid::Uuid;
 use super::delivery::{self, Deliverer};
 use super::event::Event;
 use super::http::{Request, Response};
-use super::random::random_string;
 use super::report::{Attempt, AttemptResult, WebhookDelivery};
 use super::state::Store;
 use crate::models::EventType;
@@ -25,8 +24,8 @@ pub(super) fn handle(
     match (request.method.as_str(), rest) {
         ("GET", "/health") => Response::json(200, &json!({ "status": "ok" })),
         ("POST", "/authorization-code") => {
-            let code = format!("oa_emu_code_{}", random_string(24));
-            store.lock().codes.insert(code.clone());
+            let now = store.now();
+            let code = store.lock().tokens.issue_code(now);
             Response::json(201, &json!({ "code": code }))
         }
         ("POST", "/events") => {

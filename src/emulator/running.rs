@@ -10,7 +10,6 @@ use time::OffsetDateTime;
 use super::delivery;
 use super::event::Event;
 use super::http::Server;
-use super::random::random_string;
 use super::report::{Delivery, DeliveryReport};
 use super::routes::App;
 use crate::auth::AccessToken;
@@ -69,15 +68,16 @@ impl Emulator {
     /// as one from the token endpoint would.
     pub fn issue_access_token(&self) -> AccessToken {
         let now = self.app.store.now();
-        AccessToken::new(self.app.store.lock().issue_token(now))
+        AccessToken::new(self.app.store.lock().tokens.issue_access(now))
     }
 
     /// A new authorization code, as the consent screen would give: the token
-    /// endpoint exchanges it once for an access and a refresh token.
+    /// endpoint exchanges it once for an access and a refresh token, within 2
+    /// minutes on the emulator's clock (as Revolut's codes expire). At most 1,000
+    /// codes wait at once: asking for more forgets the oldest.
     pub fn authorization_code(&self) -> String {
-        let code = format!("oa_emu_code_{}", random_string(24));
-        self.app.store.lock().codes.insert(code.clone());
-        code
+        let now = self.app.store.now();
+        self.app.store.lock().tokens.issue_code(now)
     }
 
     /// The emulator's current time.

@@ -24,3 +24,22 @@ pub(crate) fn truncate_micros(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
         .unwrap_or(t)
 }
+/// `t + d` on the emulator's clock, saturating at the largest (or smallest) instant
+/// `time` can represent: a clock set near the year 9999 makes things expire "never"
+/// rather than panic.
+pub(crate) fn plus(t: OffsetDateTime, d: time::Duration) -> OffsetDateTime {
+    t.checked_add(d).unwrap_or(if d.is_negative() {
+        time::PrimitiveDateTime::MIN.assume_utc()
+    } else {
+        time::PrimitiveDateTime::MAX.assume_utc()
+    })
+}
+
+/// `t - d`, saturating like [`plus`].
+pub(crate) fn minus(t: OffsetDateTime, d: time::Duration) -> OffsetDateTime {
+    t.checked_sub(d).unwrap_or(if d.is_negative() {
+        time::PrimitiveDateTime::MAX.assume_utc()
+    } else {
+        time::PrimitiveDateTime::MIN.assume_utc()
+    })
+}

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::super::http::{Request, Response, parse_pairs};
 use super::super::state::FailedRecord;
-use super::super::times::fmt_time;
+use super::super::times::{fmt_time, minus};
 use super::{Ctx, error, not_found};
 use crate::models::{FAILED_EVENTS_WINDOW, MAX_PAGE_SIZE};
 
@@ -64,7 +64,7 @@ pub(super) fn list(ctx: &Ctx<'_>, request: &Request, id: Uuid) -> Response {
         },
     };
     let now = ctx.now();
-    let oldest = now - FAILED_EVENTS_WINDOW;
+    let oldest = minus(now, FAILED_EVENTS_WINDOW);
     let before = match param("created_before") {
         None => None,
         Some(text) => match parse_created_before(text) {

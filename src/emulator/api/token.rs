@@ -4,7 +4,6 @@
 use serde_json::json;
 
 use super::super::http::{Request, Response, parse_pairs};
-use super::super::random::random_string;
 use super::super::state::TOKEN_LIFETIME;
 use super::Ctx;
 /// The only client assertion type the token endpoint accepts.
@@ -67,16 +66,15 @@ pub(super) fn endpoint(ctx: &Ctx<'_>, request: &Request) -> Response {
             let Some(code) = param("code") else {
                 return oauth_error(400, "invalid_request", "code is missing");
             };
-            if !state.codes.remove(code) {
+            if !state.tokens.take_code(code, now) {
                 return oauth_error(
                     400,
                     "invalid_grant",
                     "the authorization code is invalid or was already used",
                 );
             }
-            let access = state.issue_token(now);
-            let refresh = format!("oa_emu_refresh_{}", random_string(40));
-            state.refresh_tokens.insert(refresh.clone());
+            let access = state.tokens.issue_access(now);
+            let refresh = state.tokens.issue_refresh();
             Response::json(
                 200,
                 &json!({
@@ -88,11 +86,11 @@ pub(super) fn endpoint(ctx: &Ctx<'_>, request: &Request) -> Response {
             )
         }
         Some("refresh_token") => {
-            let known = param("refresh_token").is_some_and(|t| state.refresh_tokens.contains(t));
+            let known = param("refresh_token").is_some_and(|t| state.tokens.knows_refresh(t));
             if !known {
                 return oauth_error(400, "invalid_grant", "the refresh token is invalid");
             }
-            let access = state.issue_token(now);
+            let access = state.tokens.issue_access(now);
             Response::json(
                 200,
                 &json!({

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::super::http::{Request, Response};
 use super::super::random::new_secret;
 use super::super::state::Hook;
+use super::super::times::plus;
 use super::{
     Ctx, bad_uuid, error, failed_events, field, json_object, method_not_allowed, no_endpoint,
     not_found,
@@ -253,7 +254,8 @@ fn rotate(ctx: &Ctx<'_>, request: &Request, id: Uuid) -> Response {
     }
     let old = std::mem::replace(&mut hook.secret, new_secret());
     if keeps_current {
-        let until = now + time::Duration::seconds(expiration.as_secs() as i64);
+        let period = i64::try_from(expiration.as_secs()).unwrap_or(i64::MAX);
+        let until = plus(now, time::Duration::seconds(period));
         hook.previous.push((old, until));
     }
     Response::json(200, &hook.with_secret())

@@ -4,7 +4,6 @@
 //! The bottom layer: the API's routes and the deliveries both read and change it,
 //! and it imports neither.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::value::RawValue;
@@ -12,15 +11,16 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::random::random_string;
 use super::times::truncate_micros;
 use crate::clock::Clock;
 use crate::models::EventType;
 
+mod tokens;
+
+pub(crate) use tokens::{TOKEN_LIFETIME, Tokens};
+
 /// How long an access token from the token endpoint is valid: 40 minutes.
 pub const ACCESS_TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(40 * 60);
-/// The same, on the emulator's clock.
-pub(crate) const TOKEN_LIFETIME: time::Duration = time::Duration::minutes(40);
 
 /// The state and the clock, shared by the server's threads and the deliveries.
 pub(crate) struct Store {
@@ -49,10 +49,7 @@ impl Store {
 #[derive(Debug, Default)]
 pub(crate) struct State {
     pub webhooks: Vec<Hook>,
-    /// Access token -> expiry (`None`: never expires).
-    pub tokens: HashMap<String, Option<OffsetDateTime>>,
-    pub refresh_tokens: HashSet<String>,
-    pub codes: HashSet<String>,
+    pub tokens: Tokens,
     pub failed: Vec<FailedRecord>,
 }
 
@@ -103,13 +100,6 @@ pub(crate) struct FailedRecord {
 impl State {
     pub(crate) fn hook(&self, id: Uuid) -> Option<&Hook> {
         self.webhooks.iter().find(|h| h.id == id)
-    }
-
-    pub(crate) fn issue_token(&mut self, now: OffsetDateTime) -> String {
-        let token = format!("oa_emu_{}", random_string(40));
-        self.tokens
-            .insert(token.clone(), Some(now + TOKEN_LIFETIME));
-        token
     }
 
     /// Records a final delivery failure; `None` if the webhook is gone.

@@ -4,6 +4,7 @@
 
 mod api;
 mod delivery;
+mod edges;
 mod harness;
 mod http;
 mod log;
