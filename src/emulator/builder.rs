@@ -52,6 +52,10 @@ pub struct EmulatorBuilder {
     authorization_code: Option<String>,
     client_id: Option<String>,
     observer: Option<Observer>,
+    /// Whether `clock` was set: retries then also fall due on it.
+    custom_clock: bool,
+    duplicate_every: u32,
+    reorder_every: u32,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -63,6 +67,8 @@ impl fmt::Debug for EmulatorBuilder {
             .field("delivery_timeout", &self.delivery_timeout)
             .field("head_timeout", &self.head_timeout)
             .field("allow_loopback_http", &self.allow_loopback_http)
+            .field("duplicate_every", &self.duplicate_every)
+            .field("reorder_every", &self.reorder_every)
             .finish_non_exhaustive()
     }
 }
@@ -81,6 +87,9 @@ impl EmulatorBuilder {
             authorization_code: None,
             client_id: None,
             observer: None,
+            custom_clock: false,
+            duplicate_every: 0,
+            reorder_every: 0,
         }
     }
 
@@ -97,11 +106,17 @@ impl EmulatorBuilder {
     #[must_use]
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
+        self.custom_clock = true;
         self
     }
 
-    /// The real time between delivery attempts (default [`DEFAULT_RETRY_INTERVAL`],
-    /// 10 minutes as Revolut documents; set a few milliseconds in tests).
+    /// The time between delivery attempts (default [`DEFAULT_RETRY_INTERVAL`], 10
+    /// minutes as Revolut documents; a few seconds for a local receiver, a few
+    /// milliseconds in tests). A retry falls due when this much real time has
+    /// passed, or, with a [`clock`](Self::clock) of your own, as soon as that clock
+    /// has moved this far since the last attempt: a test can keep Revolut's 10
+    /// minutes and [`advance`](crate::ManualClock::advance) a `ManualClock` past them
+    /// (the workers look at the clock every 10 ms while a retry waits).
     #[must_use]
     pub fn retry_interval(mut self, interval: Duration) -> Self {
         self.retry_interval = interval;
@@ -109,7 +124,10 @@ impl EmulatorBuilder {
     }
 
     /// How long to wait for a receiver's answer before the attempt counts as failed
-    /// (default [`DEFAULT_DELIVERY_TIMEOUT`]).
+    /// (default [`DEFAULT_DELIVERY_TIMEOUT`]). As with Revolut, a slow answer is a
+    /// failure even if the receiver did its work and answers 200 later: the event is
+    /// retried, and a receiver that is not idempotent processes it twice. Set it
+    /// below your receiver's latency to see that happen.
     #[must_use]
     pub fn delivery_timeout(mut self, timeout: Duration) -> Self {
         self.delivery_timeout = timeout;
@@ -169,6 +187,29 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The unreliable sender: every `n`th delivery (one event to one webhook,
+    /// numbered from 1 in the order they are queued) is delivered twice, the second
+    /// time right after the first 2xx answer, with a fresh timestamp and signature
+    /// as a retry has; its report then holds both attempts. `0` (the default) is
+    /// off; `1` duplicates every delivery. Counting, not chance, so a test knows
+    /// which event comes twice.
+    #[must_use]
+    pub fn duplicate_every(mut self, n: u32) -> Self {
+        self.duplicate_every = n;
+        self
+    }
+
+    /// The unreliable sender: every `n`th delivery (numbered as for
+    /// [`duplicate_every`](Self::duplicate_every)) is held back and sent after the
+    /// next delivery's first attempt, so the receiver sees the two out of order.
+    /// With no next delivery within 2 seconds it goes out alone. `0` (the default)
+    /// is off.
+    #[must_use]
+    pub fn reorder_every(mut self, n: u32) -> Self {
+        self.reorder_every = n;
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving.
     pub fn start(self) -> io::Result<Emulator> {
         let mut state = State::default();
@@ -185,6 +226,11 @@ impl EmulatorBuilder {
             delivery::Settings {
                 allow_loopback_http: self.allow_loopback_http,
                 retry_interval: self.retry_interval,
+                retry_on_clock: self.custom_clock,
+                faults: delivery::Faults {
+                    duplicate_every: self.duplicate_every,
+                    reorder_every: self.reorder_every,
+                },
             },
             delivery::new_agent(self.delivery_timeout),
             self.observer,

@@ -7,6 +7,7 @@
 mod job;
 mod pool;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -30,6 +31,23 @@ pub(crate) type Observer = Box<dyn Fn(&AttemptLog) + Send + Sync>;
 pub(crate) struct Settings {
     pub allow_loopback_http: bool,
     pub retry_interval: Duration,
+    /// Whether a retry also falls due when the emulator's clock (a test's
+    /// `ManualClock`) has moved by the retry interval, not only real time.
+    pub retry_on_clock: bool,
+    pub faults: Faults,
+}
+
+/// The unreliable sender's switches: each picks every Nth delivery (one event to
+/// one webhook, numbered from 1 in the order they are queued); 0 is off.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Faults {
+    pub duplicate_every: u32,
+    pub reorder_every: u32,
+}
+
+/// Whether delivery number `number` (from 1) is picked by a switch set to `every`.
+pub(crate) fn every_nth(number: u64, every: u32) -> bool {
+    every != 0 && number.is_multiple_of(u64::from(every))
 }
 
 /// The deliveries of one emulator: its HTTP agent, its pool of workers, and the
@@ -44,6 +62,8 @@ pub(crate) struct Deliverer {
     idle_signal: Condvar,
     pool: Pool,
     observer: Option<Observer>,
+    /// How many deliveries were queued, for the every-Nth switches.
+    numbered: AtomicU64,
 }
 
 impl Deliverer {
@@ -63,6 +83,7 @@ impl Deliverer {
             idle_signal: Condvar::new(),
             pool: Pool::default(),
             observer,
+            numbered: AtomicU64::new(0),
         }
     }
 
@@ -221,6 +242,10 @@ pub(crate) fn emit(deliverer: &Arc<Deliverer>, event: &Event, only: Option<Uuid>
         .filter(|h| only.is_none_or(|id| id == h.id))
         .map(|h| h.id)
         .collect();
+    let first_number = deliverer
+        .numbered
+        .fetch_add(targets.len() as u64, Ordering::Relaxed)
+        + 1;
     *deliverer.in_flight() += targets.len();
     let (done, reports) = mpsc::channel();
     let (first, firsts) = mpsc::channel();
@@ -234,8 +259,16 @@ pub(crate) fn emit(deliverer: &Arc<Deliverer>, event: &Event, only: Option<Uuid>
             first: Some(first.clone()),
             done: done.clone(),
             _in_flight: InFlight(deliverer.clone()),
+            duplicate: false,
+            then: None,
         };
-        enqueue(deliverer, job);
+        let number = first_number + index as u64;
+        let faults = &deliverer.settings.faults;
+        let job = Job {
+            duplicate: every_nth(number, faults.duplicate_every),
+            ..job
+        };
+        enqueue(deliverer, job, every_nth(number, faults.reorder_every));
     }
     Delivery {
         event_type: event.event_type().clone(),
@@ -262,6 +295,19 @@ mod tests {
         let both = signature_header(&["wsk_other".into(), secret], 1683650202360, body);
         assert!(both.ends_with(&format!(",{expected}")));
         assert_eq!(both.matches("v1=").count(), 2);
+    }
+
+    #[test]
+    fn every_nth_picks_multiples_of_n_and_zero_is_off() {
+        let picked = |every| {
+            (1..=12)
+                .filter(|&n| every_nth(n, every))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(picked(0), Vec::<u64>::new());
+        assert_eq!(picked(1), (1..=12).collect::<Vec<_>>());
+        assert_eq!(picked(5), vec![5, 10]);
+        assert!(every_nth(u64::MAX, 1) && !every_nth(u64::MAX, 2));
     }
 
     #[test]

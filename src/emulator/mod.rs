@@ -40,6 +40,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # An unreliable sender
+//!
+//! Revolut delivers at least once, in no guaranteed order, and retries an answer
+//! that came too late. To test a receiver against that, the builder has switches
+//! that pick every Nth delivery (one event to one webhook, numbered from 1 in the
+//! order they are queued), so a test knows which event misbehaves:
+//! [`duplicate_every`](EmulatorBuilder::duplicate_every) (delivered twice),
+//! [`reorder_every`](EmulatorBuilder::reorder_every) (sent after the next one) and
+//! [`delivery_timeout`](EmulatorBuilder::delivery_timeout) (a slower answer is a
+//! failed attempt, retried though the receiver did its work). The
+//! [`retry_interval`](EmulatorBuilder::retry_interval) is Revolut's 10 minutes by
+//! default; with a [`ManualClock`](crate::ManualClock) a retry also falls due when
+//! the clock is advanced past it.
+//!
 //! Run it on its own, for receivers written in any language:
 //! `cargo run --features emulator --example emulator -- --port 8080`.
 //!

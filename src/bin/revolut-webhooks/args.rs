@@ -297,6 +297,23 @@ pub(crate) struct EmulatorArgs {
     /// Print no delivery log (by default: one line per delivery attempt).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Milliseconds to wait for a receiver's answer (1..=3600000); a slower answer counts
+    /// as a failed attempt and is retried, as Revolut does, even if the receiver did its work.
+    #[arg(
+        long,
+        default_value_t = 10_000,
+        value_name = "MS",
+        value_parser = clap::value_parser!(u64).range(1..=3_600_000)
+    )]
+    pub delivery_timeout_ms: u64,
+    /// Deliver every Nth delivery (one event to one webhook, counted from 1) twice, the
+    /// second time right after the first 2xx answer (0: never).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub duplicate_every: u32,
+    /// Hold back every Nth delivery and send it after the next one (at most 2 s later),
+    /// so the receiver sees them out of order (0: never).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub reorder_every: u32,
 }
 
 #[derive(Debug, Args)]

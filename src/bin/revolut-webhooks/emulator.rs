@@ -16,6 +16,9 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &EmulatorArgs) -> Outcome {
     let mut builder = Emulator::builder()
         .port(args.port)
         .retry_interval(Duration::from_millis(args.retry_interval_ms))
+        .delivery_timeout(Duration::from_millis(args.delivery_timeout_ms))
+        .duplicate_every(args.duplicate_every)
+        .reorder_every(args.reorder_every)
         .allow_loopback_http(!args.https_only);
     if let Some(token) = &args.token {
         builder = builder.access_token(token.clone());

@@ -28,11 +28,19 @@ pub(super) struct Job {
     pub done: Sender<(usize, WebhookDelivery)>,
     /// Held for its `Drop`: the job counts as in flight until it ends, however.
     pub _in_flight: InFlight,
+    /// Deliver it once more once a 2xx answer came ([`EmulatorBuilder::duplicate_every`](crate::emulator::EmulatorBuilder::duplicate_every)).
+    pub duplicate: bool,
+    /// A job held back to arrive after this one: released once this one's first
+    /// attempt is over ([`EmulatorBuilder::reorder_every`](crate::emulator::EmulatorBuilder::reorder_every)).
+    pub then: Option<Box<Job>>,
 }
 
 /// What is left of a job after an attempt.
 pub(super) enum Next {
+    /// Failed: try again after the retry interval.
     Retry(Job),
+    /// Delivered, and to be delivered once more at once (a duplicate).
+    Again(Job),
     Finished,
 }
 
@@ -41,6 +49,9 @@ impl Job {
     pub(super) fn attempt(mut self, deliverer: &Deliverer) -> Next {
         let now = deliverer.store.now();
         let webhook_id = self.report.webhook_id;
+        // This attempt is the duplicate of a delivered event: it ends the job, however
+        // it goes.
+        let is_duplicate = self.report.outcome == Outcome::Delivered;
         let Some((url, secrets)) = deliverer
             .store
             .lock()
@@ -63,8 +74,14 @@ impl Job {
             result,
             latency,
         });
-        if success {
+        if is_duplicate {
             self.report.outcome = Outcome::Delivered;
+        } else if success {
+            self.report.outcome = Outcome::Delivered;
+            if self.duplicate {
+                self.observe(deliverer, None);
+                return Next::Again(self);
+            }
         } else if self.report.attempts.len() <= RETRIES {
             self.observe(deliverer, None);
             return Next::Retry(self);
@@ -88,7 +105,7 @@ impl Job {
                 webhook_id: self.report.webhook_id,
                 url: self.report.url.clone(),
                 attempt: self.report.attempts.len(),
-                max_attempts: RETRIES + 1,
+                max_attempts: RETRIES + 1 + usize::from(self.duplicate),
                 sent_at: attempt.sent_at,
                 latency: attempt.latency,
                 result: attempt.result.clone(),
@@ -130,6 +147,14 @@ impl Job {
         // The emitter may have dropped its `Delivery`: nobody to tell, nothing lost.
         let _ = self.done.send((self.index, self.report));
         Next::Finished
+    }
+
+    /// When its last attempt was sent, on the emulator's clock.
+    pub(super) fn last_sent_at(&self) -> OffsetDateTime {
+        self.report
+            .attempts
+            .last()
+            .map_or(self.created_at, |a| a.sent_at)
     }
 
     /// Whether it has not been tried yet: a first attempt is made even while the

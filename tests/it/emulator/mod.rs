@@ -9,6 +9,7 @@ mod harness;
 mod http;
 mod log;
 mod token;
+mod unreliable;
 
 mod blocking;
 #[cfg(feature = "async")]
