@@ -8,6 +8,7 @@
 // in `control`, and `routes` sends each request to one or the other.
 
 mod failed_events;
+mod sandbox;
 mod token;
 mod webhooks;
 
@@ -15,8 +16,9 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::event::Event;
 use super::http::{Request, Response};
-use super::state::{State, Store};
+use super::state::{Limit, State, Store};
 
 /// The API's settings, from the builder.
 #[derive(Debug)]
@@ -24,6 +26,26 @@ pub(crate) struct Config {
     pub allow_loopback_http: bool,
     pub business_id: Uuid,
     pub client_id: Option<String>,
+    /// The per-business rate limit; `None`: off.
+    pub rate_limit: Option<Limit>,
+    /// Whether a refresh revokes the access tokens issued before it.
+    pub refresh_revokes: bool,
+}
+
+/// The API's answer to a request, and the events it makes Revolut deliver (the
+/// caller delivers them: this module does no I/O).
+pub(crate) struct Answer {
+    pub response: Response,
+    pub events: Vec<Event>,
+}
+
+impl From<Response> for Answer {
+    fn from(response: Response) -> Answer {
+        Answer {
+            response,
+            events: Vec::new(),
+        }
+    }
 }
 
 /// What every endpoint reads: the state, its clock and the settings.
@@ -66,24 +88,55 @@ fn unauthorized(message: &str) -> Response {
 }
 
 /// Answers a request to the API; `None` for a path that is not the API's.
-pub(crate) fn handle(ctx: &Ctx<'_>, request: &Request) -> Option<Response> {
+pub(crate) fn handle(ctx: &Ctx<'_>, request: &Request) -> Option<Answer> {
     // Paths match exactly: `/webhooks/` or `/webhooks//id` are not paths of the API.
     let path = request.path.as_str();
     if path == "/api/1.0/auth/token" {
-        return Some(match request.method.as_str() {
-            "POST" => token::endpoint(ctx, request),
-            _ => method_not_allowed("POST"),
-        });
+        return Some(
+            match request.method.as_str() {
+                "POST" => token::endpoint(ctx, request),
+                _ => method_not_allowed("POST"),
+            }
+            .into(),
+        );
     }
     if let Some(rest) = path.strip_prefix("/api/2.0")
         && (rest == "/webhooks" || rest.starts_with("/webhooks/"))
     {
-        if let Err(refusal) = authenticate(ctx, request) {
-            return Some(refusal);
+        if let Err(refusal) = admit(ctx, request) {
+            return Some(refusal.into());
         }
-        return Some(webhooks::route(ctx, request, &rest["/webhooks".len()..]));
+        return Some(webhooks::route(ctx, request, &rest["/webhooks".len()..]).into());
+    }
+    if let Some(rest) = path.strip_prefix("/api/1.0/sandbox")
+        && (rest == "/topup" || rest.starts_with("/transactions/"))
+    {
+        if let Err(refusal) = admit(ctx, request) {
+            return Some(refusal.into());
+        }
+        return Some(sandbox::route(ctx, request, rest));
     }
     None
+}
+
+/// Authenticates a request and counts it against the rate limit.
+fn admit(ctx: &Ctx<'_>, request: &Request) -> Result<(), Response> {
+    authenticate(ctx, request)?;
+    let Some(limit) = ctx.config.rate_limit else {
+        return Ok(());
+    };
+    let now = ctx.now();
+    ctx.lock().rate.admit(limit, now).map_err(|seconds| {
+        Response::json(
+            429,
+            &json!({
+                "error_id": Uuid::new_v4(),
+                "code": 3162,
+                "message": format!("Request rate limit has been reached. Try again after {seconds} seconds."),
+            }),
+        )
+        .with_header("retry-after", seconds.to_string())
+    })
 }
 
 /// 404 for a path the API does not have, in the API's `{code, message}` shape.

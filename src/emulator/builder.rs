@@ -15,7 +15,7 @@ use super::random::random_string;
 use super::report::AttemptLog;
 use super::routes::{self, App};
 use super::running::Emulator;
-use super::state::{State, Store};
+use super::state::{Limit, REVOLUT_LIMIT, State, Store};
 use crate::auth::AccessToken;
 use crate::clock::{Clock, SystemClock};
 
@@ -56,6 +56,8 @@ pub struct EmulatorBuilder {
     custom_clock: bool,
     duplicate_every: u32,
     reorder_every: u32,
+    rate_limit: Option<Limit>,
+    keep_tokens_on_refresh: bool,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -69,6 +71,8 @@ impl fmt::Debug for EmulatorBuilder {
             .field("allow_loopback_http", &self.allow_loopback_http)
             .field("duplicate_every", &self.duplicate_every)
             .field("reorder_every", &self.reorder_every)
+            .field("rate_limit", &self.rate_limit)
+            .field("keep_tokens_on_refresh", &self.keep_tokens_on_refresh)
             .finish_non_exhaustive()
     }
 }
@@ -90,6 +94,8 @@ impl EmulatorBuilder {
             custom_clock: false,
             duplicate_every: 0,
             reorder_every: 0,
+            rate_limit: Some(REVOLUT_LIMIT),
+            keep_tokens_on_refresh: false,
         }
     }
 
@@ -210,6 +216,41 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The per-business rate limit: at most `requests` API requests (authenticated
+    /// ones, on `api/2.0` and the sandbox endpoints; not the token endpoint nor
+    /// `/_emulator`) in any window of `per` on the emulator's [clock](Self::clock).
+    /// Beyond it the emulator answers as Revolut does: 429, code 3162 and a
+    /// `Retry-After` header in whole seconds. Default: Revolut's 60 per 60 seconds.
+    /// With a stopped `ManualClock` every request falls in one window: raise the
+    /// limit, advance the clock, or turn it off with
+    /// [`no_rate_limit`](Self::no_rate_limit).
+    #[must_use]
+    pub fn rate_limit(mut self, requests: u32, per: Duration) -> Self {
+        self.rate_limit = Some(Limit {
+            requests,
+            window: time::Duration::try_from(per).unwrap_or(time::Duration::MAX),
+        });
+        self
+    }
+
+    /// No rate limit at all.
+    #[must_use]
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate_limit = None;
+        self
+    }
+
+    /// Whether access tokens issued before a refresh stay valid after it (until they
+    /// expire). Default `false`: as Revolut does by two independent reports of
+    /// production integrations, a refresh (`grant_type=refresh_token`) revokes every
+    /// access token issued before it, so processes that each refresh log each other
+    /// out. The initial [`access_token`](Self::access_token) is never revoked.
+    #[must_use]
+    pub fn keep_tokens_on_refresh(mut self, keep: bool) -> Self {
+        self.keep_tokens_on_refresh = keep;
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving.
     pub fn start(self) -> io::Result<Emulator> {
         let mut state = State::default();
@@ -242,6 +283,8 @@ impl EmulatorBuilder {
                 allow_loopback_http: self.allow_loopback_http,
                 business_id: Uuid::new_v4(),
                 client_id: self.client_id,
+                rate_limit: self.rate_limit,
+                refresh_revokes: !self.keep_tokens_on_refresh,
             },
         });
         let handler_app = app.clone();

@@ -17,9 +17,9 @@ use uuid::Uuid;
 use super::event::Event;
 use super::report::{self, AttemptLog, AttemptResult, Delivery};
 use super::state::Store;
-use super::times::after;
+use super::times::{after, truncate_micros};
 use crate::config::{Scheme, UrlRules, check_url};
-use crate::models::SigningSecret;
+use crate::models::{EventType, SigningSecret};
 use crate::signature::sign_delivery_all;
 use job::Job;
 use pool::{Pool, enqueue};
@@ -233,6 +233,7 @@ fn post(
 pub(crate) fn emit(deliverer: &Arc<Deliverer>, event: &Event, only: Option<Uuid>) -> Delivery {
     let now = deliverer.store.now();
     let body: Arc<str> = event.body_at(now).into();
+    remember_transaction(&deliverer.store, event, now);
     let targets: Vec<Uuid> = deliverer
         .store
         .lock()
@@ -277,6 +278,26 @@ pub(crate) fn emit(deliverer: &Arc<Deliverer>, event: &Event, only: Option<Uuid>
         reports,
         firsts,
     }
+}
+
+/// Remembers the transaction a `TransactionCreated` event announces, so the sandbox
+/// endpoints can change its state as Revolut's would.
+fn remember_transaction(store: &Store, event: &Event, now: time::OffsetDateTime) {
+    if *event.event_type() != EventType::TransactionCreated {
+        return;
+    }
+    let data = event.data();
+    let (Some(id), Some(state)) = (
+        data["id"].as_str().and_then(|id| Uuid::parse_str(id).ok()),
+        data["state"].as_str(),
+    ) else {
+        return;
+    };
+    let request_id = data["request_id"].as_str().map(str::to_owned);
+    store
+        .lock()
+        .transactions
+        .record(id, state, request_id, truncate_micros(now));
 }
 
 #[cfg(test)]

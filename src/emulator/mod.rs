@@ -40,6 +40,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # As strict as the service
+//!
+//! - A refresh revokes the access tokens issued before it, as Revolut's does by
+//!   reports of production integrations (the initial token excepted; opt out with
+//!   [`keep_tokens_on_refresh`](EmulatorBuilder::keep_tokens_on_refresh)).
+//! - The per-business rate limit, 60 requests per 60 s on the emulator's clock: 429
+//!   with code 3162 and `Retry-After` ([`rate_limit`](EmulatorBuilder::rate_limit),
+//!   [`no_rate_limit`](EmulatorBuilder::no_rate_limit)).
+//! - The sandbox simulations of the Business API 1.0: `POST /api/1.0/sandbox/topup`
+//!   creates a transaction and delivers `TransactionCreated`;
+//!   `POST /api/1.0/sandbox/transactions/{id}/{complete|revert|decline|fail}` moves a
+//!   pending one (from a top-up or an emitted `TransactionCreated`) to its final
+//!   state and delivers `TransactionStateChanged`; a final state changes no more (409).
+//!
 //! # An unreliable sender
 //!
 //! Revolut delivers at least once, in no guaranteed order, and retries an answer
@@ -61,7 +75,7 @@
 //!
 //! - The initial [`access_token`](Emulator::access_token) never expires (tokens from
 //!   the token endpoint expire after 40 minutes, as Revolut's do). Tokens carry every
-//!   scope; scopes, IP allow-lists and the rate limit are not emulated.
+//!   scope; scopes and IP allow-lists are not emulated.
 //! - The client assertion JWT is required but its signature is not checked.
 //! - With [`allow_loopback_http`](EmulatorBuilder::allow_loopback_http), `http://`
 //!   webhook URLs to loopback hosts are accepted, and loopback `https://` URLs are

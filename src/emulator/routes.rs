@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::api::{self, Ctx};
 use super::control;
-use super::delivery::Deliverer;
+use super::delivery::{self, Deliverer};
 use super::http::{Request, Response};
 use super::state::Store;
 
@@ -27,8 +27,12 @@ impl App {
 
 /// Answers one request.
 pub(crate) fn handle(app: &App, request: &Request) -> Response {
-    if let Some(response) = api::handle(&app.ctx(), request) {
-        return response;
+    if let Some(answer) = api::handle(&app.ctx(), request) {
+        // The API decided; delivering what it caused is I/O, so it happens here.
+        for event in &answer.events {
+            drop(delivery::emit(&app.deliverer, event, None));
+        }
+        return answer.response;
     }
     if let Some(rest) = request.path.strip_prefix("/_emulator") {
         return control::handle(&app.store, &app.deliverer, request, rest);

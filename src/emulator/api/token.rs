@@ -90,6 +90,11 @@ pub(super) fn endpoint(ctx: &Ctx<'_>, request: &Request) -> Response {
             if !known {
                 return oauth_error(400, "invalid_grant", "the refresh token is invalid");
             }
+            // As Revolut's, by reports of production integrations: a refresh ends
+            // the access tokens issued before it.
+            if ctx.config.refresh_revokes {
+                state.tokens.revoke_issued();
+            }
             let access = state.tokens.issue_access(now);
             Response::json(
                 200,

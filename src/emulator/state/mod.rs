@@ -15,9 +15,13 @@ use super::times::truncate_micros;
 use crate::clock::Clock;
 use crate::models::EventType;
 
+mod rate;
 mod tokens;
+mod transactions;
 
+pub(crate) use rate::{Limit, REVOLUT_LIMIT, Window};
 pub(crate) use tokens::{TOKEN_LIFETIME, Tokens};
+pub(crate) use transactions::{Refusal, Transactions, target_state};
 
 /// How long an access token from the token endpoint is valid: 40 minutes.
 pub const ACCESS_TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(40 * 60);
@@ -50,6 +54,10 @@ impl Store {
 pub(crate) struct State {
     pub webhooks: Vec<Hook>,
     pub tokens: Tokens,
+    /// The requests admitted under the rate limit.
+    pub rate: Window,
+    /// Transactions the sandbox endpoints (and emitted `TransactionCreated` events) made.
+    pub transactions: Transactions,
     pub failed: Vec<FailedRecord>,
 }
 

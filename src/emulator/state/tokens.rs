@@ -69,6 +69,13 @@ impl Tokens {
         token
     }
 
+    /// Forgets every expiring access token: a refresh's effect on the tokens issued
+    /// before it.
+    pub(crate) fn revoke_issued(&mut self) {
+        self.access
+            .retain(|_, life| matches!(life, Life::Permanent));
+    }
+
     /// A new refresh token (they do not expire).
     pub(crate) fn issue_refresh(&mut self) -> String {
         let token = format!("oa_emu_refresh_{}", random_string(40));

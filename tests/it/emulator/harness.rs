@@ -5,7 +5,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use crate::support::{Raw, raw};
+pub(super) use crate::support::Raw;
+use crate::support::raw;
 use revolut_webhooks::emulator::Emulator;
 
 pub(super) const JSON: &str = "application/json";

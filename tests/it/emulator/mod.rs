@@ -8,6 +8,7 @@ mod edges;
 mod harness;
 mod http;
 mod log;
+mod strict;
 mod token;
 mod unreliable;
 
