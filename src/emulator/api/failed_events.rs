@@ -8,7 +8,8 @@ use uuid::Uuid;
 use super::super::http::{Request, Response, parse_pairs};
 use super::super::state::FailedRecord;
 use super::super::times::{fmt_time, minus};
-use super::{Ctx, error, not_found};
+use super::answers::{error, not_found};
+use super::context::Ctx;
 use crate::models::{FAILED_EVENTS_WINDOW, MAX_PAGE_SIZE};
 
 /// `created_before` as an instant: an RFC 3339 date-time, or a date (its midnight UTC).

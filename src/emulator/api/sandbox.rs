@@ -10,7 +10,8 @@ use super::super::event::Event;
 use super::super::http::{Request, Response};
 use super::super::state::{Refusal, target_state};
 use super::super::times::{fmt_time, truncate_micros};
-use super::{Answer, Ctx, error, field, json_object, method_not_allowed, no_endpoint};
+use super::answers::{error, field, json_object, method_not_allowed, no_endpoint};
+use super::context::{Answer, Ctx};
 use crate::models::EventType;
 
 /// The largest top-up the spec allows.

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::super::http::{Request, Response, parse_pairs};
 use super::super::state::TOKEN_LIFETIME;
-use super::Ctx;
+use super::context::Ctx;
 /// The only client assertion type the token endpoint accepts.
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 

@@ -9,10 +9,11 @@ use super::super::http::{Request, Response};
 use super::super::random::new_secret;
 use super::super::state::Hook;
 use super::super::times::plus;
-use super::{
-    Ctx, bad_uuid, error, failed_events, field, json_object, method_not_allowed, no_endpoint,
-    not_found,
+use super::answers::{
+    bad_uuid, error, field, json_object, method_not_allowed, no_endpoint, not_found,
 };
+use super::context::Ctx;
+use super::failed_events;
 use crate::config::{self, Scheme, UrlRules};
 use crate::models::{EventType, SecretExpiration};
 

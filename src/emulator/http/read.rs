@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::chunked::Chunked;
 use super::head::parse_head;
-use super::{BODY_TIMEOUT, Limits, MAX_BODY_BYTES, MAX_HEAD_BYTES, Request, Response};
+use super::message::{BODY_TIMEOUT, Limits, MAX_BODY_BYTES, MAX_HEAD_BYTES, Request, Response};
 
 /// Reads one request. `Ok(None)`: the peer closed or stayed idle, or we are stopping.
 /// `Err(response)`: the request is refused with that response.
