@@ -7,9 +7,13 @@ use std::time::Instant;
 use time::OffsetDateTime;
 
 use super::super::report::{Attempt, AttemptLog, Outcome, WebhookDelivery};
-use super::{Deliverer, InFlight, RETRIES, post, signature_header};
+use super::courier::{Courier, InFlight, post};
+use super::target::signature_header;
 use crate::models::{EventType, FailedEventId};
 use crate::signature::timestamp_ms;
+
+/// Retries after the first attempt, as Revolut documents for webhooks v2.
+pub(crate) const RETRIES: usize = 3;
 
 /// The delivery of one event to one webhook: up to 1 + [`RETRIES`] attempts,
 /// `retry_interval` apart. Each attempt reads the webhook's current URL and active
@@ -46,13 +50,13 @@ pub(super) enum Next {
 
 impl Job {
     /// Makes the next attempt; finishes the job (sends its report) unless a retry is due.
-    pub(super) fn attempt(mut self, deliverer: &Deliverer) -> Next {
-        let now = deliverer.store.now();
+    pub(super) fn attempt(mut self, courier: &Courier) -> Next {
+        let now = courier.store.now();
         let webhook_id = self.report.webhook_id;
         // This attempt is the duplicate of a delivered event: it ends the job, however
         // it goes.
         let is_duplicate = self.report.outcome == Outcome::Delivered;
-        let Some((url, secrets)) = deliverer
+        let Some((url, secrets)) = courier
             .store
             .lock()
             .hook(*webhook_id.as_uuid())
@@ -63,7 +67,7 @@ impl Job {
         let timestamp_ms = timestamp_ms(now);
         let signature = signature_header(&secrets, timestamp_ms, self.body.as_bytes());
         let started = Instant::now();
-        let result = post(deliverer, &url, timestamp_ms, &signature, &self.body);
+        let result = post(courier, &url, timestamp_ms, &signature, &self.body);
         let latency = started.elapsed();
         let success = result.is_success();
         self.report.url = url;
@@ -79,27 +83,26 @@ impl Job {
         } else if success {
             self.report.outcome = Outcome::Delivered;
             if self.duplicate {
-                self.observe(deliverer, None);
+                self.observe(courier, None);
                 return Next::Again(self);
             }
         } else if self.report.attempts.len() <= RETRIES {
-            self.observe(deliverer, None);
+            self.observe(courier, None);
             return Next::Retry(self);
         } else {
-            self.record_failure(deliverer);
+            self.record_failure(courier);
         }
         let failed = match self.report.outcome {
             Outcome::Failed { failed_event_id } => Some(failed_event_id),
             _ => None,
         };
-        self.observe(deliverer, failed);
+        self.observe(courier, failed);
         self.finish()
     }
 
     /// Tells the observer and the control endpoint about the attempt just made.
-    fn observe(&mut self, deliverer: &Deliverer, recorded_as_failed: Option<FailedEventId>) {
-        if let (Some(observer), Some(attempt)) = (&deliverer.observer, self.report.attempts.last())
-        {
+    fn observe(&mut self, courier: &Courier, recorded_as_failed: Option<FailedEventId>) {
+        if let (Some(observer), Some(attempt)) = (&courier.observer, self.report.attempts.last()) {
             let log = AttemptLog {
                 event_type: self.event_type.clone(),
                 webhook_id: self.report.webhook_id,
@@ -123,14 +126,14 @@ impl Job {
     }
 
     /// After the last failed attempt: lists the event among the webhook's failed events.
-    fn record_failure(&mut self, deliverer: &Deliverer) {
+    fn record_failure(&mut self, courier: &Courier) {
         let webhook_id = self.report.webhook_id;
         let last_sent = self
             .report
             .attempts
             .last()
             .map_or(self.created_at, |a| a.sent_at);
-        if let Some(id) = deliverer.store.lock().record_failure(
+        if let Some(id) = courier.store.lock().record_failure(
             *webhook_id.as_uuid(),
             &self.report.url,
             &self.body,

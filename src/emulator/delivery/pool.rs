@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use super::super::times::{after, plus};
-use super::Deliverer;
+use super::courier::Courier;
 use super::job::{Job, Next};
 
 /// Most delivery threads per emulator.
@@ -68,22 +68,61 @@ struct PoolState {
 }
 
 /// The delivery queue and its workers.
-#[derive(Default)]
 pub(crate) struct Pool {
     state: Mutex<PoolState>,
     work: Condvar,
+    courier: Arc<Courier>,
+    stopped: Mutex<bool>,
+    stop_signal: Condvar,
 }
 
 impl Pool {
+    pub(super) fn new(courier: Arc<Courier>) -> Pool {
+        Pool {
+            state: Mutex::default(),
+            work: Condvar::new(),
+            courier,
+            stopped: Mutex::new(false),
+            stop_signal: Condvar::new(),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, PoolState> {
         // Every change is a push, a pop or a counter step; a panic cannot tear them.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Wakes every worker, to see that the emulator stopped.
-    pub(crate) fn wake_all(&self) {
+    /// Cancels pending retries and wakes every worker to see it; first attempts
+    /// still go out.
+    pub(super) fn stop(&self) {
+        *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.stop_signal.notify_all();
         let _guard = self.lock();
         self.work.notify_all();
+    }
+
+    fn is_stopped(&self) -> bool {
+        *self.stopped.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sleeps `d` of real time; `false` if the emulator stopped meanwhile.
+    fn sleep(&self, d: Duration) -> bool {
+        let deadline = after(d);
+        let mut stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if *stopped {
+                return false;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return true;
+            }
+            stopped = self
+                .stop_signal
+                .wait_timeout(stopped, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
     }
 }
 
@@ -104,9 +143,9 @@ fn push_on(state: &mut PoolState, due: Instant, due_on_clock: Option<OffsetDateT
 
 /// Queues a retry: due after the retry interval, and also when the emulator's
 /// clock passed the interval since the last attempt, if the clock counts.
-fn push_retry(deliverer: &Deliverer, state: &mut PoolState, job: Job) {
-    let interval = deliverer.settings.retry_interval;
-    let on_clock = deliverer.settings.retry_on_clock.then(|| {
+fn push_retry(courier: &Courier, state: &mut PoolState, job: Job) {
+    let interval = courier.settings.retry_interval;
+    let on_clock = courier.settings.retry_on_clock.then(|| {
         let last = job.last_sent_at();
         let interval = time::Duration::try_from(interval).unwrap_or(time::Duration::MAX);
         plus(last, interval)
@@ -159,8 +198,7 @@ fn next_wake(state: &PoolState, now: Instant) -> Option<Duration> {
 /// Queues a job's first attempt, starting a worker if none is free and fewer than
 /// [`MAX_WORKERS`] run. With `hold`, the job waits aside until the next job's first
 /// attempt is over (at most [`MAX_HOLD`]); a job already held is released first.
-pub(super) fn enqueue(deliverer: &Arc<Deliverer>, mut job: Job, hold: bool) {
-    let pool = &deliverer.pool;
+pub(super) fn enqueue(pool: &Arc<Pool>, mut job: Job, hold: bool) {
     let mut state = pool.lock();
     let now = Instant::now();
     if hold {
@@ -177,7 +215,7 @@ pub(super) fn enqueue(deliverer: &Arc<Deliverer>, mut job: Job, hold: bool) {
     let waiting = state.queue.len() + usize::from(state.held.is_some());
     let free = state.workers - state.busy;
     if waiting > free && state.workers < MAX_WORKERS {
-        let worker = deliverer.clone();
+        let worker = pool.clone();
         let spawned = std::thread::Builder::new()
             .name("revolut-emulator-delivery".into())
             .spawn(move || work(&worker));
@@ -190,7 +228,7 @@ pub(super) fn enqueue(deliverer: &Arc<Deliverer>, mut job: Job, hold: bool) {
                 push(&mut state, now, held);
             }
             drop(state);
-            run_here(deliverer);
+            run_here(pool);
             return;
         }
     }
@@ -198,25 +236,25 @@ pub(super) fn enqueue(deliverer: &Arc<Deliverer>, mut job: Job, hold: bool) {
 }
 
 /// Runs every queued job to its end on the calling thread.
-fn run_here(deliverer: &Deliverer) {
+fn run_here(pool: &Pool) {
     loop {
-        let Some(queued) = deliverer.pool.lock().queue.pop() else {
+        let Some(queued) = pool.lock().queue.pop() else {
             return;
         };
         let wait = queued.due.saturating_duration_since(Instant::now());
-        if !queued.job.untried() && !deliverer.sleep(wait) {
+        if !queued.job.untried() && !pool.sleep(wait) {
             cancel(queued.job);
             continue;
         }
         let mut job = queued.job;
         let then = job.then.take();
-        match job.attempt(deliverer) {
-            Next::Retry(job) => push_retry(deliverer, &mut deliverer.pool.lock(), job),
-            Next::Again(job) => push(&mut deliverer.pool.lock(), Instant::now(), job),
+        match job.attempt(&pool.courier) {
+            Next::Retry(job) => push_retry(&pool.courier, &mut pool.lock(), job),
+            Next::Again(job) => push(&mut pool.lock(), Instant::now(), job),
             Next::Finished => {}
         }
         if let Some(then) = then {
-            push(&mut deliverer.pool.lock(), Instant::now(), *then);
+            push(&mut pool.lock(), Instant::now(), *then);
         }
     }
 }
@@ -244,23 +282,21 @@ impl Drop for Worker<'_> {
 
 /// A worker: takes the earliest due job, makes one attempt, requeues a retry;
 /// ends once the emulator stopped and no first attempt is left.
-fn work(deliverer: &Deliverer) {
-    let pool = &deliverer.pool;
+fn work(pool: &Pool) {
     let mut me = Worker { pool, busy: false };
     loop {
         let job = {
             let mut state = pool.lock();
             loop {
                 let now = Instant::now();
-                if state.held.as_ref().is_some_and(|(until, _)| *until <= now)
-                    || deliverer.is_stopped()
+                if state.held.as_ref().is_some_and(|(until, _)| *until <= now) || pool.is_stopped()
                 {
                     // Held long enough (or stopping): it goes out like any first attempt.
                     if let Some((_, held)) = state.held.take() {
                         push(&mut state, now, held);
                     }
                 }
-                if deliverer.is_stopped() {
+                if pool.is_stopped() {
                     // Retries are cancelled; first attempts still go out.
                     let jobs: Vec<Job> = std::mem::take(&mut state.queue)
                         .into_iter()
@@ -278,7 +314,7 @@ fn work(deliverer: &Deliverer) {
                         return;
                     }
                 }
-                if let Some(job) = pop_ready(&mut state, now, || deliverer.store.now()) {
+                if let Some(job) = pop_ready(&mut state, now, || pool.courier.store.now()) {
                     // Counted busy under the same lock, so `enqueue` never
                     // mistakes this worker for a free one.
                     state.busy += 1;
@@ -299,7 +335,7 @@ fn work(deliverer: &Deliverer) {
         let (next, then) = match job {
             Some(mut job) => {
                 let then = job.then.take();
-                (Some(job.attempt(deliverer)), then)
+                (Some(job.attempt(&pool.courier)), then)
             }
             None => (None, None),
         };
@@ -307,7 +343,7 @@ fn work(deliverer: &Deliverer) {
         state.busy -= 1;
         me.busy = false;
         match next {
-            Some(Next::Retry(job)) => push_retry(deliverer, &mut state, job),
+            Some(Next::Retry(job)) => push_retry(&pool.courier, &mut state, job),
             Some(Next::Again(job)) => push(&mut state, Instant::now(), job),
             _ => {}
         }
