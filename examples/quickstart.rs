@@ -358,7 +358,8 @@ fn verify(
     let verifier =
         Verifier::from_secrets(secrets.iter().map(String::as_str)).map_err(|e| e.to_string())?;
     let event = verifier
-        .verify_and_parse(body, timestamp, header)
+        .verify(body, timestamp, header)
+        .and_then(|v| v.event())
         .map_err(|e| e.to_string())?;
     let matched = secrets
         .iter()

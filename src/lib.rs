@@ -50,7 +50,7 @@
 //! let now_ms = revolut_webhooks::signature::timestamp_ms(time::OffsetDateTime::now_utc());
 //! let (timestamp, signature) = (now_ms.to_string(), sign_delivery(&secret, now_ms, body));
 //!
-//! let event = verifier.verify_and_parse(body, &timestamp, &signature)?;
+//! let event = verifier.verify(body, &timestamp, &signature)?.event()?;
 //! assert!(matches!(event.data, EventData::TransactionStateChanged(_)));
 //! // A tampered body never verifies.
 //! assert!(verifier.verify(b"{}", &timestamp, &signature).is_err());

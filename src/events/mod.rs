@@ -172,7 +172,7 @@ event_table!(event_data);
 ///
 /// Read it with [`from_slice`](WebhookEvent::from_slice) or
 /// [`from_json`](WebhookEvent::from_json) (or through
-/// [`Verifier::verify_and_parse`](crate::signature::Verifier::verify_and_parse)). It also implements
+/// [`Verified::event`](crate::signature::Verified::event)). It also implements
 /// `Deserialize`, for an envelope inside other JSON (e.g. a failed event's `payload`), and
 /// `Serialize`, which writes the envelope back.
 #[derive(Debug, Clone, PartialEq, Serialize)]

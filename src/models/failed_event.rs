@@ -45,7 +45,7 @@ impl FailedEvent {
     }
 
     /// The payload as the typed event a receiver gets from
-    /// [`Verifier::verify_and_parse`](crate::signature::Verifier::verify_and_parse), so a replay
+    /// [`Verified::event`](crate::signature::Verified::event), so a replay
     /// of failed events can feed the same handler as live deliveries.
     ///
     /// ```

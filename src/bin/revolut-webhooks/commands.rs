@@ -279,7 +279,7 @@ fn verify(out: &mut Out, json: bool, args: &VerifyArgs) -> Outcome {
         .map_err(|e| Failure::usage(format!("--secret: {e}")))?
         .with_tolerance(tolerance);
     match verifier.verify(&body, &args.timestamp, &args.signature) {
-        Ok(()) => {
+        Ok(_) => {
             if json {
                 out.json(&json!({ "valid": true }))?;
             } else {

@@ -41,12 +41,6 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ListenArgs) -> Outcome {
     let verifier = Verifier::from_secrets(secrets.iter().copied())
         .map_err(|e| Failure::usage(format!("--secret: {e}")))?
         .with_tolerance(tolerance);
-    // One verifier per secret says which one matched; the age was checked already.
-    let each: Vec<Verifier> = secrets
-        .iter()
-        .map(|s| Verifier::new(*s).map(|v| v.with_tolerance(Duration::MAX)))
-        .collect::<Result<_, _>>()
-        .map_err(|e| Failure::usage(format!("--secret: {e}")))?;
 
     let forward = match &args.forward_to {
         Some(url) => Some(Forward::new(url, args.timeout)?),
@@ -92,7 +86,6 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ListenArgs) -> Outcome {
             json,
             args,
             &verifier,
-            &each,
             forward.as_ref(),
             stream,
             tolerance,
@@ -112,7 +105,6 @@ fn serve(
     json: bool,
     args: &ListenArgs,
     verifier: &Verifier,
-    each: &[Verifier],
     forward: Option<&Forward>,
     mut stream: TcpStream,
     tolerance: Duration,
@@ -147,20 +139,8 @@ fn serve(
         signature.unwrap_or(""),
     );
     let verified = match &verdict {
-        Ok(()) => {
-            let index = each
-                .iter()
-                .position(|v| {
-                    v.verify(
-                        &request.body,
-                        timestamp.unwrap_or(""),
-                        signature.unwrap_or(""),
-                    )
-                    .is_ok()
-                })
-                .map_or(1, |i| i + 1);
-            Ok(index)
-        }
+        // Secrets are numbered from 1 for people.
+        Ok(verified) => Ok(verified.secret_index() + 1),
         Err(why) => Err(why_not(why, tolerance.as_secs())),
     };
     let age_ms = timestamp
@@ -202,7 +182,7 @@ fn serve(
         .err()
         .map(|e| format!("could not answer the sender: {e}"));
 
-    let secret_count = each.len();
+    let secret_count = verifier.secret_count();
     if json {
         let mut line = json!({
             "event": event,
