@@ -171,6 +171,7 @@ mod config;
 mod encoding;
 mod error;
 pub mod events;
+mod http_types;
 mod models;
 pub mod pagination;
 mod rate_limit;
@@ -196,7 +197,7 @@ pub use models::{
     WebhookId, WebhookWithSecret,
 };
 pub use rate_limit::{RateLimitPermit, RateLimiter};
-pub use retry::{RetryDecision, RetryPolicy};
+pub use retry::{Failure, RetryDecision, RetryPolicy, parse_retry_after};
 
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]

@@ -9,10 +9,21 @@ use super::{AccessToken, RefreshToken, SignedAssertion, TokenSet};
 use crate::config::Environment;
 use crate::encoding::percent_encode_into;
 use crate::error::{AuthError, AuthErrorKind, scrub};
-use crate::request::{HttpRequest, HttpResponse, Method, RequestBody};
+use crate::http_types::{Method, Repeat};
+use crate::request::{HttpRequest, HttpResponse, RequestBody};
 
 /// The token endpoint's path on the API host.
 pub(crate) const TOKEN_PATH: &str = "/api/1.0/auth/token";
+
+/// A refresh is safe to repeat: the same refresh token sent twice gets two access
+/// tokens and stays valid.
+const REFRESH_REPEAT: Repeat = Repeat::Safe;
+
+/// A code works once: a repeat after an unknown outcome would only be refused.
+const CODE_REPEAT: Repeat = Repeat::Unsafe {
+    on_unknown: "the authorization code may have been used: open the consent URL again and \
+                 exchange the new code",
+};
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -38,6 +49,7 @@ pub enum Grant {
 pub struct TokenCall {
     request: HttpRequest,
     grant: Grant,
+    repeat: Repeat,
     refresh_token: Option<RefreshToken>,
     /// What the request carries that must never come back out in an error message.
     secrets: Vec<String>,
@@ -87,6 +99,7 @@ pub fn refresh_token_request(
     TokenCall {
         request: token_request(body),
         grant: Grant::RefreshToken,
+        repeat: REFRESH_REPEAT,
         refresh_token: Some(refresh_token.clone()),
         secrets: vec![
             refresh_token.expose_secret().to_owned(),
@@ -111,6 +124,7 @@ pub fn authorization_code_request(code: &str, assertion: &SignedAssertion) -> To
     TokenCall {
         request: token_request(body),
         grant: Grant::AuthorizationCode,
+        repeat: CODE_REPEAT,
         refresh_token: None,
         secrets: vec![code.to_owned(), assertion.expose_secret().to_owned()],
     }
@@ -163,6 +177,12 @@ impl TokenCall {
     /// The grant this call asks for.
     pub fn grant(&self) -> Grant {
         self.grant
+    }
+
+    /// Whether the call may be sent again when its outcome is unknown: a refresh
+    /// may, a code exchange may not.
+    pub fn repeat(&self) -> Repeat {
+        self.repeat
     }
 
     /// Reads the answer: the token set on a 2xx (expiry counted from `now`), a typed

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use revolut_webhooks::auth::{ClientAssertion, RefreshToken, refresh_token_request};
-use revolut_webhooks::request::HttpResponse;
+use revolut_webhooks::request::{HttpResponse, Repeat};
 use revolut_webhooks::{AuthError, RateLimiter, RetryPolicy};
 use time::OffsetDateTime;
 
@@ -175,7 +175,9 @@ proptest! {
             )),
         ];
         for error in &errors {
-            let _ = policy.decide(attempt, revolut_webhooks::request::Method::Get, error, elapsed, random);
+            for repeat in [Repeat::Safe, Repeat::Unsafe { on_unknown: "x" }] {
+                let _ = policy.decide(attempt, repeat, error.into(), elapsed, random);
+            }
         }
     }
 }
