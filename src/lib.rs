@@ -184,13 +184,13 @@ mod trace;
 // One home per public type: the small modules' types live at the root; the modules
 // that group many things (auth, events, signature, request, pagination, checkpoint,
 // and the clients) are their items' only home.
-pub use auth::error::{AuthError, AuthErrorKind};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{BaseUrl, ENVIRONMENT_VAR, Environment, Proxy};
 pub use error::{
     ApiError, DecodeError, Error, Result, TransportError, TransportErrorKind, ValidationError,
     codes,
 };
+pub use error::{AuthError, AuthErrorKind};
 pub use models::{
     CreateWebhook, CreatedBefore, EventType, FAILED_EVENTS_WINDOW, FailedEvent, FailedEventId,
     FailedEventsQuery, MAX_PAGE_SIZE, SecretExpiration, SigningSecret, UpdateWebhook, Webhook,

@@ -19,7 +19,6 @@ use std::fmt;
 mod assertion;
 mod claims;
 mod endpoint;
-pub(crate) mod error;
 mod signer;
 mod token;
 

@@ -19,7 +19,8 @@ pub use decode::DecodeError;
 pub use transport::{TransportError, TransportErrorKind};
 pub use validation::ValidationError;
 
-pub(crate) use crate::auth::error::{AuthError, AuthErrorKind};
+mod auth;
+pub use auth::{AuthError, AuthErrorKind};
 pub(crate) use scrub::scrub;
 
 /// The result type of this crate.

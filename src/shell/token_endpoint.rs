@@ -13,7 +13,6 @@ use std::time::Duration;
 use super::client::random;
 use super::flight;
 use super::maybe_io;
-use super::refreshing::shutting_down;
 use super::transport::{Transport, sleep};
 use crate::auth::{ClientAssertion, TokenCall, TokenSet, authorization_code_request};
 use crate::clock::{Clock, SystemClock};
@@ -176,4 +175,12 @@ pub(super) async fn send(
             RetryDecision::GiveUp => return Err(error),
         }
     }
+}
+
+/// The error of a token request that could not start: the runtime is going away.
+pub(super) fn shutting_down() -> AuthError {
+    AuthError::new(
+        "the token refresh was cancelled because the tokio runtime is shutting down; \
+         the next call on a running runtime tries again",
+    )
 }

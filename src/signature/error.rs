@@ -1,6 +1,6 @@
 //! Why a signing secret or a delivery is refused.
 
-use super::TIMESTAMP_HEADER;
+use super::names::TIMESTAMP_HEADER;
 use crate::events::EventParseError;
 
 /// Why a signing secret was refused by [`Verifier::new`](super::Verifier::new) and friends.

@@ -53,35 +53,17 @@ mod error;
 mod header;
 #[cfg(feature = "http")]
 mod header_map;
+mod names;
 mod sign;
 mod verified;
 
 pub use error::{InvalidSecret, VerifyError};
+pub use names::{DEFAULT_TOLERANCE, SECRET_PREFIX, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 pub use sign::{sign_delivery, sign_delivery_all};
 pub use verified::Verified;
 
 use header::{Candidates, parse_timestamp};
 use sign::{HmacSha256, hmac_key, mac};
-
-/// The header that carries the delivery time, in milliseconds since the Unix epoch.
-///
-/// HTTP header names are case-insensitive; compare them as such.
-pub const TIMESTAMP_HEADER: &str = "Revolut-Request-Timestamp";
-
-/// The header that carries the `v1=<hex>` signature(s).
-///
-/// HTTP header names are case-insensitive; compare them as such.
-pub const SIGNATURE_HEADER: &str = "Revolut-Signature";
-
-/// How far the delivery timestamp may be from now, either way, by default: 5 minutes, as
-/// Revolut recommends.
-pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
-
-/// The prefix every Revolut webhook signing secret starts with.
-pub const SECRET_PREFIX: &str = "wsk_";
-
-/// The signature scheme version this crate understands.
-const VERSION: &str = "v1";
 
 /// Checks the signature of webhook deliveries against one or more signing secrets.
 ///

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use super::{VerifyError, traced};
+use super::error::VerifyError;
+use super::traced;
 use crate::events::WebhookEvent;
 
 /// A delivery whose signature matched, from [`Verifier::verify`](super::Verifier::verify).
