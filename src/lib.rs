@@ -113,9 +113,10 @@
 //!
 //! # Stability
 //!
-//! Semver covers everything public, the sans-IO modules included: [`request`] (each
-//! endpoint as a request and a parser), [`RetryPolicy::decide`] and its
-//! [`RetryDecision`], and [`pagination`] (the failed-events cursor). They are public so you
+//! Semver covers everything public except the emulator, the sans-IO modules included:
+//! [`request`] (each endpoint as a request and a parser, with whether it may be
+//! repeated), [`RetryPolicy::decide`] with its [`Failure`] and [`RetryDecision`], and
+//! [`pagination`] (the failed-events cursor). They are public so you
 //! can drive the API with an HTTP library of your own and make the same decisions the
 //! clients make, and they change only as the rest of the API does: a breaking change
 //! waits for a new major (or, before 1.0, minor) version and is listed in the changelog.
@@ -123,6 +124,9 @@
 //! variants and `#[non_exhaustive]` structs gain fields, so match them with `_` and
 //! build them with their constructors. The exact text of error messages and `Debug`
 //! output is not covered; match on kinds, codes and fields instead.
+//!
+//! The emulator (feature `emulator`) is versioned with the minor version instead: it
+//! follows Revolut's API and may change in any minor release, as the changelog says.
 //!
 //! # Types from other crates
 //!

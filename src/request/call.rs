@@ -95,7 +95,7 @@ impl<T> Call<T> {
     /// `now` turns a `Retry-After` date into a wait.
     ///
     /// Error texts taken from the body are scrubbed of anything shaped like a
-    /// credential (see [`api_error`]).
+    /// credential (see [`api_error`](super::api_error)).
     pub fn parse(&self, response: &HttpResponse, now: OffsetDateTime) -> Result<T, Error> {
         self.parse_scrubbing(response, now, &[])
     }

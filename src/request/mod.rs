@@ -30,7 +30,7 @@ mod message;
 
 pub use crate::http_types::{Method, Repeat};
 pub use call::Call;
-#[cfg(test)]
+#[cfg(all(test, feature = "blocking"))]
 pub(crate) use call::Endpoint;
 pub(crate) use endpoints::failed_events_page;
 pub use endpoints::*;
