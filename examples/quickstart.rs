@@ -197,7 +197,7 @@ fn sandbox(token: &str) -> Result<(), Error> {
         step(3, "Subscribe it to payout link events too");
         let updated = hooks.update(
             hook.id,
-            &UpdateWebhook::with_events([
+            &UpdateWebhook::from_events([
                 EventType::TransactionCreated,
                 EventType::PayoutLinkCreated,
                 EventType::PayoutLinkStateChanged,

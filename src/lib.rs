@@ -249,7 +249,7 @@ pub mod nonblocking;
 /// ```compile_fail
 /// #![deny(unused_must_use)]
 /// use revolut_webhooks::{EventType, UpdateWebhook};
-/// let update = UpdateWebhook::with_events([EventType::TransactionCreated]).unwrap();
+/// let update = UpdateWebhook::from_events([EventType::TransactionCreated]).unwrap();
 /// update.and_url("https://example.com/v2");
 /// ```
 /// ```compile_fail
@@ -260,13 +260,13 @@ pub mod nonblocking;
 /// ```compile_fail
 /// #![deny(unused_must_use)]
 /// let assertion = revolut_webhooks::auth::ClientAssertion::presigned("a.b.c");
-/// assertion.lifetime(std::time::Duration::from_secs(60));
+/// assertion.with_lifetime(std::time::Duration::from_secs(60));
 /// ```
 /// ```compile_fail
 /// #![deny(unused_must_use)]
 /// use revolut_webhooks::auth::ConsentUrl;
 /// use revolut_webhooks::Environment;
-/// ConsentUrl::new(&Environment::Sandbox, "client", "https://example.com").scope("READ");
+/// ConsentUrl::new(&Environment::Sandbox, "client", "https://example.com").with_scope("READ");
 /// ```
 ///
 /// Enums and structs that will grow are `#[non_exhaustive]`, so adding a case or a

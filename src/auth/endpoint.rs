@@ -372,7 +372,7 @@ fn text(value: &serde_json::Value) -> Option<String> {
 /// use revolut_webhooks::Environment;
 ///
 /// let url = ConsentUrl::new(&Environment::Sandbox, "client-id", "https://example.com/cb")
-///     .scope("READ,WRITE");
+///     .with_scope("READ,WRITE");
 /// assert_eq!(
 ///     url.to_string(),
 ///     "https://sandbox-business.revolut.com/app-confirm?client_id=client-id\
@@ -405,12 +405,17 @@ impl ConsentUrl {
         }
     }
 
-    /// The scopes to ask for, such as `READ,WRITE` (webhooks need both to be managed).
-    /// Without it, the app's configured scopes apply.
+    /// Sets the scopes to ask for, such as `READ,WRITE` (webhooks need both to be
+    /// managed). Without it, the app's configured scopes apply.
     #[must_use]
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
         self
+    }
+
+    /// The scopes asked for, if set.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
     }
 
     /// The URL to open.

@@ -91,7 +91,7 @@ mod tests {
         assert!(get_webhook(id()).repeat().is_safe());
         assert!(!create_webhook(&create).repeat().is_safe());
         assert!(
-            update_webhook(id(), &UpdateWebhook::with_url("https://e.com").unwrap())
+            update_webhook(id(), &UpdateWebhook::from_url("https://e.com").unwrap())
                 .repeat()
                 .is_safe()
         );
@@ -103,7 +103,7 @@ mod tests {
     #[test]
     fn every_path_template_is_its_path_without_the_id() {
         let create = CreateWebhook::new("https://example.com/hook").unwrap();
-        let update = UpdateWebhook::with_url("https://example.com/other").unwrap();
+        let update = UpdateWebhook::from_url("https://example.com/other").unwrap();
         let templates = [
             (
                 list_webhooks().request().path.clone(),
@@ -177,7 +177,7 @@ mod tests {
 
         let update = update_webhook(
             id(),
-            &UpdateWebhook::with_url("https://www.example.com/").unwrap(),
+            &UpdateWebhook::from_url("https://www.example.com/").unwrap(),
         );
         assert_eq!(update.request().method, Method::Patch);
         assert_eq!(update.request().path, format!("/api/2.0/webhooks/{ID}"));

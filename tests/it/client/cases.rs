@@ -241,7 +241,7 @@ pub(super) async fn update_patches_only_what_is_set() {
         .webhooks()
         .update(
             id(),
-            &UpdateWebhook::with_events([
+            &UpdateWebhook::from_events([
                 EventType::TransactionCreated,
                 EventType::PayoutLinkCreated,
             ])
@@ -254,7 +254,7 @@ pub(super) async fn update_patches_only_what_is_set() {
         .webhooks()
         .update(
             id(),
-            &UpdateWebhook::with_url("https://www.example.com/").unwrap(),
+            &UpdateWebhook::from_url("https://www.example.com/").unwrap(),
         )
         .await
         .unwrap();
@@ -494,7 +494,7 @@ pub(super) async fn validation_errors_make_no_request() {
     let c = client_at(&server, clock());
     let hooks = c.webhooks();
     // An empty update or event list cannot even be built (see the models' tests).
-    assert!(UpdateWebhook::with_events([]).is_err());
+    assert!(UpdateWebhook::from_events([]).is_err());
     assert!(
         CreateWebhook::new("https://x.example")
             .unwrap()

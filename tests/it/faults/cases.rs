@@ -656,7 +656,7 @@ pub(super) async fn updates_and_deletes_are_retried_with_the_same_request() {
         },
     ]);
     let client = client(&server);
-    let update = UpdateWebhook::with_url("https://example.com/new").unwrap();
+    let update = UpdateWebhook::from_url("https://example.com/new").unwrap();
     let updated = client.webhooks().update(hook_id(3), &update).await.unwrap();
     assert_eq!(updated.url, "https://example.com/hook");
     client.webhooks().delete(hook_id(3)).await.unwrap();
