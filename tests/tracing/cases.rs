@@ -1,5 +1,5 @@
-// The tracing tests, written once and compiled per mode (`tracing_blocking.rs`
-// under `must_be_sync`, `tracing_async.rs` under `must_be_async`). Each runs one
+// The tracing tests, written once and compiled per mode (`blocking.rs`
+// under `must_be_sync`, `nonblocking.rs` under `must_be_async`). Each runs one
 // path of the client or the verifier under the capturing subscriber, checks the
 // spans and fields it expects, and checks that no token, secret, id, URL or body
 // text was recorded by anyone.
