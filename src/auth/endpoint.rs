@@ -110,7 +110,7 @@ pub fn refresh_token_request(
 /// The code exchange: `grant_type=authorization_code&code=…&client_assertion_type=…&client_assertion=…`,
 /// form-encoded, to `POST /api/1.0/auth/token`. Its answer carries the refresh token.
 ///
-/// The code comes back on the redirect URI after consent (see [`ConsentUrl`]); it
+/// The code comes back on the redirect URI after consent (see [`ConsentUrl`](super::ConsentUrl)); it
 /// can be used once, within about 2 minutes.
 pub fn authorization_code_request(code: &str, assertion: &SignedAssertion) -> TokenCall {
     let code = code.trim();
