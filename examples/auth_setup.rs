@@ -136,7 +136,7 @@ fn main() -> ExitCode {
     };
 
     let Some(code) = args.code else {
-        let url = ConsentUrl::new(&environment, &client_id, &redirect_uri).scope(&args.scope);
+        let url = ConsentUrl::new(&environment, &client_id, &redirect_uri).with_scope(&args.scope);
         println!(
             "Step 1 of 2 ({environment}): open this URL, sign in and approve the app:\n\n  {url}\n"
         );

@@ -65,7 +65,7 @@ async fn run(token: String) -> Result<(), Box<dyn std::error::Error>> {
     let updated = hooks
         .update(
             created.id,
-            &UpdateWebhook::with_events([EventType::PayoutLinkCreated])?,
+            &UpdateWebhook::from_events([EventType::PayoutLinkCreated])?,
         )
         .await?;
     println!("updated {} {:?}", updated.id, updated.events);

@@ -68,7 +68,7 @@ fn run(token: String) -> Result<(), Box<dyn std::error::Error>> {
 
     let updated = hooks.update(
         created.id,
-        &UpdateWebhook::with_events([
+        &UpdateWebhook::from_events([
             EventType::TransactionCreated,
             EventType::PayoutLinkStateChanged,
         ])?,

@@ -197,7 +197,7 @@ fn sandbox(token: &str) -> Result<(), Error> {
         step(3, "Subscribe it to payout link events too");
         let updated = hooks.update(
             hook.id,
-            &UpdateWebhook::with_events([
+            &UpdateWebhook::from_events([
                 EventType::TransactionCreated,
                 EventType::PayoutLinkCreated,
                 EventType::PayoutLinkStateChanged,
@@ -358,7 +358,8 @@ fn verify(
     let verifier =
         Verifier::from_secrets(secrets.iter().map(String::as_str)).map_err(|e| e.to_string())?;
     let event = verifier
-        .verify_and_parse(body, timestamp, header)
+        .verify(body, timestamp, header)
+        .and_then(|v| v.event())
         .map_err(|e| e.to_string())?;
     let matched = secrets
         .iter()

@@ -138,7 +138,10 @@ fn handle(mut stream: TcpStream, verifier: &Verifier, events: &mpsc::Sender<Webh
     if request.method != "POST" {
         return reply(&mut stream, 405, "POST only");
     }
-    match verifier.verify_and_parse(&request.body, &request.timestamp, &request.signature) {
+    match verifier
+        .verify(&request.body, &request.timestamp, &request.signature)
+        .and_then(|v| v.event())
+    {
         Ok(event) => {
             // Acknowledge first, work later.
             reply(&mut stream, 200, "ok");

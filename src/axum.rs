@@ -72,7 +72,8 @@ where
             }
         })?;
         verifier
-            .verify_headers_and_parse(&body, &parts.headers)
+            .verify_headers(&body, &parts.headers)
+            .and_then(|verified| verified.event())
             .map(VerifiedEvent)
             .map_err(WebhookRejection::from)
     }

@@ -50,7 +50,7 @@
 //! let now_ms = revolut_webhooks::signature::timestamp_ms(time::OffsetDateTime::now_utc());
 //! let (timestamp, signature) = (now_ms.to_string(), sign_delivery(&secret, now_ms, body));
 //!
-//! let event = verifier.verify_and_parse(body, &timestamp, &signature)?;
+//! let event = verifier.verify(body, &timestamp, &signature)?.event()?;
 //! assert!(matches!(event.data, EventData::TransactionStateChanged(_)));
 //! // A tampered body never verifies.
 //! assert!(verifier.verify(b"{}", &timestamp, &signature).is_err());
@@ -113,9 +113,10 @@
 //!
 //! # Stability
 //!
-//! Semver covers everything public, the sans-IO modules included: [`request`] (each
-//! endpoint as a request and a parser), [`RetryPolicy::decide`] and its
-//! [`RetryDecision`], and [`pagination`] (the failed-events cursor). They are public so you
+//! Semver covers everything public except the emulator, the sans-IO modules included:
+//! [`request`] (each endpoint as a request and a parser, with whether it may be
+//! repeated), [`RetryPolicy::decide`] with its [`Failure`] and [`RetryDecision`], and
+//! [`pagination`] (the failed-events cursor). They are public so you
 //! can drive the API with an HTTP library of your own and make the same decisions the
 //! clients make, and they change only as the rest of the API does: a breaking change
 //! waits for a new major (or, before 1.0, minor) version and is listed in the changelog.
@@ -123,6 +124,9 @@
 //! variants and `#[non_exhaustive]` structs gain fields, so match them with `_` and
 //! build them with their constructors. The exact text of error messages and `Debug`
 //! output is not covered; match on kinds, codes and fields instead.
+//!
+//! The emulator (feature `emulator`) is versioned with the minor version instead: it
+//! follows Revolut's API and may change in any minor release, as the changelog says.
 //!
 //! # Types from other crates
 //!
@@ -171,6 +175,7 @@ mod config;
 mod encoding;
 mod error;
 pub mod events;
+mod http_types;
 mod models;
 pub mod pagination;
 mod rate_limit;
@@ -183,20 +188,20 @@ mod trace;
 // One home per public type: the small modules' types live at the root; the modules
 // that group many things (auth, events, signature, request, pagination, checkpoint,
 // and the clients) are their items' only home.
-pub use auth::error::{AuthError, AuthErrorKind};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{BaseUrl, ENVIRONMENT_VAR, Environment, Proxy};
 pub use error::{
     ApiError, DecodeError, Error, Result, TransportError, TransportErrorKind, ValidationError,
     codes,
 };
+pub use error::{AuthError, AuthErrorKind};
 pub use models::{
     CreateWebhook, CreatedBefore, EventType, FAILED_EVENTS_WINDOW, FailedEvent, FailedEventId,
     FailedEventsQuery, MAX_PAGE_SIZE, SecretExpiration, SigningSecret, UpdateWebhook, Webhook,
     WebhookId, WebhookWithSecret,
 };
 pub use rate_limit::{RateLimitPermit, RateLimiter};
-pub use retry::{RetryDecision, RetryPolicy};
+pub use retry::{Failure, RetryDecision, RetryPolicy, parse_retry_after};
 
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
@@ -244,7 +249,7 @@ pub mod nonblocking;
 /// ```compile_fail
 /// #![deny(unused_must_use)]
 /// use revolut_webhooks::{EventType, UpdateWebhook};
-/// let update = UpdateWebhook::with_events([EventType::TransactionCreated]).unwrap();
+/// let update = UpdateWebhook::from_events([EventType::TransactionCreated]).unwrap();
 /// update.and_url("https://example.com/v2");
 /// ```
 /// ```compile_fail
@@ -255,13 +260,13 @@ pub mod nonblocking;
 /// ```compile_fail
 /// #![deny(unused_must_use)]
 /// let assertion = revolut_webhooks::auth::ClientAssertion::presigned("a.b.c");
-/// assertion.lifetime(std::time::Duration::from_secs(60));
+/// assertion.with_lifetime(std::time::Duration::from_secs(60));
 /// ```
 /// ```compile_fail
 /// #![deny(unused_must_use)]
 /// use revolut_webhooks::auth::ConsentUrl;
 /// use revolut_webhooks::Environment;
-/// ConsentUrl::new(&Environment::Sandbox, "client", "https://example.com").scope("READ");
+/// ConsentUrl::new(&Environment::Sandbox, "client", "https://example.com").with_scope("READ");
 /// ```
 ///
 /// Enums and structs that will grow are `#[non_exhaustive]`, so adding a case or a

@@ -4,12 +4,12 @@
 //!
 //! | outcome | retried? | wait |
 //! |---|---|---|
-//! | 429, 503 with `Retry-After` ≤ 60 s | yes, any method | `Retry-After` |
+//! | 429, 503 with `Retry-After` ≤ 60 s | yes, any call | `Retry-After` |
 //! | 429, 503 with `Retry-After` > 60 s | no: the error comes back at once with `retry_after` set | |
-//! | 429, 503 without `Retry-After` | yes, any method | backoff |
-//! | 500, 502, 504 | GET, PATCH, DELETE only | backoff |
-//! | connection refused / DNS / connect timeout (nothing was sent) | yes, any method | backoff |
-//! | timeout after sending, reset, truncated body | GET, PATCH, DELETE only | backoff |
+//! | 429, 503 without `Retry-After` | yes, any call | backoff |
+//! | 500, 502, 504 | calls safe to repeat only ([`Repeat::Safe`]) | backoff |
+//! | connection refused / DNS / connect timeout (nothing was sent) | yes, any call | backoff |
+//! | timeout after sending, reset, truncated body | calls safe to repeat only | backoff |
 //! | anything else (4xx, TLS, body too large, bad JSON) | no | |
 //!
 //! Backoff is exponential with full jitter: a random wait between zero and
@@ -18,9 +18,11 @@
 //! budget (2 minutes from the call's start) or leave the retry no time, and no
 //! attempt runs past it either: the clients cut an attempt's timeout to what is
 //! left of the budget, and send nothing once it is spent.
-//! Creating a webhook and rotating a secret (the API's two POSTs) are never
-//! retried after an ambiguous failure: the first attempt may have succeeded, and a
-//! repeat could create an eleventh webhook or a fourth key.
+//! Whether a call is safe to repeat is what its endpoint says ([`Call::repeat`](crate::request::Call::repeat)),
+//! not what its method suggests: creating a webhook and rotating a secret are
+//! [`Repeat::Unsafe`] and never retried after an ambiguous failure (the first attempt
+//! may have succeeded, and a repeat could create an eleventh webhook or a fourth key).
+//! The policy reads only a narrow view of the failure, a [`Failure`].
 //!
 //! [`RetryPolicy::decide`] is public so a client of your own can retry exactly as
 //! these clients do; semver covers it (see [the crate's stability notes](crate#stability)).
@@ -30,7 +32,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::error::{Error, TransportErrorKind};
-use crate::request::Method;
+use crate::http_types::Repeat;
 
 /// How a client retries failed requests.
 ///
@@ -152,21 +154,22 @@ impl RetryPolicy {
         self.total_budget
     }
 
-    /// Decides what to do after attempt number `attempt` (1 for the first) failed
-    /// with `error`. `elapsed` is the time the call has taken so far, and `random`
-    /// any random number (it picks the jittered wait).
+    /// Decides what to do after attempt number `attempt` (1 for the first) of a call
+    /// that may or may not be repeated (`repeat`) failed with `failure`. `elapsed` is
+    /// the time the call has taken so far, and `random` any random number (it picks the
+    /// jittered wait).
     pub fn decide(
         &self,
         attempt: u32,
-        method: Method,
-        error: &Error,
+        repeat: Repeat,
+        failure: Failure,
         elapsed: Duration,
         random: u64,
     ) -> RetryDecision {
         if attempt > self.max_retries {
             return RetryDecision::GiveUp;
         }
-        let wait = match classify(method, error) {
+        let wait = match classify(repeat, failure) {
             Retryable::No => return RetryDecision::GiveUp,
             Retryable::After(wait) if wait > self.max_retry_after => return RetryDecision::GiveUp,
             Retryable::After(wait) => wait,
@@ -196,27 +199,59 @@ enum Retryable {
     Backoff,
 }
 
-fn classify(method: Method, error: &Error) -> Retryable {
-    match error {
-        Error::Api(e) if matches!(e.status, 429 | 503) => match e.retry_after {
+/// What the policy reads of a failed attempt: the status and `Retry-After` of an
+/// answer, or the kind of a transport failure; nothing else.
+///
+/// Non-exhaustive: a later version may read more, so a `match` on it needs a `_` arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The server answered with an error status, and perhaps a `Retry-After` wait.
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The wait the server asked for, read with [`parse_retry_after`].
+        retry_after: Option<Duration>,
+    },
+    /// The request failed in transport.
+    Transport(TransportErrorKind),
+    /// Anything else (an answer that did not decode, a local refusal): never retried.
+    Other,
+}
+
+impl From<&Error> for Failure {
+    fn from(error: &Error) -> Self {
+        match error {
+            Error::Api(e) => Failure::Status {
+                status: e.status,
+                retry_after: e.retry_after,
+            },
+            Error::Transport(e) => Failure::Transport(e.kind),
+            _ => Failure::Other,
+        }
+    }
+}
+
+fn classify(repeat: Repeat, failure: Failure) -> Retryable {
+    match failure {
+        // Revolut refusing before doing anything: safe to send again, whatever the call.
+        Failure::Status {
+            status: 429 | 503,
+            retry_after,
+        } => match retry_after {
             Some(wait) => Retryable::After(wait),
             None => Retryable::Backoff,
         },
-        Error::Api(e) if matches!(e.status, 500 | 502 | 504) && method.is_idempotent() => {
+        Failure::Status {
+            status: 500 | 502 | 504,
+            ..
+        } if repeat.is_safe() => Retryable::Backoff,
+        // Nothing reached the server: safe to send again, whatever the call.
+        Failure::Transport(TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout) => {
             Retryable::Backoff
         }
-        // Nothing reached the server: safe to send again, whatever the method.
-        Error::Transport(e)
-            if matches!(
-                e.kind,
-                TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout
-            ) =>
-        {
-            Retryable::Backoff
-        }
-        Error::Transport(e)
-            if matches!(e.kind, TransportErrorKind::Timeout | TransportErrorKind::Io)
-                && method.is_idempotent() =>
+        Failure::Transport(TransportErrorKind::Timeout | TransportErrorKind::Io)
+            if repeat.is_safe() =>
         {
             Retryable::Backoff
         }
@@ -267,7 +302,7 @@ mod tests {
     fn transport(kind: TransportErrorKind) -> Error {
         Error::Transport(TransportError::new(
             kind,
-            crate::request::Method::Get,
+            crate::http_types::Method::Get,
             "/x",
             "boom",
             None,
@@ -276,14 +311,17 @@ mod tests {
 
     const MAX: u64 = u64::MAX;
 
-    fn decide(method: Method, error: &Error) -> RetryDecision {
-        RetryPolicy::default().decide(1, method, error, Duration::ZERO, MAX)
+    const SAFE: Repeat = Repeat::Safe;
+    const UNSAFE: Repeat = Repeat::Unsafe { on_unknown: "x" };
+
+    fn decide(repeat: Repeat, error: &Error) -> RetryDecision {
+        RetryPolicy::default().decide(1, repeat, error.into(), Duration::ZERO, MAX)
     }
 
     #[test]
     fn retry_after_within_the_cap_is_honoured_for_every_method() {
         for status in [429, 503] {
-            for method in [Method::Get, Method::Post, Method::Patch, Method::Delete] {
+            for method in [SAFE, UNSAFE] {
                 assert_eq!(
                     decide(method, &api(status, Some(1))),
                     RetryDecision::RetryAfter(Duration::from_secs(1)),
@@ -291,37 +329,32 @@ mod tests {
                 );
             }
             assert_eq!(
-                decide(Method::Get, &api(status, Some(60))),
+                decide(SAFE, &api(status, Some(60))),
                 RetryDecision::RetryAfter(Duration::from_secs(60))
             );
-            assert_eq!(
-                decide(Method::Get, &api(status, Some(61))),
-                RetryDecision::GiveUp
-            );
+            assert_eq!(decide(SAFE, &api(status, Some(61))), RetryDecision::GiveUp);
         }
     }
 
     #[test]
-    fn server_errors_retry_only_idempotent_methods() {
+    fn server_errors_retry_only_calls_safe_to_repeat() {
         for status in [500, 502, 504] {
-            for method in [Method::Get, Method::Patch, Method::Delete] {
-                assert!(matches!(
-                    decide(method, &api(status, None)),
-                    RetryDecision::RetryAfter(_)
-                ));
-            }
+            assert!(matches!(
+                decide(SAFE, &api(status, None)),
+                RetryDecision::RetryAfter(_)
+            ));
             assert_eq!(
-                decide(Method::Post, &api(status, None)),
+                decide(UNSAFE, &api(status, None)),
                 RetryDecision::GiveUp,
                 "{status}"
             );
         }
         assert!(matches!(
-            decide(Method::Post, &api(429, None)),
+            decide(UNSAFE, &api(429, None)),
             RetryDecision::RetryAfter(_)
         ));
         assert!(matches!(
-            decide(Method::Post, &api(503, None)),
+            decide(UNSAFE, &api(503, None)),
             RetryDecision::RetryAfter(_)
         ));
     }
@@ -330,44 +363,108 @@ mod tests {
     fn client_errors_are_final() {
         for status in [400, 401, 403, 404, 409, 422, 501, 505] {
             assert_eq!(
-                decide(Method::Get, &api(status, Some(1))),
+                decide(SAFE, &api(status, Some(1))),
                 RetryDecision::GiveUp,
                 "{status}"
             );
         }
         let v = Error::Validation(ValidationError::new("limit", "x"));
-        assert_eq!(decide(Method::Get, &v), RetryDecision::GiveUp);
+        assert_eq!(decide(SAFE, &v), RetryDecision::GiveUp);
     }
 
     #[test]
     fn transport_errors_by_kind() {
         use TransportErrorKind::*;
         assert!(matches!(
-            decide(Method::Post, &transport(Connect)),
+            decide(UNSAFE, &transport(Connect)),
             RetryDecision::RetryAfter(_)
         ));
         for kind in [Timeout, Io] {
             assert!(matches!(
-                decide(Method::Get, &transport(kind)),
+                decide(SAFE, &transport(kind)),
                 RetryDecision::RetryAfter(_)
             ));
             assert!(matches!(
-                decide(Method::Delete, &transport(kind)),
+                decide(SAFE, &transport(kind)),
                 RetryDecision::RetryAfter(_)
             ));
             assert_eq!(
-                decide(Method::Post, &transport(kind)),
+                decide(UNSAFE, &transport(kind)),
                 RetryDecision::GiveUp,
                 "{kind:?}"
             );
         }
         for kind in [Tls, BodyTooLarge, Other] {
             assert_eq!(
-                decide(Method::Get, &transport(kind)),
+                decide(SAFE, &transport(kind)),
                 RetryDecision::GiveUp,
                 "{kind:?}"
             );
         }
+    }
+
+    /// The table at the top of this file, row by row, from a `Repeat` and a `Failure`
+    /// alone: no method, no path, no error.
+    #[test]
+    fn the_decision_table() {
+        use TransportErrorKind::*;
+        let status = |status, secs: Option<u64>| Failure::Status {
+            status,
+            retry_after: secs.map(Duration::from_secs),
+        };
+        let p = RetryPolicy::default();
+        let retried = |repeat, failure| match p.decide(1, repeat, failure, Duration::ZERO, 7) {
+            RetryDecision::RetryAfter(_) => true,
+            RetryDecision::GiveUp => false,
+        };
+        // (failure, retried when safe to repeat, retried when not)
+        let table = [
+            (status(429, Some(1)), true, true),
+            (status(503, Some(60)), true, true),
+            (status(429, Some(61)), false, false),
+            (status(503, None), true, true),
+            (status(500, None), true, false),
+            (status(502, None), true, false),
+            (status(504, None), true, false),
+            (Failure::Transport(Connect), true, true),
+            (Failure::Transport(ConnectTimeout), true, true),
+            (Failure::Transport(Timeout), true, false),
+            (Failure::Transport(Io), true, false),
+            (status(400, None), false, false),
+            (status(404, Some(1)), false, false),
+            (status(501, None), false, false),
+            (status(505, None), false, false),
+            (Failure::Transport(Tls), false, false),
+            (Failure::Transport(BodyTooLarge), false, false),
+            (Failure::Transport(Other), false, false),
+            (Failure::Other, false, false),
+        ];
+        for (failure, safe, not) in table {
+            assert_eq!(retried(SAFE, failure), safe, "safe: {failure:?}");
+            assert_eq!(retried(UNSAFE, failure), not, "unsafe: {failure:?}");
+        }
+        // The wait a server asked for is the wait.
+        assert_eq!(
+            p.decide(1, UNSAFE, status(429, Some(3)), Duration::ZERO, 7),
+            RetryDecision::RetryAfter(Duration::from_secs(3))
+        );
+    }
+
+    #[test]
+    fn a_failure_is_read_from_an_error_as_status_retry_after_or_transport_kind() {
+        assert_eq!(
+            Failure::from(&api(429, Some(4))),
+            Failure::Status {
+                status: 429,
+                retry_after: Some(Duration::from_secs(4))
+            }
+        );
+        assert_eq!(
+            Failure::from(&transport(TransportErrorKind::Io)),
+            Failure::Transport(TransportErrorKind::Io)
+        );
+        let v = Error::Validation(ValidationError::new("limit", "x"));
+        assert_eq!(Failure::from(&v), Failure::Other);
     }
 
     #[test]
@@ -375,28 +472,28 @@ mod tests {
         let p = RetryPolicy::default();
         let e = api(503, Some(0));
         assert!(matches!(
-            p.decide(1, Method::Get, &e, Duration::ZERO, 0),
+            p.decide(1, SAFE, (&e).into(), Duration::ZERO, 0),
             RetryDecision::RetryAfter(_)
         ));
         assert!(matches!(
-            p.decide(2, Method::Get, &e, Duration::ZERO, 0),
+            p.decide(2, SAFE, (&e).into(), Duration::ZERO, 0),
             RetryDecision::RetryAfter(_)
         ));
         assert_eq!(
-            p.decide(3, Method::Get, &e, Duration::ZERO, 0),
+            p.decide(3, SAFE, (&e).into(), Duration::ZERO, 0),
             RetryDecision::GiveUp
         );
         assert_eq!(
-            RetryPolicy::none().decide(1, Method::Get, &e, Duration::ZERO, 0),
+            RetryPolicy::none().decide(1, SAFE, (&e).into(), Duration::ZERO, 0),
             RetryDecision::GiveUp
         );
         let five = RetryPolicy::default().with_max_retries(5);
         assert!(matches!(
-            five.decide(5, Method::Get, &e, Duration::ZERO, 0),
+            five.decide(5, SAFE, (&e).into(), Duration::ZERO, 0),
             RetryDecision::RetryAfter(_)
         ));
         assert_eq!(
-            five.decide(6, Method::Get, &e, Duration::ZERO, 0),
+            five.decide(6, SAFE, (&e).into(), Duration::ZERO, 0),
             RetryDecision::GiveUp
         );
     }
@@ -406,16 +503,16 @@ mod tests {
         let p = RetryPolicy::default().with_total_budget(Duration::from_secs(10));
         let e = api(429, Some(4));
         assert_eq!(
-            p.decide(1, Method::Get, &e, Duration::from_secs(5), 0),
+            p.decide(1, SAFE, (&e).into(), Duration::from_secs(5), 0),
             RetryDecision::RetryAfter(Duration::from_secs(4))
         );
         // A wait that ends exactly at the budget would leave the retry no time.
         assert_eq!(
-            p.decide(1, Method::Get, &e, Duration::from_secs(6), 0),
+            p.decide(1, SAFE, (&e).into(), Duration::from_secs(6), 0),
             RetryDecision::GiveUp
         );
         assert_eq!(
-            p.decide(1, Method::Get, &e, Duration::from_secs(7), 0),
+            p.decide(1, SAFE, (&e).into(), Duration::from_secs(7), 0),
             RetryDecision::GiveUp
         );
     }
@@ -447,7 +544,7 @@ mod tests {
         // Backoff is used where no Retry-After was given.
         let none = api(429, None);
         assert_eq!(
-            p.decide(1, Method::Get, &none, Duration::ZERO, 50_000_000),
+            p.decide(1, SAFE, (&none).into(), Duration::ZERO, 50_000_000),
             RetryDecision::RetryAfter(Duration::from_millis(50))
         );
     }

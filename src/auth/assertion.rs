@@ -33,7 +33,7 @@ enum Source {
 /// - [`presigned`](Self::presigned): a JWT you signed elsewhere (with a long `exp`);
 /// - [`rs256_pem`](Self::rs256_pem) / [`rs256_pem_file`](Self::rs256_pem_file)
 ///   (feature `jwt`): signed here with RS256 from the PEM private key;
-/// - [`with_signer`](Self::with_signer): signed by your KMS or HSM.
+/// - [`from_signer`](Self::from_signer): signed by your KMS or HSM.
 ///
 /// Assertions signed here live 10 minutes by default ([`lifetime`](Self::lifetime)),
 /// and a new one is made when the last one has less than a minute left. Clones share
@@ -139,7 +139,7 @@ impl ClientAssertion {
     }
 
     /// Assertions signed by `signer` (a KMS, an HSM), see [`AssertionSigner`].
-    pub fn with_signer(
+    pub fn from_signer(
         signer: impl AssertionSigner + 'static,
         client_id: &str,
         redirect_uri: &str,
@@ -170,12 +170,17 @@ impl ClientAssertion {
         }
     }
 
-    /// How long an assertion signed here lives (default 10 minutes). No effect on a
-    /// pre-signed one.
+    /// Sets how long an assertion signed here lives (default 10 minutes). No effect on
+    /// a pre-signed one.
     #[must_use]
-    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+    pub fn with_lifetime(mut self, lifetime: Duration) -> Self {
         self.lifetime = lifetime;
         self
+    }
+
+    /// How long an assertion signed here lives.
+    pub fn lifetime(&self) -> Duration {
+        self.lifetime
     }
 
     /// The client id (`sub`), when the assertion is signed here.
@@ -237,7 +242,7 @@ mod tests {
     fn custom_signer_builds_a_compact_jwt_and_reuses_it() {
         let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let seen = calls.clone();
-        let assertion = ClientAssertion::with_signer(
+        let assertion = ClientAssertion::from_signer(
             move |message: &[u8]| {
                 seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 assert_eq!(message.iter().filter(|&&b| b == b'.').count(), 1);
@@ -278,7 +283,7 @@ mod tests {
 
     #[test]
     fn signer_errors_become_signing_errors() {
-        let assertion = ClientAssertion::with_signer(
+        let assertion = ClientAssertion::from_signer(
             |_: &[u8]| Err(AuthError::new("KMS unavailable")),
             "cid",
             "example.com",
@@ -301,6 +306,6 @@ mod tests {
         assert!(err.message.contains("expired"), "{err}");
         let fresh = ClientAssertion::presigned("not-a-jwt");
         assert!(fresh.assertion(datetime!(2026-11-25 12:00 UTC)).is_ok());
-        assert!(ClientAssertion::with_signer(|_: &[u8]| Ok(vec![1]), " ", "example.com").is_err());
+        assert!(ClientAssertion::from_signer(|_: &[u8]| Ok(vec![1]), " ", "example.com").is_err());
     }
 }

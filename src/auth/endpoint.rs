@@ -1,4 +1,4 @@
-//! The token endpoint (`POST /api/1.0/auth/token`) and the consent URL, sans-IO.
+//! The token endpoint (`POST /api/1.0/auth/token`), sans-IO: its requests and answers.
 
 use std::fmt;
 
@@ -6,13 +6,23 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::{AccessToken, RefreshToken, SignedAssertion, TokenSet};
-use crate::config::Environment;
 use crate::encoding::percent_encode_into;
 use crate::error::{AuthError, AuthErrorKind, scrub};
-use crate::request::{HttpRequest, HttpResponse, Method, RequestBody};
+use crate::http_types::{Method, Repeat};
+use crate::request::{HttpRequest, HttpResponse, RequestBody};
 
 /// The token endpoint's path on the API host.
 pub(crate) const TOKEN_PATH: &str = "/api/1.0/auth/token";
+
+/// A refresh is safe to repeat: the same refresh token sent twice gets two access
+/// tokens and stays valid.
+const REFRESH_REPEAT: Repeat = Repeat::Safe;
+
+/// A code works once: a repeat after an unknown outcome would only be refused.
+const CODE_REPEAT: Repeat = Repeat::Unsafe {
+    on_unknown: "the authorization code may have been used: open the consent URL again and \
+                 exchange the new code",
+};
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -38,6 +48,7 @@ pub enum Grant {
 pub struct TokenCall {
     request: HttpRequest,
     grant: Grant,
+    repeat: Repeat,
     refresh_token: Option<RefreshToken>,
     /// What the request carries that must never come back out in an error message.
     secrets: Vec<String>,
@@ -87,6 +98,7 @@ pub fn refresh_token_request(
     TokenCall {
         request: token_request(body),
         grant: Grant::RefreshToken,
+        repeat: REFRESH_REPEAT,
         refresh_token: Some(refresh_token.clone()),
         secrets: vec![
             refresh_token.expose_secret().to_owned(),
@@ -98,7 +110,7 @@ pub fn refresh_token_request(
 /// The code exchange: `grant_type=authorization_code&code=…&client_assertion_type=…&client_assertion=…`,
 /// form-encoded, to `POST /api/1.0/auth/token`. Its answer carries the refresh token.
 ///
-/// The code comes back on the redirect URI after consent (see [`ConsentUrl`]); it
+/// The code comes back on the redirect URI after consent (see [`ConsentUrl`](super::ConsentUrl)); it
 /// can be used once, within about 2 minutes.
 pub fn authorization_code_request(code: &str, assertion: &SignedAssertion) -> TokenCall {
     let code = code.trim();
@@ -111,6 +123,7 @@ pub fn authorization_code_request(code: &str, assertion: &SignedAssertion) -> To
     TokenCall {
         request: token_request(body),
         grant: Grant::AuthorizationCode,
+        repeat: CODE_REPEAT,
         refresh_token: None,
         secrets: vec![code.to_owned(), assertion.expose_secret().to_owned()],
     }
@@ -163,6 +176,12 @@ impl TokenCall {
     /// The grant this call asks for.
     pub fn grant(&self) -> Grant {
         self.grant
+    }
+
+    /// Whether the call may be sent again when its outcome is unknown: a refresh
+    /// may, a code exchange may not.
+    pub fn repeat(&self) -> Repeat {
+        self.repeat
     }
 
     /// Reads the answer: the token set on a 2xx (expiry counted from `now`), a typed
@@ -342,78 +361,6 @@ fn text(value: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// The consent URL a user opens to approve the app, the first step of setup.
-///
-/// After approval the Business app redirects to `redirect_uri?code=…`; exchange that
-/// code with [`authorization_code_request`] (or the clients' `exchange_authorization_code`).
-///
-/// ```
-/// use revolut_webhooks::auth::ConsentUrl;
-/// use revolut_webhooks::Environment;
-///
-/// let url = ConsentUrl::new(&Environment::Sandbox, "client-id", "https://example.com/cb")
-///     .scope("READ,WRITE");
-/// assert_eq!(
-///     url.to_string(),
-///     "https://sandbox-business.revolut.com/app-confirm?client_id=client-id\
-///      &redirect_uri=https%3A%2F%2Fexample.com%2Fcb&response_type=code&scope=READ%2CWRITE"
-/// );
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConsentUrl {
-    base: String,
-    client_id: String,
-    redirect_uri: String,
-    scope: Option<String>,
-}
-
-impl ConsentUrl {
-    /// The consent URL of `environment`: `https://business.revolut.com/app-confirm`
-    /// (sandbox: `https://sandbox-business.revolut.com/app-confirm`; a custom host:
-    /// `<host>/app-confirm`).
-    pub fn new(environment: &Environment, client_id: &str, redirect_uri: &str) -> Self {
-        let base = match environment {
-            Environment::Production => "https://business.revolut.com/app-confirm".to_owned(),
-            Environment::Sandbox => "https://sandbox-business.revolut.com/app-confirm".to_owned(),
-            other => format!("{}/app-confirm", other.base_url()),
-        };
-        ConsentUrl {
-            base,
-            client_id: client_id.trim().to_owned(),
-            redirect_uri: redirect_uri.trim().to_owned(),
-            scope: None,
-        }
-    }
-
-    /// The scopes to ask for, such as `READ,WRITE` (webhooks need both to be managed).
-    /// Without it, the app's configured scopes apply.
-    #[must_use]
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// The URL to open.
-    pub fn to_url(&self) -> String {
-        let mut url = format!("{}?client_id=", self.base);
-        percent_encode_into(&self.client_id, &mut url);
-        url.push_str("&redirect_uri=");
-        percent_encode_into(&self.redirect_uri, &mut url);
-        url.push_str("&response_type=code");
-        if let Some(scope) = &self.scope {
-            url.push_str("&scope=");
-            percent_encode_into(scope, &mut url);
-        }
-        url
-    }
-}
-
-impl fmt::Display for ConsentUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_url())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -542,19 +489,5 @@ mod tests {
         assert_eq!(e.kind, AuthErrorKind::Unavailable);
         let e = case(refresh(), 403, r#"{"message":"Forbidden"}"#);
         assert_eq!(e.kind, AuthErrorKind::Rejected);
-    }
-
-    #[test]
-    fn consent_urls() {
-        assert_eq!(
-            ConsentUrl::new(&Environment::Production, "cid", "https://example.com").to_url(),
-            "https://business.revolut.com/app-confirm?client_id=cid&redirect_uri=https%3A%2F%2Fexample.com&response_type=code"
-        );
-        let local = Environment::custom("http://127.0.0.1:9").unwrap();
-        assert!(
-            ConsentUrl::new(&local, "cid", "x")
-                .to_url()
-                .starts_with("http://127.0.0.1:9/app-confirm?")
-        );
     }
 }

@@ -18,16 +18,15 @@ use std::fmt;
 
 mod assertion;
 mod claims;
+mod consent;
 mod endpoint;
-pub(crate) mod error;
 mod signer;
 mod token;
 
 pub use assertion::ClientAssertion;
 pub use claims::{AssertionClaims, SignedAssertion};
-pub use endpoint::{
-    ConsentUrl, Grant, TokenCall, authorization_code_request, refresh_token_request,
-};
+pub use consent::ConsentUrl;
+pub use endpoint::{Grant, TokenCall, authorization_code_request, refresh_token_request};
 pub use signer::AssertionSigner;
 pub use token::{RefreshToken, TokenSet};
 

@@ -20,7 +20,7 @@ use crate::error::{AuthError, AuthErrorKind};
 /// use revolut_webhooks::auth::ClientAssertion;
 /// use revolut_webhooks::AuthError;
 ///
-/// let assertion = ClientAssertion::with_signer(
+/// let assertion = ClientAssertion::from_signer(
 ///     |message: &[u8]| -> Result<Vec<u8>, AuthError> {
 ///         // e.g. kms.sign(key_id, "RSASSA_PKCS1_V1_5_SHA_256", message)
 ///         # let _ = message;

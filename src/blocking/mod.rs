@@ -107,6 +107,10 @@ pub use refreshing_builder::RefreshingTokenProviderBuilder;
 pub use token_endpoint::exchange_authorization_code;
 pub use webhooks::Webhooks;
 
+// The shell's retry decisions, tried on calls no endpoint of the API makes.
+#[cfg(test)]
+mod tests;
+
 impl Webhooks<'_> {
     /// Every failed event of the webhook, newest first, page after page, each
     /// exactly once (see [the crate docs](crate#pagination) on ties).

@@ -9,6 +9,12 @@
 //! under `failed-events`. Its clock can be a [`ManualClock`](crate::ManualClock), so
 //! token expiry, secret expiry and the 21-day window are testable without waiting.
 //!
+//! **Versioned with the crate's minor version, not semver.** The emulator is a tool
+//! for tests, and it follows Revolut's API as that changes: its Rust API (this module)
+//! may change in any minor release, 0.1.x to 0.2.0 and, after 1.0, 1.1 to 1.2, and the
+//! changelog says how. Pin the minor version (`revolut-webhooks = "~0.1"`) where a
+//! change would break your tests. The rest of the crate is covered by semver.
+//!
 //! ```
 //! use std::time::Duration;
 //! use revolut_webhooks::blocking::Client;

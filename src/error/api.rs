@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::{Unconfirmed, unconfirmed_suffix};
+use super::{OnUnknown, unconfirmed_suffix};
 
 /// An error status from the Revolut API, with everything its body and headers said.
 ///
@@ -28,7 +28,7 @@ pub struct ApiError {
     pub body_snippet: Option<String>,
     /// How many attempts were made, this one included.
     pub attempts: u32,
-    pub(crate) unconfirmed: Option<Unconfirmed>,
+    pub(crate) unconfirmed: Option<OnUnknown>,
 }
 
 impl ApiError {
@@ -125,7 +125,7 @@ impl fmt::Display for ApiError {
         if self.attempts > 1 {
             write!(f, " [after {} attempts]", self.attempts)?;
         }
-        f.write_str(unconfirmed_suffix(self.unconfirmed))
+        f.write_str(&unconfirmed_suffix(self.unconfirmed))
     }
 }
 

@@ -1,8 +1,8 @@
 //! [`DecodeError`]: a success body that did not decode, described without its values.
 
 use super::scrub::scrub;
-use super::{Unconfirmed, attempts_suffix, unconfirmed_suffix};
-use crate::request::Method;
+use super::{OnUnknown, attempts_suffix, unconfirmed_suffix};
+use crate::http_types::Method;
 
 /// A success response whose body could not be decoded.
 ///
@@ -35,7 +35,7 @@ pub struct DecodeError {
     /// How many attempts were made, this one included (earlier ones may have
     /// failed with a retryable error).
     pub attempts: u32,
-    pub(crate) unconfirmed: Option<Unconfirmed>,
+    pub(crate) unconfirmed: Option<OnUnknown>,
 }
 
 impl DecodeError {

@@ -19,7 +19,8 @@ pub use decode::DecodeError;
 pub use transport::{TransportError, TransportErrorKind};
 pub use validation::ValidationError;
 
-pub(crate) use crate::auth::error::{AuthError, AuthErrorKind};
+mod auth;
+pub use auth::{AuthError, AuthErrorKind};
 pub(crate) use scrub::scrub;
 
 /// The result type of this crate.
@@ -109,8 +110,9 @@ impl Error {
             || self.api().is_some_and(ApiError::is_rate_limited)
     }
 
-    /// Whether a create or a secret rotation failed after its request may have
-    /// reached the server (a 5xx other than 503, a timeout, a reset, a body that
+    /// Whether a call that is unsafe to repeat (creating a webhook, rotating a secret:
+    /// [`Repeat::Unsafe`](crate::request::Repeat::Unsafe)) failed after its request may
+    /// have reached the server (a 5xx other than 503, a timeout, a reset, a body that
     /// could not be read or decoded), so it may have taken effect: the webhook may
     /// exist, or the secret may have been rotated. Such calls are never retried;
     /// check with `list()` or `get()` before trying again. The message says so too.
@@ -174,15 +176,16 @@ impl Error {
         }
     }
 
-    /// Marks the failure of a create or rotation as ambiguous, if its request may
-    /// have reached the server; anything else is left as it is.
+    /// Marks the failure of a call that is unsafe to repeat as ambiguous, if its
+    /// request may have reached the server, with what to tell the user (`on_unknown`);
+    /// anything else is left as it is.
     #[cfg(any(feature = "blocking", feature = "async", test))]
-    pub(crate) fn mark_unconfirmed(&mut self, call: Unconfirmed) {
+    pub(crate) fn mark_unconfirmed(&mut self, call: &'static str) {
         match self {
             // 503 and 429 are Revolut refusing before doing anything (they are
             // retried, whatever the method); 501 and 505 refuse the request as such.
             Error::Api(e) if e.status >= 500 && !matches!(e.status, 501 | 503 | 505) => {
-                e.unconfirmed = Some(call)
+                e.unconfirmed = Some(OnUnknown::intern(call))
             }
             // A refused connection and a connect timeout certainly sent nothing.
             Error::Transport(e)
@@ -191,38 +194,68 @@ impl Error {
                     TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout
                 ) =>
             {
-                e.unconfirmed = Some(call)
+                e.unconfirmed = Some(OnUnknown::intern(call))
             }
             // A success whose body did not decode: it took effect.
-            Error::Decode(e) => e.unconfirmed = Some(call),
+            Error::Decode(e) => e.unconfirmed = Some(OnUnknown::intern(call)),
             _ => {}
         }
     }
 }
 
-/// A call that is not safe to repeat, whose failure may hide its success.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-// Only the clients mark errors; a build without them has none to mark.
-#[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
-pub(crate) enum Unconfirmed {
-    /// `POST /webhooks`.
-    Create,
-    /// `POST /webhooks/{id}/rotate-signing-secret`.
-    Rotate,
+/// What an ambiguous failure's message adds: that the request may have reached
+/// Revolut, and what the call's endpoint says to do about it
+/// ([`Repeat::Unsafe`](crate::request::Repeat::Unsafe)'s `on_unknown`).
+pub(super) fn unconfirmed_suffix(on_unknown: Option<OnUnknown>) -> String {
+    match on_unknown {
+        None => String::new(),
+        Some(advice) => format!(
+            "; the request may have reached Revolut, so {}",
+            advice.text()
+        ),
+    }
 }
 
-pub(super) fn unconfirmed_suffix(call: Option<Unconfirmed>) -> &'static str {
-    match call {
-        None => "",
-        Some(Unconfirmed::Create) => {
-            "; the request may have reached Revolut, so the webhook may exist: it was not \
-             created again, call list() to check before creating it"
-        }
-        Some(Unconfirmed::Rotate) => {
-            "; the request may have reached Revolut, so the signing secret may have been \
-             rotated: it was not rotated again, call get() to read the current secret before \
-             rotating"
-        }
+/// The advice of an ambiguous failure ([`Repeat::Unsafe`](crate::request::Repeat)'s
+/// `on_unknown`), kept as a 2-byte index into a table of the texts seen: the errors
+/// have two spare bytes, and a pointer would grow `Error` past the size at which
+/// clippy flags every `Result<_, Error>` in a user's code. The texts are the crate's
+/// own endpoint constants (no caller can build a `Call`), so the table stays small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OnUnknown(std::num::NonZeroU16);
+
+/// Every advice text seen so far, in the order first seen.
+static ADVICE: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+
+impl OnUnknown {
+    /// The index of `text`, added to the table if new; a full table (never, with the
+    /// crate's few texts) gives an index past its end, which reads as a generic advice.
+    // Only the clients mark errors; a build without them has none to mark.
+    #[cfg_attr(
+        not(any(feature = "blocking", feature = "async", test)),
+        allow(dead_code)
+    )]
+    fn intern(text: &'static str) -> Self {
+        let mut table = ADVICE.lock().unwrap_or_else(|e| e.into_inner());
+        let index = match table.iter().position(|known| *known == text) {
+            Some(index) => index,
+            None if table.len() < usize::from(u16::MAX - 1) => {
+                table.push(text);
+                table.len() - 1
+            }
+            None => usize::from(u16::MAX - 1),
+        };
+        // Stored plus one, so that `Option<OnUnknown>` takes two bytes.
+        let stored = u16::try_from(index.saturating_add(1)).unwrap_or(u16::MAX);
+        OnUnknown(std::num::NonZeroU16::new(stored).unwrap_or(std::num::NonZeroU16::MAX))
+    }
+
+    fn text(self) -> &'static str {
+        let table = ADVICE.lock().unwrap_or_else(|e| e.into_inner());
+        table
+            .get(usize::from(self.0.get() - 1))
+            .copied()
+            .unwrap_or("it may have taken effect: check before trying again")
     }
 }
 
@@ -236,8 +269,18 @@ pub(crate) fn attempts_suffix(attempts: u32) -> String {
 
 #[cfg(test)]
 mod tests {
+    const CREATE_ADVICE: &str = "the webhook may exist: call list() to check";
+    const ROTATE_ADVICE: &str = "the secret may have been rotated: call get() to read it";
+
+    #[test]
+    fn errors_stay_below_the_size_clippy_flags() {
+        // clippy's `result_large_err` flags every `Result<_, E>` with an `E` of 128
+        // bytes or more, in the crate and in its users' code.
+        assert!(std::mem::size_of::<Error>() < 128);
+        assert!(std::mem::size_of::<crate::pagination::WalkError>() < 128);
+    }
     use super::*;
-    use crate::request::Method;
+    use crate::http_types::Method;
 
     pub(super) fn api(status: u16, code: Option<i64>) -> ApiError {
         ApiError {
@@ -344,12 +387,12 @@ mod tests {
         ];
         for e in &mut maybe {
             assert!(!e.is_ambiguous(), "unmarked: {e}");
-            e.mark_unconfirmed(Unconfirmed::Create);
+            e.mark_unconfirmed(CREATE_ADVICE);
             assert!(e.is_ambiguous(), "{e}");
             assert!(e.to_string().contains("call list() to check"), "{e}");
         }
         let mut rotated = Error::from(api(500, None));
-        rotated.mark_unconfirmed(Unconfirmed::Rotate);
+        rotated.mark_unconfirmed(ROTATE_ADVICE);
         assert!(
             rotated.to_string().contains("call get() to read"),
             "{rotated}"
@@ -370,7 +413,7 @@ mod tests {
             },
         ];
         for e in &mut refused {
-            e.mark_unconfirmed(Unconfirmed::Create);
+            e.mark_unconfirmed(CREATE_ADVICE);
             assert!(!e.is_ambiguous(), "{e}");
             assert!(!e.to_string().contains("list()"), "{e}");
         }

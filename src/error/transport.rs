@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use super::{Unconfirmed, attempts_suffix, unconfirmed_suffix};
-use crate::request::Method;
+use super::{OnUnknown, attempts_suffix, unconfirmed_suffix};
+use crate::http_types::Method;
 
 /// What kind of failure stopped a request before a response arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,7 +62,7 @@ pub struct TransportError {
     pub message: String,
     /// How many attempts were made, this one included.
     pub attempts: u32,
-    pub(super) unconfirmed: Option<Unconfirmed>,
+    pub(super) unconfirmed: Option<OnUnknown>,
     #[source]
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }

@@ -1,8 +1,8 @@
 //! [`EventType`], the kinds of event a webhook can subscribe to, generated from the
 //! event table in [`events`](super).
 
-use super::event_table;
 use super::open_enum::open_enum;
+use super::table::event_table;
 
 /// Turns the event table into [`EventType`] and its [`ALL`](EventType::ALL).
 macro_rules! event_type {

@@ -46,51 +46,14 @@ use time::OffsetDateTime;
 pub(crate) mod event_type;
 mod open_enum;
 mod payout_link;
+mod table;
 mod transaction;
 
 use event_type::EventType;
+use table::event_table;
 // Globs, so that a data type added to one of these modules is public without another edit.
 pub use payout_link::*;
 pub use transaction::*;
-
-/// The event types this crate knows, in the API's order: one row each, the single list
-/// every `match` on event types is generated from.
-///
-/// A row is the variant's docs in [`EventType`], the variant (the same name in
-/// [`EventType`] and [`EventData`]), its wire name, and, in braces, the variant's docs in
-/// [`EventData`] and the type its `data` is read as. `event_table!(then)` hands the rows
-/// to the macro `then`: `event_type!` makes `EventType` of them, `event_data!` below
-/// makes `EventData` and the reading of `data`. A new event type is a row here, its data
-/// type, and its sample in the emulator (`Event::sample`, whose `match` does not compile
-/// without it).
-macro_rules! event_table {
-    ($then:ident) => {
-        $then! {
-            /// A transaction was created (`TransactionCreated`).
-            TransactionCreated = "TransactionCreated" => {
-                /// `TransactionCreated`: the new transaction (boxed: it is much larger than the
-                /// other variants).
-                Box<Transaction>
-            }
-            /// A transaction changed state (`TransactionStateChanged`).
-            TransactionStateChanged = "TransactionStateChanged" => {
-                /// `TransactionStateChanged`.
-                TransactionStateChanged
-            }
-            /// A payout link was created (`PayoutLinkCreated`).
-            PayoutLinkCreated = "PayoutLinkCreated" => {
-                /// `PayoutLinkCreated` (shape unconfirmed, read leniently).
-                PayoutLinkCreated
-            }
-            /// A payout link changed state (`PayoutLinkStateChanged`).
-            PayoutLinkStateChanged = "PayoutLinkStateChanged" => {
-                /// `PayoutLinkStateChanged`.
-                PayoutLinkStateChanged
-            }
-        }
-    };
-}
-use event_table;
 
 /// Turns the event table into [`EventData`], its `PartialEq` and `Serialize`, and the
 /// two ways of reading `data`.
@@ -172,7 +135,7 @@ event_table!(event_data);
 ///
 /// Read it with [`from_slice`](WebhookEvent::from_slice) or
 /// [`from_json`](WebhookEvent::from_json) (or through
-/// [`Verifier::verify_and_parse`](crate::signature::Verifier::verify_and_parse)). It also implements
+/// [`Verified::event`](crate::signature::Verified::event)). It also implements
 /// `Deserialize`, for an envelope inside other JSON (e.g. a failed event's `payload`), and
 /// `Serialize`, which writes the envelope back.
 #[derive(Debug, Clone, PartialEq, Serialize)]

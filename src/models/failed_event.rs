@@ -45,7 +45,7 @@ impl FailedEvent {
     }
 
     /// The payload as the typed event a receiver gets from
-    /// [`Verifier::verify_and_parse`](crate::signature::Verifier::verify_and_parse), so a replay
+    /// [`Verified::event`](crate::signature::Verified::event), so a replay
     /// of failed events can feed the same handler as live deliveries.
     ///
     /// ```
@@ -166,7 +166,7 @@ pub const FAILED_EVENTS_WINDOW: time::Duration = time::Duration::days(21);
 /// let q = FailedEventsQuery::new()
 ///     .with_limit(500)?
 ///     .with_created_before(datetime!(2026-11-20 10:00 UTC));
-/// assert_eq!(q.page_size(), 500);
+/// assert_eq!(q.limit(), Some(500));
 /// assert!(FailedEventsQuery::new().with_limit(0).is_err());
 /// # Ok::<(), revolut_webhooks::ValidationError>(())
 /// ```
@@ -202,12 +202,12 @@ impl FailedEventsQuery {
         self
     }
 
-    /// The page size: the limit set, or the API's default of 100.
-    pub fn page_size(&self) -> u32 {
+    /// The page size in effect: the limit set, or the API's default of 100.
+    pub(crate) fn page_size(&self) -> u32 {
         self.limit.unwrap_or(100)
     }
 
-    /// The limit set, if any (see [`page_size`](Self::page_size) for the one in effect).
+    /// The limit set, if any (without one, the API sends 100 events a page).
     pub fn limit(&self) -> Option<u32> {
         self.limit
     }

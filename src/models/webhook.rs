@@ -111,9 +111,9 @@ impl CreateWebhook {
 /// ```
 /// use revolut_webhooks::{EventType, UpdateWebhook};
 ///
-/// let change = UpdateWebhook::with_events([EventType::PayoutLinkStateChanged])?;
+/// let change = UpdateWebhook::from_events([EventType::PayoutLinkStateChanged])?;
 /// assert_eq!(serde_json::to_string(&change)?, r#"{"events":["PayoutLinkStateChanged"]}"#);
-/// let moved = UpdateWebhook::with_url("https://example.com/v2")?;
+/// let moved = UpdateWebhook::from_url("https://example.com/v2")?;
 /// assert_eq!(serde_json::to_string(&moved)?, r#"{"url":"https://example.com/v2"}"#);
 /// let both = moved.and_events([EventType::TransactionCreated])?;
 /// assert_eq!((both.url(), both.events().map(<[_]>::len)), (Some("https://example.com/v2"), Some(1)));
@@ -129,7 +129,7 @@ pub struct UpdateWebhook {
 
 impl UpdateWebhook {
     /// Moves delivery to `url`, which must be `https`.
-    pub fn with_url(url: impl Into<String>) -> Result<Self, ValidationError> {
+    pub fn from_url(url: impl Into<String>) -> Result<Self, ValidationError> {
         let url = url.into();
         validate_webhook_url(&url)?;
         Ok(UpdateWebhook {
@@ -139,7 +139,7 @@ impl UpdateWebhook {
     }
 
     /// Replaces the subscribed event types; the list must not be empty.
-    pub fn with_events(
+    pub fn from_events(
         events: impl IntoIterator<Item = EventType>,
     ) -> Result<Self, ValidationError> {
         Ok(UpdateWebhook {
@@ -248,16 +248,16 @@ mod tests {
         let some = c.with_events([EventType::TransactionCreated]).unwrap();
         assert_eq!(some.events(), Some(&[EventType::TransactionCreated][..]));
 
-        assert_eq!(UpdateWebhook::with_url("ftp://x").unwrap_err().field, "url");
-        assert_eq!(UpdateWebhook::with_events([]).unwrap_err().field, "events");
-        let moved = UpdateWebhook::with_url("https://x").unwrap();
+        assert_eq!(UpdateWebhook::from_url("ftp://x").unwrap_err().field, "url");
+        assert_eq!(UpdateWebhook::from_events([]).unwrap_err().field, "events");
+        let moved = UpdateWebhook::from_url("https://x").unwrap();
         assert_eq!((moved.url(), moved.events()), (Some("https://x"), None));
         assert_eq!(moved.clone().and_events([]).unwrap_err().field, "events");
         assert_eq!(moved.and_url("http://x").unwrap_err().field, "url");
-        let events = UpdateWebhook::with_events([EventType::PayoutLinkCreated]).unwrap();
+        let events = UpdateWebhook::from_events([EventType::PayoutLinkCreated]).unwrap();
         assert_eq!(events.url(), None);
         assert_eq!(events.events(), Some(&[EventType::PayoutLinkCreated][..]));
-        let both = UpdateWebhook::with_url("https://www.example.com/")
+        let both = UpdateWebhook::from_url("https://www.example.com/")
             .unwrap()
             .and_events([EventType::TransactionCreated, EventType::PayoutLinkCreated])
             .unwrap();
@@ -265,7 +265,7 @@ mod tests {
             serde_json::to_string(&both).unwrap(),
             r#"{"url":"https://www.example.com/","events":["TransactionCreated","PayoutLinkCreated"]}"#
         );
-        let same = UpdateWebhook::with_events([
+        let same = UpdateWebhook::from_events([
             EventType::TransactionCreated,
             EventType::PayoutLinkCreated,
         ])

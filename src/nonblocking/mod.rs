@@ -95,7 +95,7 @@ mod flight {
             // A panic in user code (the signer, `on_refresh`) reaches the caller, as
             // it does when blocking.
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(_) => Err(super::refreshing::shutting_down()),
+            Err(_) => Err(super::token_endpoint::shutting_down()),
         }
     }
 

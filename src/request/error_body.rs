@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use super::HttpResponse;
+use super::message::HttpResponse;
 use crate::error::{ApiError, scrub};
 use crate::retry::parse_retry_after;
 

@@ -61,10 +61,10 @@ use super::transport::{Transport, sleep};
 use crate::auth::{AccessToken, StaticToken};
 use crate::clock::Clock;
 use crate::config::Environment;
-use crate::error::{Error, Result, Unconfirmed};
+use crate::error::{Error, Result};
 use crate::rate_limit::{RateLimitPermit, RateLimiter};
-use crate::request::{Call, Method};
-use crate::retry::{RetryDecision, RetryPolicy};
+use crate::request::{Call, Repeat};
+use crate::retry::{Failure, RetryDecision, RetryPolicy};
 use crate::trace::{self, Span, Stopwatch, trace_event, trace_span};
 
 /// Supplies the access token for each request.
@@ -179,14 +179,12 @@ impl Client {
         super::flight::runtime()?;
         let started = std::time::Instant::now();
         let budget = self.inner.retry.total_budget();
-        let method = call.request().method;
-        let unconfirmed = (method == Method::Post).then(|| {
-            if call.request().path.ends_with("/rotate-signing-secret") {
-                Unconfirmed::Rotate
-            } else {
-                Unconfirmed::Create
-            }
-        });
+        // What the endpoint says, never a guess from the method or the path.
+        let repeat = call.repeat();
+        let unconfirmed = match repeat {
+            Repeat::Unsafe { on_unknown } => Some(on_unknown),
+            Repeat::Safe => None,
+        };
         let mut attempts = 0;
         let mut failures = 0;
         let mut refreshed = false;
@@ -260,10 +258,13 @@ impl Client {
                 continue;
             }
             failures += 1;
-            let decision =
-                self.inner
-                    .retry
-                    .decide(failures, method, &error, started.elapsed(), random());
+            let decision = self.inner.retry.decide(
+                failures,
+                repeat,
+                Failure::from(&error),
+                started.elapsed(),
+                random(),
+            );
             match decision {
                 RetryDecision::RetryAfter(wait) => {
                     trace_event!(

@@ -26,7 +26,7 @@ use time::OffsetDateTime;
 use super::client::TokenProvider;
 use super::flight::{self, FlightLock};
 use super::maybe_io;
-use super::token_endpoint::{finish_token_span, send, token_span};
+use super::token_endpoint::{finish_token_span, send, shutting_down, token_span};
 use super::transport::Transport;
 use crate::auth::{AccessToken, ClientAssertion, RefreshToken, TokenSet, refresh_token_request};
 use crate::clock::Clock;
@@ -262,11 +262,4 @@ impl TokenProvider for RefreshingTokenProvider {
         // Either it was dropped, or another caller has already replaced it.
         true
     }
-}
-
-pub(super) fn shutting_down() -> AuthError {
-    AuthError::new(
-        "the token refresh was cancelled because the tokio runtime is shutting down; \
-         the next call on a running runtime tries again",
-    )
 }

@@ -2,24 +2,23 @@
 
 // Part of the I/O shell, included once per mode: see the header of `client.rs`.
 //
-// A token request is retried under the provider's `RetryPolicy`, like an API call:
-// a refresh as an idempotent request (sending the same refresh token twice gets
-// two access tokens and leaves the refresh token valid), a code exchange as a POST
-// (a code works once, so only failures that show nothing was used are retried).
+// A token request is retried under the provider's `RetryPolicy`, like an API call,
+// as its `TokenCall::repeat` says: a refresh is safe to repeat (sending the same
+// refresh token twice gets two access tokens and leaves the refresh token valid), a
+// code exchange is not (a code works once, so only failures that show nothing was
+// used are retried).
 
 use std::time::Duration;
 
 use super::client::random;
 use super::flight;
 use super::maybe_io;
-use super::refreshing::shutting_down;
 use super::transport::{Transport, sleep};
-use crate::auth::{ClientAssertion, Grant, TokenCall, TokenSet, authorization_code_request};
+use crate::auth::{ClientAssertion, TokenCall, TokenSet, authorization_code_request};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Environment, HttpConfig};
-use crate::error::{AuthError, AuthErrorKind, Error, Result, TransportError};
-use crate::request::Method;
-use crate::retry::{RetryDecision, RetryPolicy};
+use crate::error::{AuthError, AuthErrorKind, Result};
+use crate::retry::{Failure, RetryDecision, RetryPolicy, parse_retry_after};
 use crate::trace::{self, Span, Stopwatch, trace_event};
 
 /// The span of one token request: the grant's outcome, status, attempts and
@@ -44,7 +43,7 @@ pub(super) use token_span;
 /// The code works once, within about 2 minutes of consent. Store the refresh token
 /// somewhere safe; it is what a [`RefreshingTokenProvider`](super::RefreshingTokenProvider) needs.
 ///
-/// Retried under [`RetryPolicy::default`] as a POST: a 429 or 503 and a refused
+/// Retried under [`RetryPolicy::default`] as a call unsafe to repeat ([`Repeat::Unsafe`](crate::request::Repeat)): a 429 or 503 and a refused
 /// connection are retried; a timeout or a 500 is not, since the code may have
 /// been used.
 #[maybe_io]
@@ -111,12 +110,6 @@ pub(super) async fn send(
     clock: &dyn Clock,
     span: &Span,
 ) -> Result<TokenSet, AuthError> {
-    // The retry decision only asks whether a repeat is harmless: for a refresh it
-    // is (see the notes at the top), for a code exchange it is not.
-    let retry_as = match call.grant() {
-        Grant::RefreshToken => Method::Patch,
-        Grant::AuthorizationCode => Method::Post,
-    };
     let started = std::time::Instant::now();
     let mut attempts = 0;
     loop {
@@ -124,7 +117,9 @@ pub(super) async fn send(
         let remaining = retry.total_budget().saturating_sub(started.elapsed());
         let cut = (remaining < timeout).then_some(remaining);
         let now = clock.now();
-        let (mut error, cause) = match transport.send(call.request(), environment, None, cut).await
+        let (mut error, failure) = match transport
+            .send(call.request(), environment, None, cut)
+            .await
         {
             Ok(response) => match call.parse(&response, now) {
                 Ok(tokens) => {
@@ -132,16 +127,21 @@ pub(super) async fn send(
                     span.record("attempts", attempts);
                     return Ok(tokens);
                 }
+                Err(error) if (200..300).contains(&response.status) => (error, Failure::Other),
                 Err(error) => {
-                    // The decision reads the answer as it would an API error's.
-                    let cause = (response.status == 429 || response.status >= 500)
-                        .then(|| Error::Api(crate::request::api_error(&response, now)));
-                    (error, cause)
+                    let retry_after = response
+                        .retry_after
+                        .as_deref()
+                        .and_then(|v| parse_retry_after(v, now));
+                    let failure = Failure::Status {
+                        status: response.status,
+                        retry_after,
+                    };
+                    (error, failure)
                 }
             },
             Err(e) => {
-                // What the decision reads: the kind of failure, nothing else.
-                let cause = TransportError::new(e.kind, e.method, &e.path, "", None);
+                let failure = Failure::Transport(e.kind);
                 let message = crate::error::scrub(&e.to_string(), &[]);
                 let error = AuthError::with_kind(
                     AuthErrorKind::Unavailable,
@@ -150,14 +150,17 @@ pub(super) async fn send(
                     ),
                 )
                 .with_source(e);
-                (error, Some(Error::Transport(cause)))
+                (error, failure)
             }
         };
         error.attempts = attempts;
-        let decision = match &cause {
-            Some(cause) => retry.decide(attempts, retry_as, cause, started.elapsed(), random()),
-            None => RetryDecision::GiveUp,
-        };
+        let decision = retry.decide(
+            attempts,
+            call.repeat(),
+            failure,
+            started.elapsed(),
+            random(),
+        );
         match decision {
             RetryDecision::RetryAfter(wait) => {
                 trace_event!(
@@ -172,4 +175,12 @@ pub(super) async fn send(
             RetryDecision::GiveUp => return Err(error),
         }
     }
+}
+
+/// The error of a token request that could not start: the runtime is going away.
+pub(super) fn shutting_down() -> AuthError {
+    AuthError::new(
+        "the token refresh was cancelled because the tokio runtime is shutting down; \
+         the next call on a running runtime tries again",
+    )
 }

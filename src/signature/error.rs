@@ -1,6 +1,6 @@
 //! Why a signing secret or a delivery is refused.
 
-use super::TIMESTAMP_HEADER;
+use super::names::TIMESTAMP_HEADER;
 use crate::events::EventParseError;
 
 /// Why a signing secret was refused by [`Verifier::new`](super::Verifier::new) and friends.
@@ -65,7 +65,7 @@ pub enum VerifyError {
     #[error("no webhook signature matches")]
     NoMatch,
     /// The signature is valid but the body is not a webhook event this crate can read
-    /// (only from [`Verifier::verify_and_parse`](super::Verifier::verify_and_parse)).
+    /// (only from [`Verified::event`](super::Verified::event)).
     #[error("signature verified but the event is invalid: {0}")]
     InvalidEvent(#[from] EventParseError),
 }

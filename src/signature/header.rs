@@ -1,6 +1,7 @@
 //! Reading the `Revolut-Request-Timestamp` and `Revolut-Signature` header values.
 
-use super::{SIGNATURE_HEADER, TIMESTAMP_HEADER, VERSION, VerifyError};
+use super::error::VerifyError;
+use super::names::{SIGNATURE_HEADER, TIMESTAMP_HEADER, VERSION};
 use crate::encoding::decode_hex32;
 
 pub(super) struct Timestamp<'a> {

@@ -1,10 +1,7 @@
-//! Verifying straight from an [`http::HeaderMap`] (feature `http`).
+//! Verifying straight from an [`http::HeaderMap`] (feature `http`): a thin adapter over
+//! [`Verifier::verify`] that reads the two headers.
 
-use time::OffsetDateTime;
-
-use super::{SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError, traced, unix_ms};
-use crate::clock::{Clock, SystemClock};
-use crate::events::WebhookEvent;
+use super::{SIGNATURE_HEADER, TIMESTAMP_HEADER, Verified, Verifier, VerifyError, traced};
 
 // The cfg repeats the module's so that rustdoc shows the feature on each method.
 #[cfg(feature = "http")]
@@ -12,7 +9,8 @@ use crate::events::WebhookEvent;
 impl Verifier {
     /// [`verify`](Verifier::verify), reading [`TIMESTAMP_HEADER`] and [`SIGNATURE_HEADER`]
     /// from an [`http::HeaderMap`] (header names are case-insensitive there). Several
-    /// `Revolut-Signature` lines are treated as one comma-separated list.
+    /// `Revolut-Signature` lines are treated as one comma-separated list; two
+    /// timestamps, or a value that is not text, are malformed.
     ///
     /// ```
     /// use revolut_webhooks::signature::{sign_delivery, timestamp_ms, Verifier};
@@ -23,42 +21,24 @@ impl Verifier {
     /// let mut headers = http::HeaderMap::new();
     /// headers.insert("revolut-request-timestamp", ts.to_string().parse()?);
     /// headers.insert("revolut-signature", sign_delivery(&secret.into(), ts, body).parse()?);
-    /// Verifier::new(secret)?.verify_headers(body, &headers)?;
+    /// let verified = Verifier::new(secret)?.verify_headers(body, &headers)?;
+    /// assert_eq!(verified.secret_index(), 0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn verify_headers(
+    pub fn verify_headers<'a>(
         &self,
-        body: &[u8],
+        body: &'a [u8],
         headers: &http::HeaderMap,
-    ) -> Result<(), VerifyError> {
-        traced(self.headers_at(body, headers, self.current_time()))
+    ) -> Result<Verified<'a>, VerifyError> {
+        traced(self.headers(body, headers))
     }
 
-    /// Now, according to the configured clock.
-    fn current_time(&self) -> OffsetDateTime {
-        match &self.clock {
-            Some(clock) => clock.now(),
-            None => SystemClock.now(),
-        }
-    }
-
-    /// [`verify_headers`](Verifier::verify_headers), with "now" given.
-    pub fn verify_headers_at(
+    /// [`verify_headers`](Verifier::verify_headers), without its trace event.
+    fn headers<'a>(
         &self,
-        body: &[u8],
+        body: &'a [u8],
         headers: &http::HeaderMap,
-        now: OffsetDateTime,
-    ) -> Result<(), VerifyError> {
-        traced(self.headers_at(body, headers, now))
-    }
-
-    /// [`verify_headers_at`](Verifier::verify_headers_at), without its trace event.
-    fn headers_at(
-        &self,
-        body: &[u8],
-        headers: &http::HeaderMap,
-        now: OffsetDateTime,
-    ) -> Result<(), VerifyError> {
+    ) -> Result<Verified<'a>, VerifyError> {
         let mut timestamps = headers.get_all(TIMESTAMP_HEADER).iter();
         let timestamp = match (timestamps.next(), timestamps.next()) {
             (None, _) => "",
@@ -81,19 +61,6 @@ impl Verifier {
                 joined.as_str()
             }
         };
-        self.verify_ms(body, timestamp, signature, unix_ms(now))
-    }
-
-    /// [`verify_headers`](Verifier::verify_headers), then parses the body into a
-    /// [`WebhookEvent`].
-    pub fn verify_headers_and_parse(
-        &self,
-        body: &[u8],
-        headers: &http::HeaderMap,
-    ) -> Result<WebhookEvent, VerifyError> {
-        traced(
-            self.headers_at(body, headers, self.current_time())
-                .and_then(|()| WebhookEvent::from_slice(body).map_err(VerifyError::from)),
-        )
+        self.verify_ms(body, timestamp, signature, self.now_ms())
     }
 }

@@ -44,43 +44,26 @@ use subtle::{Choice, ConstantTimeEq};
 use time::OffsetDateTime;
 
 use crate::clock::{Clock, SystemClock};
-use crate::events::WebhookEvent;
 use crate::models::SigningSecret;
 use crate::trace::trace_event;
 
 // Why a secret or a delivery is refused; reading the two headers; the
-// `http::HeaderMap` entry points; producing signatures.
+// `http::HeaderMap` adapter; producing signatures; what a verification found.
 mod error;
 mod header;
 #[cfg(feature = "http")]
 mod header_map;
+mod names;
 mod sign;
+mod verified;
 
 pub use error::{InvalidSecret, VerifyError};
+pub use names::{DEFAULT_TOLERANCE, SECRET_PREFIX, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 pub use sign::{sign_delivery, sign_delivery_all};
+pub use verified::Verified;
 
 use header::{Candidates, parse_timestamp};
 use sign::{HmacSha256, hmac_key, mac};
-
-/// The header that carries the delivery time, in milliseconds since the Unix epoch.
-///
-/// HTTP header names are case-insensitive; compare them as such.
-pub const TIMESTAMP_HEADER: &str = "Revolut-Request-Timestamp";
-
-/// The header that carries the `v1=<hex>` signature(s).
-///
-/// HTTP header names are case-insensitive; compare them as such.
-pub const SIGNATURE_HEADER: &str = "Revolut-Signature";
-
-/// How far the delivery timestamp may be from now, either way, by default: 5 minutes, as
-/// Revolut recommends.
-pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
-
-/// The prefix every Revolut webhook signing secret starts with.
-pub const SECRET_PREFIX: &str = "wsk_";
-
-/// The signature scheme version this crate understands.
-const VERSION: &str = "v1";
 
 /// Checks the signature of webhook deliveries against one or more signing secrets.
 ///
@@ -228,6 +211,10 @@ impl Verifier {
     /// [`TIMESTAMP_HEADER`] and [`SIGNATURE_HEADER`]. Pass `""` for a header that is
     /// absent: an empty value is reported as [`VerifyError::MissingHeader`].
     ///
+    /// The one way to verify: "now" comes from the verifier's clock (set another with
+    /// [`with_clock`](Verifier::with_clock)), and the answer says which secret matched
+    /// ([`Verified::secret_index`]) and parses the event on demand ([`Verified::event`]).
+    ///
     /// Checks, in order: both headers present; the timestamp is a whole number of
     /// milliseconds; the signature header holds at least one well-formed `v1` entry; the
     /// timestamp is within the tolerance of the clock's now; some signature matches some
@@ -237,86 +224,50 @@ impl Verifier {
     /// versions (`v0=…`, `v2=…`) are ignored; a `v1` value must be 64 hex digits, upper or
     /// lower case (hex case does not change the bytes compared). Surrounding whitespace of
     /// the timestamp is ignored, but nothing else is: it must be ASCII digits only.
-    pub fn verify(
-        &self,
-        body: &[u8],
-        timestamp_header: &str,
-        signature_header: &str,
-    ) -> Result<(), VerifyError> {
-        traced(self.verify_ms(body, timestamp_header, signature_header, self.now_ms()))
-    }
-
-    /// [`verify`](Verifier::verify), with "now" given instead of read from the clock.
-    pub fn verify_at(
-        &self,
-        body: &[u8],
-        timestamp_header: &str,
-        signature_header: &str,
-        now: OffsetDateTime,
-    ) -> Result<(), VerifyError> {
-        traced(self.verify_ms(body, timestamp_header, signature_header, unix_ms(now)))
-    }
-
-    fn verify_ms(
-        &self,
-        body: &[u8],
-        timestamp_header: &str,
-        signature_header: &str,
-        now_ms: i128,
-    ) -> Result<(), VerifyError> {
-        let timestamp = parse_timestamp(timestamp_header)?;
-        let candidates = Candidates::parse(signature_header)?;
-        self.check_tolerance(timestamp.value, now_ms)?;
-        if self.matches(body, timestamp.text, &candidates) {
-            Ok(())
-        } else {
-            Err(VerifyError::NoMatch)
-        }
-    }
-
-    /// Verifies the delivery like [`verify`](Verifier::verify), then parses the body into a
-    /// [`WebhookEvent`]. The body is parsed only once the signature is known to be good.
     ///
     /// ```
     /// use revolut_webhooks::signature::{sign_delivery, timestamp_ms, Verifier};
     /// use revolut_webhooks::events::EventData;
     /// use revolut_webhooks::{EventType, SigningSecret};
     ///
-    /// let secret = SigningSecret::from("wsk_example000000000");
+    /// let old = SigningSecret::from("wsk_old00000000000000");
+    /// let new = SigningSecret::from("wsk_new00000000000000");
     /// let body = br#"{"event":"TransactionStateChanged","timestamp":"2023-05-09T16:36:38.028960Z","data":{"id":"645a7696-22f3-aa47-9c74-cbae0449cc46","request_id":"app_charges-1","old_state":"pending","new_state":"completed"}}"#;
     /// let ts = timestamp_ms(time::OffsetDateTime::now_utc());
-    /// let header = sign_delivery(&secret, ts, body);
+    /// let header = sign_delivery(&old, ts, body);
     ///
-    /// let event = Verifier::new(secret)?.verify_and_parse(body, &ts.to_string(), &header)?;
+    /// let verifier = Verifier::new(new)?.and_secret(old)?;
+    /// let verified = verifier.verify(body, &ts.to_string(), &header)?;
+    /// assert_eq!(verified.secret_index(), 1); // the second secret, the old one
+    /// let event = verified.event()?;
     /// assert_eq!(event.event, EventType::TransactionStateChanged);
     /// assert!(matches!(event.data, EventData::TransactionStateChanged(_)));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn verify_and_parse(
+    pub fn verify<'a>(
         &self,
-        body: &[u8],
+        body: &'a [u8],
         timestamp_header: &str,
         signature_header: &str,
-    ) -> Result<WebhookEvent, VerifyError> {
-        traced(
-            self.verify_ms(body, timestamp_header, signature_header, self.now_ms())
-                .and_then(|()| WebhookEvent::from_slice(body).map_err(VerifyError::from)),
-        )
+    ) -> Result<Verified<'a>, VerifyError> {
+        traced(self.verify_ms(body, timestamp_header, signature_header, self.now_ms()))
     }
 
-    /// [`verify_and_parse`](Verifier::verify_and_parse), with "now" given instead of read
-    /// from the clock.
-    pub fn verify_and_parse_at(
+    /// [`verify`](Verifier::verify) without its trace event, at `now_ms`.
+    fn verify_ms<'a>(
         &self,
-        body: &[u8],
+        body: &'a [u8],
         timestamp_header: &str,
         signature_header: &str,
-        now: OffsetDateTime,
-    ) -> Result<WebhookEvent, VerifyError> {
-        traced(
-            self.verify_ms(body, timestamp_header, signature_header, unix_ms(now))
-                .and_then(|()| WebhookEvent::from_slice(body).map_err(VerifyError::from)),
-        )
+        now_ms: i128,
+    ) -> Result<Verified<'a>, VerifyError> {
+        let timestamp = parse_timestamp(timestamp_header)?;
+        let candidates = Candidates::parse(signature_header)?;
+        self.check_tolerance(timestamp.value, now_ms)?;
+        match self.matching_secret(body, timestamp.text, &candidates) {
+            Some(secret_index) => Ok(Verified::new(secret_index, timestamp.value, body)),
+            None => Err(VerifyError::NoMatch),
+        }
     }
 
     /// Now, in milliseconds since the Unix epoch, from the configured clock.
@@ -343,21 +294,26 @@ impl Verifier {
         }
     }
 
-    /// Whether any candidate signature matches any secret. Every candidate is compared
-    /// (in constant time) with the signature of a secret; the search stops at the first
-    /// secret that matches.
-    fn matches(&self, body: &[u8], timestamp: &str, candidates: &Candidates) -> bool {
-        for key in self.keys.iter() {
+    /// The position of the first secret that some candidate signature matches. Every
+    /// candidate is compared (in constant time) with the signature of a secret; the
+    /// search stops at the first secret that matches.
+    fn matching_secret(
+        &self,
+        body: &[u8],
+        timestamp: &str,
+        candidates: &Candidates,
+    ) -> Option<usize> {
+        for (index, key) in self.keys.iter().enumerate() {
             let expected = mac(key, timestamp, body);
             let mut found = Choice::from(0);
             for candidate in candidates.iter() {
                 found |= ct_eq_32(candidate, &expected);
             }
             if bool::from(found) {
-                return true;
+                return Some(index);
             }
         }
-        false
+        None
     }
 }
 /// One event per verification, whatever the entry point: the outcome and, when
@@ -389,7 +345,7 @@ fn ct_eq_32(a: &[u8; 32], b: &[u8; 32]) -> Choice {
     }
     diff.ct_eq(&0)
 }
-pub(super) fn unix_ms(time: OffsetDateTime) -> i128 {
+fn unix_ms(time: OffsetDateTime) -> i128 {
     time.unix_timestamp_nanos() / 1_000_000
 }
 

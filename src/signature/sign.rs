@@ -3,7 +3,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use super::VERSION;
+use super::names::VERSION;
 use crate::encoding::encode_hex;
 use crate::models::SigningSecret;
 

@@ -96,14 +96,14 @@ fn rs256_assertion_verifies_with_exact_claims_and_unescaped_aud() {
     // A configured lifetime.
     let short = ClientAssertion::rs256_pem(PRIVATE, "client-id-123", "example.com")
         .unwrap()
-        .lifetime(std::time::Duration::from_secs(120));
+        .with_lifetime(std::time::Duration::from_secs(120));
     assert_exact_claims(short.assertion(now).unwrap().expose_secret(), now, 120);
 }
 
 #[test]
 fn a_kms_style_signer_produces_a_verifiable_assertion() {
     let key = EncodingKey::from_rsa_pem(PRIVATE.as_bytes()).unwrap();
-    let assertion = ClientAssertion::with_signer(
+    let assertion = ClientAssertion::from_signer(
         move |message: &[u8]| -> Result<Vec<u8>, AuthError> {
             let signature = jsonwebtoken::crypto::sign(message, &key, Algorithm::RS256)
                 .map_err(|e| AuthError::new(format!("signing failed: {e}")))?;

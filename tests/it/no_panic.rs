@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use revolut_webhooks::auth::{ClientAssertion, RefreshToken, refresh_token_request};
-use revolut_webhooks::request::HttpResponse;
+use revolut_webhooks::request::{HttpResponse, Repeat};
 use revolut_webhooks::{AuthError, RateLimiter, RetryPolicy};
 use time::OffsetDateTime;
 
@@ -87,9 +87,9 @@ fn the_numbers_from_the_issue() {
     assert_eq!(tokens.expires_at, now + time::Duration::DAY);
     // An assertion lifetime past the year 9999: refused, saying which setting.
     let signer = |_: &[u8]| Ok::<_, AuthError>(vec![1]);
-    let err = ClientAssertion::with_signer(signer, "client-id", "https://example.com/cb")
+    let err = ClientAssertion::from_signer(signer, "client-id", "https://example.com/cb")
         .unwrap()
-        .lifetime(Duration::MAX)
+        .with_lifetime(Duration::MAX)
         .assertion(now)
         .unwrap_err();
     assert!(
@@ -128,9 +128,9 @@ proptest! {
     #[test]
     fn any_assertion_lifetime_signs_or_says_why(lifetime in any_duration(), now in any_now()) {
         let signer = |_: &[u8]| Ok::<_, AuthError>(vec![1, 2, 3]);
-        let assertion = ClientAssertion::with_signer(signer, "client-id", "https://example.com/cb")
+        let assertion = ClientAssertion::from_signer(signer, "client-id", "https://example.com/cb")
             .unwrap()
-            .lifetime(lifetime);
+            .with_lifetime(lifetime);
         match assertion.assertion(now) {
             Ok(signed) => prop_assert!(signed.expires_at().is_some_and(|exp| exp >= now)),
             Err(e) => prop_assert!(e.to_string().contains("lifetime"), "{e}"),
@@ -175,7 +175,9 @@ proptest! {
             )),
         ];
         for error in &errors {
-            let _ = policy.decide(attempt, revolut_webhooks::request::Method::Get, error, elapsed, random);
+            for repeat in [Repeat::Safe, Repeat::Unsafe { on_unknown: "x" }] {
+                let _ = policy.decide(attempt, repeat, error.into(), elapsed, random);
+            }
         }
     }
 }

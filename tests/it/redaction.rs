@@ -41,7 +41,7 @@ fn every_secret_holding_type_and_error_is_redacted() {
     let set = TokenSet::new(access.clone(), refresh.clone(), now);
     let presigned = ClientAssertion::presigned(JWT);
     let signed = presigned.assertion(now).unwrap();
-    let custom = ClientAssertion::with_signer(
+    let custom = ClientAssertion::from_signer(
         |_: &[u8]| Ok(b"SIGNATURE-secret".to_vec()),
         "cid",
         "example.com",

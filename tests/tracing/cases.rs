@@ -1,5 +1,5 @@
-// The tracing tests, written once and compiled per mode (`tracing_blocking.rs`
-// under `must_be_sync`, `tracing_async.rs` under `must_be_async`). Each runs one
+// The tracing tests, written once and compiled per mode (`blocking.rs`
+// under `must_be_sync`, `nonblocking.rs` under `must_be_async`). Each runs one
 // path of the client or the verifier under the capturing subscriber, checks the
 // spans and fields it expects, and checks that no token, secret, id, URL or body
 // text was recorded by anyone.
@@ -110,31 +110,32 @@ fn recorded_free(session: &Session, extra: &[&str]) -> Recorded {
 pub(super) fn verification_outcomes_are_events_without_the_body_or_secret() {
     let session = Session::start();
     let secret = SigningSecret::from(SIGNING);
-    let verifier = Verifier::new(secret.clone()).unwrap();
+    let clock = ManualClock::new(START);
+    let verifier = Verifier::new(secret.clone())
+        .unwrap()
+        .with_clock(std::sync::Arc::new(clock.clone()));
     let body = br#"{"event":"TransactionCreated","timestamp":"2023-05-09T16:36:38.028960Z","data":{"id":"BODY-MARKER"}}"#;
     let ts = timestamp_ms(START);
     let signature = sign_delivery(&secret, ts, body);
     let not_json = b"BODY-MARKER is not json";
     let not_json_signature = sign_delivery(&secret, ts, not_json);
 
+    verifier.verify(body, &ts.to_string(), &signature).unwrap();
     verifier
-        .verify_at(body, &ts.to_string(), &signature, START)
-        .unwrap();
-    verifier
-        .verify_at(b"{\"BODY-MARKER\":1}", &ts.to_string(), &signature, START)
+        .verify(b"{\"BODY-MARKER\":1}", &ts.to_string(), &signature)
         .unwrap_err();
+    // The signature verifies; the event does not parse: one event for each.
     verifier
-        .verify_and_parse_at(not_json, &ts.to_string(), &not_json_signature, START)
+        .verify(not_json, &ts.to_string(), &not_json_signature)
+        .unwrap()
+        .event()
         .unwrap_err();
+    clock.advance(time::Duration::hours(1));
     verifier
-        .verify_at(
-            body,
-            &ts.to_string(),
-            &signature,
-            START + time::Duration::hours(1),
-        )
+        .verify(body, &ts.to_string(), &signature)
         .unwrap_err();
-    verifier.verify_at(body, "", &signature, START).unwrap_err();
+    clock.set(START);
+    verifier.verify(body, "", &signature).unwrap_err();
 
     let recorded = recorded_free(
         &session,
@@ -161,11 +162,12 @@ pub(super) fn verification_outcomes_are_events_without_the_body_or_secret() {
         [
             ("verified", "-", "-"),
             ("rejected", "no_match", "401"),
+            ("verified", "-", "-"),
             ("rejected", "invalid_event", "400"),
             ("rejected", "timestamp_too_old", "401"),
             ("rejected", "missing_timestamp_header", "400"),
         ],
-        "one event per verification: {events:?}"
+        "one event per verification, and one for an event that does not parse: {events:?}"
     );
 }
 

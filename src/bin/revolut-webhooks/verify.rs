@@ -35,7 +35,7 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &VerifyArgs) -> Outcome {
         .map_err(|e| Failure::usage(format!("--secret: {e}")))?
         .with_tolerance(tolerance);
     match verifier.verify(&body, &args.timestamp, &args.signature) {
-        Ok(()) => {
+        Ok(_) => {
             if json {
                 out.json(&json!({ "valid": true }))?;
             } else {

@@ -59,13 +59,13 @@ pub(crate) fn update(
         .transpose()?;
     let update = match (url, events) {
         (Some(url), events) => {
-            let update = UpdateWebhook::with_url(url).map_err(flag("--url"))?;
+            let update = UpdateWebhook::from_url(url).map_err(flag("--url"))?;
             match events {
                 Some(events) => update.and_events(events).map_err(flag("--events"))?,
                 None => update,
             }
         }
-        (None, Some(events)) => UpdateWebhook::with_events(events).map_err(flag("--events"))?,
+        (None, Some(events)) => UpdateWebhook::from_events(events).map_err(flag("--events"))?,
         (None, None) => {
             return Err(Failure::usage("update needs --url, --events, or both"));
         }

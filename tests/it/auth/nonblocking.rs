@@ -176,7 +176,7 @@ async fn a_blocking_signer_and_on_refresh_leave_a_current_thread_runtime_free() 
     let signer_gate = signing.clone();
     let signed_in_time = Arc::new(AtomicBool::new(false));
     let signed_flag = signed_in_time.clone();
-    let assertion = ClientAssertion::with_signer(
+    let assertion = ClientAssertion::from_signer(
         move |_: &[u8]| {
             signed_flag.store(signer_gate.wait(), Ordering::SeqCst);
             Ok(b"signature".to_vec())

@@ -297,7 +297,7 @@ fn emulator_to_listen_to_the_app_every_event_type_verified_across_a_rotation() {
         .webhooks()
         .update(
             hook.id,
-            &UpdateWebhook::with_url(format!("https://127.0.0.1:{}/", listen.port())).unwrap(),
+            &UpdateWebhook::from_url(format!("https://127.0.0.1:{}/", listen.port())).unwrap(),
         )
         .unwrap();
 
@@ -647,7 +647,7 @@ fn trigger_to_listen_to_the_app_each_delivery_verified() {
         .webhooks()
         .update(
             hook.id,
-            &UpdateWebhook::with_url(format!("https://127.0.0.1:{}/", listen.port())).unwrap(),
+            &UpdateWebhook::from_url(format!("https://127.0.0.1:{}/", listen.port())).unwrap(),
         )
         .unwrap();
     let base = emulator.environment().base_url().to_owned();

@@ -108,7 +108,7 @@ pub(super) async fn crud_round_trip_shows_secrets_only_where_documented() {
         .webhooks()
         .update(
             created.id,
-            &UpdateWebhook::with_url("https://www.example.com/v2").unwrap(),
+            &UpdateWebhook::from_url("https://www.example.com/v2").unwrap(),
         )
         .await
         .unwrap();
@@ -121,7 +121,7 @@ pub(super) async fn crud_round_trip_shows_secrets_only_where_documented() {
         .webhooks()
         .update(
             created.id,
-            &UpdateWebhook::with_events([EventType::PayoutLinkStateChanged]).unwrap(),
+            &UpdateWebhook::from_events([EventType::PayoutLinkStateChanged]).unwrap(),
         )
         .await
         .unwrap();
@@ -203,7 +203,7 @@ pub(super) async fn unknown_ids_are_404_with_3040_on_every_endpoint() {
             .webhooks()
             .update(
                 id,
-                &UpdateWebhook::with_events([EventType::PayoutLinkCreated]).unwrap(),
+                &UpdateWebhook::from_events([EventType::PayoutLinkCreated]).unwrap(),
             )
             .await,
     ));

@@ -1,5 +1,5 @@
 // Where requests go, and over what: written once and compiled per mode
-// (`net_blocking.rs` under `must_be_sync`, `net_async.rs` under `must_be_async`).
+// (`blocking.rs` under `must_be_sync`, `nonblocking.rs` under `must_be_async`).
 //
 // Hosts: a hostile base URL is refused, or reaches only the host it was checked
 // for (a listener on 127.0.0.2 stands in for "another host" and must see

@@ -43,18 +43,12 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ListenArgs) -> Outcome {
     let verifier = Verifier::from_secrets(secrets.iter().copied())
         .map_err(|e| Failure::usage(format!("--secret: {e}")))?
         .with_tolerance(tolerance);
-    let each: Vec<Verifier> = secrets
-        .iter()
-        .map(|s| Verifier::new(*s).map(|v| v.with_tolerance(Duration::MAX)))
-        .collect::<Result<_, _>>()
-        .map_err(|e| Failure::usage(format!("--secret: {e}")))?;
     let forward = match &args.forward_to {
         Some(url) => Some(Forward::new(url, args.timeout)?),
         None => None,
     };
     let checks = Checks {
         verifier,
-        each,
         tolerance,
         forward,
     };
@@ -96,7 +90,7 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ListenArgs) -> Outcome {
             Err(answer) => refuse(&mut stream, &answer),
         };
         drop(stream);
-        print::served(out, json, args.print_body, checks.each.len(), &outcome)?;
+        print::served(out, json, args.print_body, checks.verifier.secret_count(), &outcome)?;
         out.flush()?;
         if args.max_deliveries.is_some_and(|max| served >= max) {
             break;

@@ -15,8 +15,6 @@ use crate::human::verify_reason;
 /// What `listen` checks a delivery with, and where it passes it on.
 pub(super) struct Checks {
     pub(super) verifier: Verifier,
-    /// One verifier per secret, to say which one matched; the age is checked already.
-    pub(super) each: Vec<Verifier>,
     pub(super) tolerance: Duration,
     pub(super) forward: Option<Forward>,
 }
@@ -66,11 +64,8 @@ pub(super) fn serve(checks: &Checks, stream: &mut TcpStream, request: Request) -
     let timestamp = request.header(TIMESTAMP_HEADER).unwrap_or("");
     let signature = request.header(SIGNATURE_HEADER).unwrap_or("");
     let verified = match checks.verifier.verify(&request.body, timestamp, signature) {
-        Ok(()) => Ok(checks
-            .each
-            .iter()
-            .position(|v| v.verify(&request.body, timestamp, signature).is_ok())
-            .map_or(1, |i| i + 1)),
+        // Secrets are numbered from 1 for people.
+        Ok(verified) => Ok(verified.secret_index() + 1),
         Err(why) => Err(why_not(&why, checks.tolerance.as_secs())),
     };
     let parsed: Option<Value> = serde_json::from_slice(&request.body).ok();

@@ -1,10 +1,12 @@
-//! [`AuthError`] and its [`AuthErrorKind`]: why no access token could be had.
+//! Why the token endpoint (or a token provider) failed: `AuthError` and its kind. The
+//! home of the errors of `auth`, beside the crate's other errors, so that `error` names
+//! nothing above it.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::attempts_suffix;
+use super::attempts_suffix;
 
 /// A token provider could not supply an access token.
 ///

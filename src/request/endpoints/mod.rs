@@ -1,16 +1,36 @@
-//! Every endpoint of the webhooks API: the request it sends and how its answer decodes.
+//! Every endpoint of the webhooks API, one file each: the file states the endpoint
+//! (method, path, whether it may be repeated) once, and builds its `Call`.
+//!
+//! A new endpoint is its file here, its name in the list below, and its method on
+//! `Webhooks` (`src/shell/webhooks.rs`); a test checks that the list and the files agree.
 
 use serde::de::DeserializeOwned;
-use time::OffsetDateTime;
 
-use super::{Call, HttpRequest, Method};
-use crate::error::ValidationError;
-use crate::models::{
-    CreateWebhook, CreatedBefore, FailedEvent, FailedEventsQuery, SecretExpiration, UpdateWebhook,
-    Webhook, WebhookId, WebhookWithSecret,
-};
+use super::call::{Call, Endpoint};
 
-fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+/// Declares each endpoint's file and makes its function public under its own name.
+macro_rules! endpoints {
+    ($($name:ident),* $(,)?) => {
+        $(mod $name; pub use $name::$name;)*
+        /// Every endpoint's file name, for the test that the list is complete.
+        #[cfg(test)]
+        const LISTED: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+endpoints!(
+    create_webhook,
+    delete_webhook,
+    failed_events,
+    get_webhook,
+    list_webhooks,
+    rotate_signing_secret,
+    update_webhook,
+);
+
+pub(crate) use failed_events::failed_events_page;
+
+pub(super) fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
     // Checking UTF-8 once for the whole body lets serde_json skip the check for
     // every string and every raw payload: a page of 1,000 failed events decodes
     // about 1.2 times as fast. A body that is not UTF-8 goes to `from_slice`,
@@ -21,121 +41,18 @@ fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
     }
 }
 
-fn nothing(_: &[u8]) -> Result<(), serde_json::Error> {
+pub(super) fn nothing(_: &[u8]) -> Result<(), serde_json::Error> {
     Ok(())
-}
-
-const WEBHOOKS: &str = "/api/2.0/webhooks";
-
-/// `GET /webhooks`: every webhook, without secrets.
-pub fn list_webhooks() -> Call<Vec<Webhook>> {
-    Call {
-        request: HttpRequest::new(Method::Get, WEBHOOKS.to_owned()),
-        decode: json,
-        template: "/webhooks",
-    }
-}
-
-/// `GET /webhooks/{id}`: one webhook, with its signing secret.
-pub fn get_webhook(id: WebhookId) -> Call<WebhookWithSecret> {
-    Call {
-        request: HttpRequest::new(Method::Get, format!("{WEBHOOKS}/{id}")),
-        decode: json,
-        template: "/webhooks/{id}",
-    }
-}
-
-/// `POST /webhooks`: creates a webhook; the answer carries its signing secret.
-pub fn create_webhook(webhook: &CreateWebhook) -> Call<WebhookWithSecret> {
-    Call {
-        request: HttpRequest::new(Method::Post, WEBHOOKS.to_owned()).json(webhook),
-        decode: json,
-        template: "/webhooks",
-    }
-}
-
-/// `PATCH /webhooks/{id}`: changes the URL, the events, or both.
-pub fn update_webhook(id: WebhookId, update: &UpdateWebhook) -> Call<Webhook> {
-    Call {
-        request: HttpRequest::new(Method::Patch, format!("{WEBHOOKS}/{id}")).json(update),
-        decode: json,
-        template: "/webhooks/{id}",
-    }
-}
-
-/// `DELETE /webhooks/{id}`.
-pub fn delete_webhook(id: WebhookId) -> Call<()> {
-    Call {
-        request: HttpRequest::new(Method::Delete, format!("{WEBHOOKS}/{id}")),
-        decode: nothing,
-        template: "/webhooks/{id}",
-    }
-}
-
-/// `POST /webhooks/{id}/rotate-signing-secret`: a new secret; the old one stays
-/// valid for `expiration` (immediately invalid when `None`).
-///
-/// The API requires a body, so `None` sends `{}`.
-pub fn rotate_signing_secret(
-    id: WebhookId,
-    expiration: Option<SecretExpiration>,
-) -> Call<WebhookWithSecret> {
-    #[derive(serde::Serialize)]
-    struct Rotate {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        expiration_period: Option<SecretExpiration>,
-    }
-    let body = Rotate {
-        expiration_period: expiration,
-    };
-    Call {
-        request: HttpRequest::new(
-            Method::Post,
-            format!("{WEBHOOKS}/{id}/rotate-signing-secret"),
-        )
-        .json(&body),
-        decode: json,
-        template: "/webhooks/{id}/rotate-signing-secret",
-    }
-}
-
-/// `GET /webhooks/{id}/failed-events`: one page, newest first. The 21-day window
-/// of `created_before` is checked against `now`.
-pub fn failed_events(
-    id: WebhookId,
-    query: &FailedEventsQuery,
-    now: OffsetDateTime,
-) -> Result<Call<Vec<FailedEvent>>, ValidationError> {
-    query.validate_at(now)?;
-    Ok(failed_events_page(id, query.limit, query.created_before))
-}
-
-/// A page request without the client-side window check, for the pagination cursor
-/// (the server stays the authority on its window).
-pub(crate) fn failed_events_page(
-    id: WebhookId,
-    limit: Option<u32>,
-    created_before: Option<CreatedBefore>,
-) -> Call<Vec<FailedEvent>> {
-    let mut request = HttpRequest::new(Method::Get, format!("{WEBHOOKS}/{id}/failed-events"));
-    if let Some(limit) = limit {
-        request.query.push(("limit", limit.to_string()));
-    }
-    if let Some(bound) = created_before {
-        request.query.push(("created_before", bound.to_string()));
-    }
-    Call {
-        request,
-        decode: json,
-        template: "/webhooks/{id}/failed-events",
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Environment;
+    use crate::http_types::Method;
     use crate::models::EventType;
+    use crate::models::{CreateWebhook, FailedEventsQuery, UpdateWebhook, WebhookId};
+    use crate::request::HttpRequest;
     use time::macros::datetime;
 
     const ID: &str = "c6db947e-e9ce-41c2-b445-02e6eb741d21";
@@ -144,7 +61,7 @@ mod tests {
         ID.parse().unwrap()
     }
 
-    fn now() -> OffsetDateTime {
+    fn now() -> time::OffsetDateTime {
         datetime!(2026-11-25 12:00 UTC)
     }
 
@@ -153,9 +70,40 @@ mod tests {
     }
 
     #[test]
+    fn every_file_here_is_listed() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/request/endpoints");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name != "mod.rs")
+            .filter_map(|name| name.strip_suffix(".rs").map(str::to_owned))
+            .collect();
+        files.sort();
+        let mut listed: Vec<&str> = LISTED.to_vec();
+        listed.sort_unstable();
+        assert_eq!(files, listed);
+    }
+
+    #[test]
+    fn only_creating_and_rotating_are_unsafe_to_repeat() {
+        let create = CreateWebhook::new("https://example.com/hook").unwrap();
+        assert!(list_webhooks().repeat().is_safe());
+        assert!(get_webhook(id()).repeat().is_safe());
+        assert!(!create_webhook(&create).repeat().is_safe());
+        assert!(
+            update_webhook(id(), &UpdateWebhook::from_url("https://e.com").unwrap())
+                .repeat()
+                .is_safe()
+        );
+        assert!(delete_webhook(id()).repeat().is_safe());
+        assert!(!rotate_signing_secret(id(), None).repeat().is_safe());
+        assert!(failed_events_page(id(), None, None).repeat().is_safe());
+    }
+
+    #[test]
     fn every_path_template_is_its_path_without_the_id() {
         let create = CreateWebhook::new("https://example.com/hook").unwrap();
-        let update = UpdateWebhook::with_url("https://example.com/other").unwrap();
+        let update = UpdateWebhook::from_url("https://example.com/other").unwrap();
         let templates = [
             (
                 list_webhooks().request().path.clone(),
@@ -229,7 +177,7 @@ mod tests {
 
         let update = update_webhook(
             id(),
-            &UpdateWebhook::with_url("https://www.example.com/").unwrap(),
+            &UpdateWebhook::from_url("https://www.example.com/").unwrap(),
         );
         assert_eq!(update.request().method, Method::Patch);
         assert_eq!(update.request().path, format!("/api/2.0/webhooks/{ID}"));
