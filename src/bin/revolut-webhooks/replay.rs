@@ -11,7 +11,7 @@
 //! least once).
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -72,11 +72,7 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
         Some(path) => path.clone(),
         None => default_state(args.id, &receiver)?,
     };
-    // A file named with --state is the user's choice for this receiver: an earlier
-    // version's file of bare ids is taken over (the default one is refused above).
-    let checkpoint =
-        Checkpoint::builder(&state_path, args.id, receiver.as_str()).adopt_unkeyed(true);
-    let unkeyed_before = args.state.is_some() && is_unkeyed(&state_path);
+    let checkpoint = Checkpoint::builder(&state_path, args.id, receiver.as_str());
 
     let events = fetch(&args.api, args, json)?;
 
@@ -86,12 +82,6 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ReplayArgs) -> Outcome {
         let state = checkpoint.open().map_err(state_failure)?;
         (state.ids().collect::<HashSet<FailedEventId>>(), Some(state))
     };
-    if unkeyed_before && state.is_some() {
-        output::note(format_args!(
-            "({} was an earlier version's state file: it now records that its events went to {receiver})",
-            state_path.display()
-        ));
-    }
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -239,14 +229,6 @@ fn default_state(id: WebhookId, receiver: &str) -> Result<PathBuf, Failure> {
         )));
     }
     Ok(path)
-}
-
-/// Whether the file exists and is an earlier version's list of bare ids.
-fn is_unkeyed(path: &Path) -> bool {
-    matches!(
-        Checkpoint::builder(path, WebhookId::from(uuid::Uuid::nil()), "-").peek(),
-        Err(CheckpointError::Unkeyed { .. })
-    )
 }
 
 fn state_failure(error: CheckpointError) -> Failure {

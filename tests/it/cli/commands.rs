@@ -1397,46 +1397,6 @@ fn replay_state_belongs_to_a_receiver_not_only_to_a_webhook() {
 }
 
 #[test]
-fn an_earlier_versions_state_file_is_refused_by_default_and_adopted_by_name() {
-    let s = Setup::new("legacy-state");
-    let id = s.outage(3);
-    let id_s = id.to_string();
-    let receiver = Receiver::start(usize::MAX);
-    let env = [
-        ("REVOLUT_ACCESS_TOKEN", s.token()),
-        ("REVOLUT_WEBHOOK_SECRET", RECEIVER_SECRET),
-    ];
-    let oldest = failed_ids_oldest_first(&s, id);
-    let legacy = s.dir.join(format!("revolut-replay-{id}.ids"));
-    std::fs::write(&legacy, format!("{}\n", oldest[0])).unwrap();
-
-    // The default file would be new, but an old one exists: say what to do.
-    let run = s.run_with(&["replay", &id_s, "--to", &receiver.url], &env);
-    assert_code(&run, 2);
-    let line = one_error_line(&run);
-    assert!(
-        line.contains("--state") && line.contains("earlier version"),
-        "{line}"
-    );
-    assert_eq!(receiver.requests.load(Ordering::SeqCst), 0);
-
-    // Named with --state, it is taken over for this receiver.
-    let name = legacy.file_name().unwrap().to_str().unwrap();
-    let run = s.run_with(
-        &["replay", &id_s, "--to", &receiver.url, "--state", name],
-        &env,
-    );
-    assert_code(&run, 0);
-    assert!(
-        run.stdout.contains("replay: 2 delivered, 1 skipped"),
-        "{run:?}"
-    );
-    assert!(run.stderr.contains("earlier version"), "{run:?}");
-    assert_eq!(receiver.data_ids(), ["evt-1", "evt-2"]);
-    assert_eq!(state_ids(&legacy, id, &receiver.url).len(), 3);
-}
-
-#[test]
 fn a_replay_killed_outright_resumes_from_its_checkpoint() {
     let s = Setup::new("sigkill");
     let id = s.outage(4);
