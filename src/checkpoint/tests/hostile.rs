@@ -45,6 +45,7 @@ fn names(dir: &Path) -> Vec<String> {
 #[cfg(unix)]
 #[test]
 fn a_symbolic_link_is_refused_not_followed() {
+    let _spawning = shared();
     let d = dir("symlink");
     let victim = d.join("victim");
     std::fs::write(&victim, "precious\n").unwrap();
@@ -72,6 +73,7 @@ fn a_symbolic_link_is_refused_not_followed() {
 #[cfg(unix)]
 #[test]
 fn a_fifo_is_refused_without_waiting_for_a_writer() {
+    let _spawning = exclusive();
     let path = dir("fifo").join("c.ids");
     let made = std::process::Command::new("mkfifo").arg(&path).status();
     assert!(made.unwrap().success());
@@ -86,6 +88,7 @@ fn a_fifo_is_refused_without_waiting_for_a_writer() {
 #[cfg(unix)]
 #[test]
 fn a_device_is_refused_not_replaced_or_read() {
+    let _spawning = exclusive();
     use std::os::unix::fs::FileTypeExt;
     // Copies of /dev/null and /dev/zero where the test may make them (as root), so a
     // checkpoint that replaced or read a device would do so to a copy; else the
@@ -121,6 +124,7 @@ fn a_device_is_refused_not_replaced_or_read() {
 
 #[test]
 fn a_directory_is_refused() {
+    let _spawning = shared();
     let path = dir("directory").join("c.ids");
     std::fs::create_dir(&path).unwrap();
     assert_not_a_file(open(&path), "a directory");
@@ -130,6 +134,7 @@ fn a_directory_is_refused() {
 #[cfg(unix)]
 #[test]
 fn no_other_file_is_made_so_a_planted_link_overwrites_nothing() {
+    let _spawning = shared();
     let d = dir("planted");
     let victim = d.join("victim");
     std::fs::write(&victim, "precious\n").unwrap();
@@ -153,6 +158,7 @@ fn no_other_file_is_made_so_a_planted_link_overwrites_nothing() {
 
 #[test]
 fn a_name_as_long_as_the_file_system_allows_works() {
+    let _spawning = shared();
     // 255 bytes: NAME_MAX on Linux, macOS and Windows.
     let path = dir("long").join("c".repeat(255));
     let mut c = open(&path).unwrap();
@@ -172,6 +178,7 @@ fn with_tail(name: &str, tail: &[u8]) -> PathBuf {
 
 #[test]
 fn only_the_start_of_an_id_is_a_torn_record() {
+    let _spawning = shared();
     let id = event(0xb).to_string();
     let upper = id.to_uppercase();
     for tail in [
@@ -198,6 +205,7 @@ fn only_the_start_of_an_id_is_a_torn_record() {
 
 #[test]
 fn any_other_unfinished_line_is_corrupt_and_left_alone() {
+    let _spawning = shared();
     let id = event(0xb).to_string();
     let long = format!("{id}{id}");
     let swapped = format!("{}_{}", &id[..8], &id[9..20]);
@@ -230,6 +238,7 @@ fn any_other_unfinished_line_is_corrupt_and_left_alone() {
 
 #[test]
 fn a_header_cut_short_while_created_is_written_again() {
+    let _spawning = shared();
     let d = dir("torn-header");
     let line = super::super::format::Header::new(hook(), CONSUMER).line();
     for cut in [1, 20, line.len() - 2] {
@@ -259,6 +268,7 @@ fn a_header_cut_short_while_created_is_written_again() {
 
 #[test]
 fn a_whole_header_missing_only_its_newline_counts() {
+    let _spawning = shared();
     let d = dir("header-newline");
     let line = super::super::format::Header::new(hook(), CONSUMER).line();
     let path = d.join("c.ids");
@@ -276,6 +286,7 @@ fn a_whole_header_missing_only_its_newline_counts() {
 #[cfg(unix)]
 #[test]
 fn a_file_replaced_after_opening_is_noticed() {
+    let _spawning = shared();
     let d = dir("replaced");
     let path = d.join("c.ids");
     std::fs::write(&path, "").unwrap();

@@ -8,10 +8,25 @@ use std::collections::HashSet;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use uuid::Uuid;
 
 use super::*;
+
+/// A child process starts as a copy of this one, every open file included, until it
+/// runs its program: meanwhile a checkpoint that another test closed stays locked by
+/// the copy, and that test's next `open` is refused. Tests that start a process take
+/// this alone; the others share it.
+static SPAWNING: RwLock<()> = RwLock::new(());
+
+fn shared() -> RwLockReadGuard<'static, ()> {
+    SPAWNING.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    SPAWNING.write().unwrap_or_else(|e| e.into_inner())
+}
 
 fn dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -48,6 +63,7 @@ fn peek(path: &Path) -> Result<HashSet<FailedEventId>, CheckpointError> {
 
 #[test]
 fn records_survive_reopening_and_are_written_once() {
+    let _spawning = shared();
     let path = dir("reopen").join("c.ids");
     let mut c = open(&path).unwrap();
     assert!(c.is_empty());
@@ -69,6 +85,7 @@ fn records_survive_reopening_and_are_written_once() {
 
 #[test]
 fn a_second_process_is_refused_while_one_has_it_open() {
+    let _spawning = shared();
     let path = dir("lock").join("c.ids");
     let _first = open(&path).unwrap();
     assert!(matches!(open(&path), Err(CheckpointError::InUse { .. })));
@@ -76,6 +93,7 @@ fn a_second_process_is_refused_while_one_has_it_open() {
 
 #[test]
 fn another_webhook_or_consumer_is_refused() {
+    let _spawning = shared();
     let path = dir("key").join("c.ids");
     open(&path).unwrap().record(event(0xa)).unwrap();
     let other = Checkpoint::builder(&path, hook(), "https://staging.example.com/").open();
@@ -93,6 +111,7 @@ fn another_webhook_or_consumer_is_refused() {
 
 #[test]
 fn a_torn_last_line_is_dropped_and_the_next_record_starts_a_line() {
+    let _spawning = shared();
     let path = dir("torn").join("c.ids");
     open(&path).unwrap().record(event(0xa)).unwrap();
     let mut f = OpenOptions::new().append(true).open(&path).unwrap();
@@ -112,6 +131,7 @@ fn a_torn_last_line_is_dropped_and_the_next_record_starts_a_line() {
 
 #[test]
 fn a_whole_id_missing_only_its_newline_counts() {
+    let _spawning = shared();
     let path = dir("newline").join("c.ids");
     open(&path).unwrap().record(event(0xa)).unwrap();
     let mut f = OpenOptions::new().append(true).open(&path).unwrap();
@@ -126,6 +146,7 @@ fn a_whole_id_missing_only_its_newline_counts() {
 
 #[test]
 fn garbage_is_a_clear_error_not_a_guess() {
+    let _spawning = shared();
     let d = dir("garbage");
     let header = format!(
         "{{\"revolut_webhooks_checkpoint\":1,\"webhook_id\":\"{HOOK_UUID}\",\"consumer\":\"https://hooks.example.com/revolut\"}}\n"
@@ -163,6 +184,7 @@ fn garbage_is_a_clear_error_not_a_guess() {
 
 #[test]
 fn a_headerless_file_of_ids_is_corrupt() {
+    let _spawning = shared();
     let path = dir("headerless").join("old.ids");
     let text = format!("{A_UUID}\n{B_UUID}\n");
     std::fs::write(&path, &text).unwrap();
@@ -177,6 +199,7 @@ fn a_headerless_file_of_ids_is_corrupt() {
 
 #[test]
 fn consumers_are_names_not_lines() {
+    let _spawning = shared();
     let path = dir("consumer").join("c.ids");
     for bad in ["", "a\nb", &"x".repeat(MAX_CONSUMER_LEN + 1)] {
         assert!(matches!(
@@ -189,6 +212,7 @@ fn consumers_are_names_not_lines() {
 
 #[test]
 fn it_moves_between_threads_and_tasks() {
+    let _spawning = shared();
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Checkpoint>();
     send_sync::<CheckpointBuilder>();
@@ -197,6 +221,7 @@ fn it_moves_between_threads_and_tasks() {
 
 #[test]
 fn an_empty_file_becomes_a_new_checkpoint() {
+    let _spawning = shared();
     let path = dir("empty").join("c.ids");
     std::fs::write(&path, "").unwrap();
     let mut c = open(&path).unwrap();

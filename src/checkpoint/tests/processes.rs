@@ -24,6 +24,7 @@ fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) {
 
 #[test]
 fn one_of_several_processes_opening_a_new_path_at_once_holds_it() {
+    let _spawning = exclusive();
     let exe = std::env::current_exe().unwrap();
     for trial in 0..TRIALS {
         let d = dir(&format!("processes-{trial}"));
