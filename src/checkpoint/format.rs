@@ -106,8 +106,7 @@ pub(super) fn parse(
     let header = match lines.first() {
         Some(line) => serde_json::from_slice::<Header>(line)
             .map_err(|_| corrupt(1, "is not a checkpoint header"))?,
-        // A single line with no newline at all.
-        None if tail.is_empty() => return Ok(Parsed::New),
+        // A single line with no newline at all (or nothing: the start of any header).
         None => {
             return match serde_json::from_slice::<Header>(tail) {
                 // The whole header reached the disk; only its newline did not.
