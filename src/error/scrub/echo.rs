@@ -163,6 +163,11 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_of_four_characters_is_the_shortest_redacted() {
+        assert_eq!(scrub("code abcd, abc", &["abcd", "abc"]), "code <redacted>, abc");
+    }
+
+    #[test]
     fn base64_of_a_secret_is_redacted_at_any_alignment_in_both_alphabets() {
         let cases = [
             // Alone, and inside `user:…` and `Bearer …`: each place in a group of three.
