@@ -164,7 +164,10 @@ mod tests {
 
     #[test]
     fn a_secret_of_four_characters_is_the_shortest_redacted() {
-        assert_eq!(scrub("code abcd, abc", &["abcd", "abc"]), "code <redacted>, abc");
+        assert_eq!(
+            scrub("code abcd, abc", &["abcd", "abc"]),
+            "code <redacted>, abc"
+        );
     }
 
     #[test]
