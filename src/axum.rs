@@ -48,7 +48,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 ///
 /// `LIMIT` is the largest body read, in bytes ([`DEFAULT_BODY_LIMIT`] unless given:
 /// `VerifiedEvent<{ 1024 * 1024 }>`); a larger one is refused with 413 without being
-/// read to the end.
+/// read to the end, and one whose `Content-Length` declares more without any of it
+/// being awaited.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerifiedEvent<const LIMIT: usize = DEFAULT_BODY_LIMIT>(pub WebhookEvent);
 
@@ -62,6 +63,15 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, WebhookRejection> {
         let verifier = Verifier::from_ref(state);
         let (parts, body) = request.into_parts();
+        // A body declared too large is refused before any of it is awaited: it may be
+        // slow to come, or never come. The limit below still stops a body that is
+        // longer than it says, or says nothing (chunked).
+        if declared_too_large(&parts.headers, LIMIT) {
+            return Err(WebhookRejection::plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body too large",
+            ));
+        }
         let body = ::axum::body::to_bytes(body, LIMIT).await.map_err(|error| {
             let too_large = std::error::Error::source(&error)
                 .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
@@ -77,6 +87,22 @@ where
             .map(VerifiedEvent)
             .map_err(WebhookRejection::from)
     }
+}
+
+/// Whether `Content-Length` declares more than `limit` bytes. Digits beyond `u64`
+/// declare more than any limit; anything else unreadable is left to the body reader.
+fn declared_too_large(headers: &::axum::http::HeaderMap, limit: usize) -> bool {
+    let Some(value) = headers.get(header::CONTENT_LENGTH) else {
+        return false;
+    };
+    let Ok(text) = value.to_str() else {
+        return false;
+    };
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    !matches!(text.parse::<u64>(), Ok(declared) if declared <= limit as u64)
 }
 
 /// Why [`VerifiedEvent`] refused a request; answers with its status and a short

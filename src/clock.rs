@@ -57,9 +57,13 @@ impl ManualClock {
     }
 
     /// Moves the time forward (or backward, with a negative duration).
+    ///
+    /// Saturates instead of overflowing: past the last instant `time` represents
+    /// (the end of year 9999, without its `large-dates` feature) the clock stays
+    /// there, and likewise before the first (year -9999). It never panics.
     pub fn advance(&self, by: time::Duration) {
         let mut now = self.lock();
-        *now += by;
+        *now = now.saturating_add(by);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, OffsetDateTime> {
@@ -87,6 +91,47 @@ mod tests {
         assert_eq!(b.now(), datetime!(2026-01-01 00:00:05 UTC));
         b.set(datetime!(2020-01-01 00:00 UTC));
         assert_eq!(a.now(), datetime!(2020-01-01 00:00 UTC));
+    }
+
+    #[test]
+    fn advancing_past_the_last_representable_time_saturates() {
+        let end = datetime!(9999-12-31 23:59:59.999_999_999 UTC);
+        let clock = ManualClock::new(datetime!(9999-12-31 23:00 UTC));
+        clock.advance(time::Duration::hours(2));
+        assert_eq!(clock.now(), end);
+        clock.advance(time::Duration::MAX);
+        assert_eq!(clock.now(), end);
+        // Back from the edge by exactly what is asked.
+        clock.advance(time::Duration::seconds(-1));
+        assert_eq!(clock.now(), datetime!(9999-12-31 23:59:58.999_999_999 UTC));
+
+        let start = datetime!(-9999-01-01 00:00 UTC);
+        let clock = ManualClock::new(datetime!(-9999-01-01 01:00 UTC));
+        clock.advance(time::Duration::hours(-2));
+        assert_eq!(clock.now(), start);
+        clock.advance(time::Duration::MIN);
+        assert_eq!(clock.now(), start);
+    }
+
+    #[test]
+    fn advancing_keeps_the_offset_at_the_edge() {
+        // A clock in another offset stops at the last time it can show in it.
+        for (start, edge) in [
+            (
+                datetime!(9999-12-31 23:00 +01:00),
+                datetime!(9999-12-31 23:59:59.999_999_999 +01:00),
+            ),
+            (
+                datetime!(9999-12-31 23:00 -01:00),
+                datetime!(9999-12-31 23:59:59.999_999_999 -01:00),
+            ),
+        ] {
+            let clock = ManualClock::new(start);
+            clock.advance(time::Duration::days(1));
+            let now = clock.now();
+            assert_eq!((now.date(), now.time()), (edge.date(), edge.time()));
+            assert_eq!(now.offset(), start.offset());
+        }
     }
 
     #[test]

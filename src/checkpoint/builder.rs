@@ -1,13 +1,19 @@
-//! [`CheckpointBuilder`]: opens a checkpoint, checking, repairing and locking its file.
+//! [`CheckpointBuilder`]: opens a checkpoint, locking its file before reading it and
+//! repairing it in place.
 
 use std::collections::HashSet;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::format::{Contents, Header, VERSION, parse};
+use super::file::{self, io_error};
+use super::format::{Contents, Header, Parsed, VERSION, parse};
 use super::{Checkpoint, CheckpointError, MAX_CONSUMER_LEN};
 use crate::models::{FailedEventId, WebhookId};
+
+/// How many times [`CheckpointBuilder::open`] opens the path again when it was
+/// replaced between opening and locking, before it gives up.
+const ATTEMPTS: usize = 3;
 
 /// Opens a [`Checkpoint`]; from [`Checkpoint::builder`].
 #[derive(Debug, Clone)]
@@ -16,87 +22,64 @@ pub struct CheckpointBuilder {
     pub(super) path: PathBuf,
     pub(super) webhook_id: WebhookId,
     pub(super) consumer: String,
-    pub(super) adopt_unkeyed: bool,
 }
 
 impl CheckpointBuilder {
-    /// Take over a file of bare event ids with no header (the state file of
-    /// `revolut-webhooks replay` before 0.1) as this webhook's and consumer's: its
-    /// ids count as processed, and [`open`](Self::open) rewrites it with a header.
-    /// Only right if those events were processed by this consumer. Off by default:
-    /// such a file is refused with [`CheckpointError::Unkeyed`].
-    pub fn adopt_unkeyed(mut self, adopt: bool) -> Self {
-        self.adopt_unkeyed = adopt;
-        self
-    }
-
     /// Opens the checkpoint for recording, creating the file if it does not exist,
-    /// and locks it against other processes. A last line cut short by a crash is dropped.
+    /// and locks it against other processes: while one holds it, a second `open` is
+    /// refused with [`CheckpointError::InUse`]. A last id cut short by a crash is
+    /// dropped. The path must be a regular file or nothing
+    /// ([`CheckpointError::NotAFile`]).
     pub fn open(self) -> Result<Checkpoint, CheckpointError> {
         self.check_consumer()?;
-        let io = |action: &'static str, path: &Path| {
-            let path = path.to_owned();
-            move |source| CheckpointError::Io {
-                action,
-                path,
-                source,
+        let own_header = Header::new(self.webhook_id, &self.consumer).line();
+        for _ in 0..ATTEMPTS {
+            let Some(file) = file::open(&self.path, true)? else {
+                continue;
+            };
+            // The lock comes first: what is read, checked and repaired below is
+            // then seen by no other opener until this one is dropped.
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(CheckpointError::InUse { path: self.path });
+                }
+                // A file system without locks: go on unlocked rather than refuse to work.
+                Err(std::fs::TryLockError::Error(_)) => {}
             }
-        };
-        let contents = self.read()?;
-        let (contents, keyed) = match contents {
-            Some(contents) if contents.header.is_some() => (contents, true),
-            Some(contents) => (contents, false),
-            None => (self.empty(), false),
-        };
-        if !keyed {
-            // New, empty, or adopted: write the header (and the adopted ids) to a
-            // new file and rename it into place, so no reader ever sees half a header.
-            self.replace_with(&contents.ids)?;
-        }
-        let file = OpenOptions::new()
-            .append(true)
-            .open(&self.path)
-            .map_err(io("open", &self.path))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(CheckpointError::InUse { path: self.path });
+            // Locked, but maybe a file that was removed or renamed over meanwhile:
+            // the next opener would find another file at the path, and lock that.
+            if !file::still_named(&self.path, &file)? {
+                continue;
             }
-            // A file system without locks: go on unlocked rather than refuse to work.
-            Err(std::fs::TryLockError::Error(_)) => {}
+            let bytes = file::read_all(&self.path, &file)?;
+            return match parse(&self.path, &bytes, &own_header)? {
+                Parsed::New => self.create(file, &own_header),
+                Parsed::Keyed(contents) => {
+                    self.check_key(&contents)?;
+                    self.repair(file, contents, bytes.len() as u64)
+                }
+            };
         }
-        let mut len = file.metadata().map_err(io("read", &self.path))?.len();
-        if keyed && contents.torn {
-            file.set_len(contents.complete_len)
-                .and_then(|()| file.sync_data())
-                .map_err(io("repair", &self.path))?;
-            len = contents.complete_len;
-        }
-        let mut checkpoint = Checkpoint {
-            path: self.path,
-            file,
-            webhook_id: self.webhook_id,
-            consumer: self.consumer,
-            done: contents.ids,
-            len,
-            broken: false,
-        };
-        if keyed && contents.needs_newline {
-            checkpoint
-                .file
-                .write_all(b"\n")
-                .and_then(|()| checkpoint.file.sync_data())
-                .map_err(io("repair", &checkpoint.path))?;
-            checkpoint.len += 1;
-        }
-        Ok(checkpoint)
+        Err(CheckpointError::Replaced { path: self.path })
     }
 
     /// The recorded ids, read without creating, repairing, locking or rewriting
     /// anything (for a dry run): none if the file does not exist.
     pub fn peek(self) -> Result<HashSet<FailedEventId>, CheckpointError> {
         self.check_consumer()?;
-        Ok(self.read()?.map(|c| c.ids).unwrap_or_default())
+        let Some(file) = file::open(&self.path, false)? else {
+            return Ok(HashSet::new());
+        };
+        let bytes = file::read_all(&self.path, &file)?;
+        let own_header = Header::new(self.webhook_id, &self.consumer).line();
+        match parse(&self.path, &bytes, &own_header)? {
+            Parsed::New => Ok(HashSet::new()),
+            Parsed::Keyed(contents) => {
+                self.check_key(&contents)?;
+                Ok(contents.ids)
+            }
+        }
     }
 
     fn check_consumer(&self) -> Result<(), CheckpointError> {
@@ -107,95 +90,72 @@ impl CheckpointBuilder {
         Ok(())
     }
 
-    fn empty(&self) -> Contents {
-        Contents {
-            header: None,
-            ids: HashSet::new(),
-            complete_len: 0,
-            needs_newline: false,
-            torn: false,
-        }
-    }
-
-    /// The file's contents, checked against this builder's key; `None` when
-    /// there is no file or it is empty.
-    fn read(&self) -> Result<Option<Contents>, CheckpointError> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(CheckpointError::Io {
-                    action: "read",
-                    path: self.path.clone(),
-                    source,
-                });
-            }
-        };
-        if bytes.is_empty() {
-            return Ok(None);
-        }
-        let contents = parse(&self.path, &bytes)?;
-        match &contents.header {
-            Some(h) if h.revolut_webhooks_checkpoint != VERSION => {
-                Err(CheckpointError::UnsupportedVersion {
-                    path: self.path.clone(),
-                    version: h.revolut_webhooks_checkpoint,
-                })
-            }
-            Some(h) if h.webhook_id != self.webhook_id || h.consumer != self.consumer => {
-                Err(CheckpointError::OtherKey {
-                    path: self.path.clone(),
-                    found_webhook_id: h.webhook_id,
-                    found_consumer: h.consumer.clone(),
-                    webhook_id: self.webhook_id,
-                    consumer: self.consumer.clone(),
-                })
-            }
-            Some(_) => Ok(Some(contents)),
-            None if self.adopt_unkeyed => Ok(Some(contents)),
-            None => Err(CheckpointError::Unkeyed {
+    fn check_key(&self, contents: &Contents) -> Result<(), CheckpointError> {
+        let h = &contents.header;
+        if h.revolut_webhooks_checkpoint != VERSION {
+            return Err(CheckpointError::UnsupportedVersion {
                 path: self.path.clone(),
-            }),
+                version: h.revolut_webhooks_checkpoint,
+            });
         }
+        if h.webhook_id != self.webhook_id || h.consumer != self.consumer {
+            return Err(CheckpointError::OtherKey {
+                path: self.path.clone(),
+                found_webhook_id: h.webhook_id,
+                found_consumer: h.consumer.clone(),
+                webhook_id: self.webhook_id,
+                consumer: self.consumer.clone(),
+            });
+        }
+        Ok(())
     }
 
-    /// Atomically replaces the file with a header and `ids`.
-    fn replace_with(&self, ids: &HashSet<FailedEventId>) -> Result<(), CheckpointError> {
-        let header = Header {
-            revolut_webhooks_checkpoint: VERSION,
+    /// Writes the header to a new (empty, or torn while created) file, under the lock.
+    fn create(self, mut file: File, header: &[u8]) -> Result<Checkpoint, CheckpointError> {
+        let written = file
+            .set_len(0)
+            .and_then(|()| file.write_all(header))
+            .and_then(|()| file.sync_data())
+            // The file's name in its directory must survive a crash too.
+            .and_then(|()| sync_parent(&self.path));
+        written.map_err(|e| io_error("create", &self.path, e))?;
+        Ok(self.checkpoint(file, HashSet::new(), header.len() as u64))
+    }
+
+    /// Drops a torn last id, or ends a whole one with its newline, in place.
+    fn repair(
+        self,
+        mut file: File,
+        contents: Contents,
+        mut len: u64,
+    ) -> Result<Checkpoint, CheckpointError> {
+        let repaired = if contents.torn {
+            len = contents.complete_len;
+            file.set_len(len).and_then(|()| file.sync_data())
+        } else if contents.needs_newline {
+            len += 1;
+            file.write_all(b"\n").and_then(|()| file.sync_data())
+        } else {
+            Ok(())
+        };
+        repaired.map_err(|e| io_error("repair", &self.path, e))?;
+        Ok(self.checkpoint(file, contents.ids, len))
+    }
+
+    fn checkpoint(self, file: File, done: HashSet<FailedEventId>, len: u64) -> Checkpoint {
+        Checkpoint {
+            path: self.path,
+            file,
             webhook_id: self.webhook_id,
-            consumer: self.consumer.clone(),
-        };
-        let mut text = serde_json::to_string(&header).unwrap_or_default();
-        text.push('\n');
-        for id in ids {
-            text.push_str(&id.to_string());
-            text.push('\n');
+            consumer: self.consumer,
+            done,
+            len,
+            broken: false,
         }
-        let mut name = self.path.file_name().unwrap_or_default().to_owned();
-        name.push(format!(".{}.tmp", std::process::id()));
-        let tmp = self.path.with_file_name(name);
-        let io = |action: &'static str| {
-            let path = self.path.clone();
-            move |source| CheckpointError::Io {
-                action,
-                path,
-                source,
-            }
-        };
-        let written = File::create(&tmp).and_then(|mut f| {
-            f.write_all(text.as_bytes())?;
-            f.sync_all()
-        });
-        if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, &self.path)) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(io("create")(e));
-        }
-        sync_parent(&self.path).map_err(io("create"))
     }
 }
 
-/// Makes a rename durable: on Unix the directory entry lives in the parent.
+/// Makes a new file's name durable: on Unix the directory entry lives in the parent.
 #[cfg(unix)]
 fn sync_parent(path: &Path) -> io::Result<()> {
     let parent = match path.parent() {

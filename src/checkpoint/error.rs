@@ -39,19 +39,10 @@ pub enum CheckpointError {
         /// The consumer asked for.
         consumer: String,
     },
-    /// A file of bare event ids with no header, from an earlier version: it does
-    /// not say which consumer processed them.
-    #[error(
-        "{} lists event ids but not which consumer processed them (an earlier version's state \
-         file): adopt it for this consumer only if the ids were processed by it",
-        path.display()
-    )]
-    Unkeyed {
-        /// The checkpoint file.
-        path: PathBuf,
-    },
-    /// A line that is not an event id (or a header that is not one): the file is
-    /// not a checkpoint, or was damaged. Nothing is guessed.
+    /// A line that is not an event id (or a header that is not one), or an
+    /// unfinished last line that is not the start of an id (all that a crash can
+    /// leave): the file is not a checkpoint, or was damaged. Nothing is guessed, and
+    /// nothing is changed.
     #[error(
         "{} is not a checkpoint, or was damaged: line {line} {problem}; move it away or repair it",
         path.display()
@@ -82,6 +73,31 @@ pub enum CheckpointError {
     )]
     InUse {
         /// The checkpoint file.
+        path: PathBuf,
+    },
+    /// The path names something other than a regular file: a symbolic link, a FIFO,
+    /// a device, a directory. Nothing was read from it or written to it.
+    #[error(
+        "{} is {found}, not a checkpoint: a checkpoint is a regular file (or a path where \
+         none exists yet, to create one)",
+        path.display()
+    )]
+    NotAFile {
+        /// The checkpoint path.
+        path: PathBuf,
+        /// What it is: `a symbolic link`, `a FIFO`, `a device`, `a directory`, …
+        found: &'static str,
+    },
+    /// The file kept being removed or replaced by another program between being
+    /// opened and being locked, so this process could not be sure to hold the file
+    /// that the path names.
+    #[error(
+        "{} was replaced by another program while it was being opened: stop whatever \
+         renames or removes it, then try again",
+        path.display()
+    )]
+    Replaced {
+        /// The checkpoint path.
         path: PathBuf,
     },
     /// An empty consumer name, a too long one, or one with control characters.

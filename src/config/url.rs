@@ -320,3 +320,6 @@ mod tests {
         assert!(!host("http://127.0.0.1").unwrap().is("127.0.0.2"));
     }
 }
+
+#[cfg(test)]
+mod table;

@@ -1,12 +1,17 @@
 //! Removal of secrets and credential-shaped text from what a server echoed.
 
+use std::ops::Range;
+
 use crate::encoding::percent_encoded;
+
+mod echo;
 
 /// What replaces a secret in an error text.
 const REDACTED: &str = "<redacted>";
 
 /// Removes secrets from a text that came from a server (an error body, an echo of
-/// the request): each of `secrets` as sent, raw and form-encoded, and anything
+/// the request): each of `secrets` as sent, raw and form-encoded, its first or last
+/// 8 characters or more, and its base64 (the whole base64 word that holds it); and anything
 /// shaped like a credential whoever it belongs to: `Bearer <…>`, a webhook
 /// signing secret (`wsk_…`), a Revolut token (`oa_prod_…`, `oa_sand_…`) and a
 /// JWT (`eyJ….….…`).
@@ -28,7 +33,30 @@ pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
             out = out.replace(&encoded, REDACTED);
         }
     }
+    let echoes: Vec<_> = secrets.iter().flat_map(|s| echo::echoes(&out, s)).collect();
+    if !echoes.is_empty() {
+        out = redact(&out, echoes);
+    }
     scrub_shapes(&out)
+}
+
+/// `text` with each of `spans` (overlapping or not) replaced by one [`REDACTED`].
+fn redact(text: &str, mut spans: Vec<Range<usize>>) -> String {
+    spans.sort_by_key(|s| s.start);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for span in spans {
+        if span.end <= copied {
+            continue;
+        }
+        if span.start >= copied {
+            out.push_str(&text[copied..span.start]);
+            out.push_str(REDACTED);
+        }
+        copied = span.end;
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// Whether `byte` can be part of a credential: what tokens, secrets and JWTs are

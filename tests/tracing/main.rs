@@ -12,3 +12,7 @@ mod capture;
 mod blocking;
 #[cfg(all(feature = "tracing", feature = "async"))]
 mod nonblocking;
+// ureq's own `log` records under the README's recommended directives: a global `log`
+// logger of its own, beside the subscriber.
+#[cfg(all(feature = "tracing", feature = "blocking"))]
+mod transport_logs;
