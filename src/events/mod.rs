@@ -44,11 +44,13 @@ use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 pub(crate) mod event_type;
+mod key;
 mod open_enum;
 mod payout_link;
 mod transaction;
 
 use event_type::EventType;
+pub use key::{DeliveryKey, DeliveryKeyParseError};
 // Globs, so that a data type added to one of these modules is public without another edit.
 pub use payout_link::*;
 pub use transaction::*;

@@ -20,6 +20,7 @@ mod axum_extractor;
 mod cli;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod client;
+mod delivery_key;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod events;
