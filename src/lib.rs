@@ -220,6 +220,9 @@ pub mod emulator;
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub mod nonblocking;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres"))))]
+pub mod inbox;
 
 /// Compile-time guards of the public API's promises; each block must fail to compile.
 ///
