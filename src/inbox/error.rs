@@ -111,10 +111,10 @@ fn classify(code: Option<&str>) -> Class {
     };
     if let Ok(n) = code.parse::<u32>() {
         return match n & 0xff {
-            5 | 6 => Class::Busy,       // SQLITE_BUSY, SQLITE_LOCKED
-            8 => Class::ReadOnly,       // SQLITE_READONLY
-            13 => Class::Full,          // SQLITE_FULL
-            10 | 14 => Class::Down,     // SQLITE_IOERR, SQLITE_CANTOPEN
+            5 | 6 => Class::Busy,   // SQLITE_BUSY, SQLITE_LOCKED
+            8 => Class::ReadOnly,   // SQLITE_READONLY
+            13 => Class::Full,      // SQLITE_FULL
+            10 | 14 => Class::Down, // SQLITE_IOERR, SQLITE_CANTOPEN
             _ => Class::Other,
         };
     }

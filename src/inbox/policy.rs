@@ -139,7 +139,11 @@ mod tests {
 
     #[test]
     fn leases_expire_and_a_clock_jumped_back_does_not_extend_them() {
-        let w = Window::at(100_000_000, Duration::from_secs(30), Duration::from_secs(600));
+        let w = Window::at(
+            100_000_000,
+            Duration::from_secs(30),
+            Duration::from_secs(600),
+        );
         assert!(!w.lease_holds(None));
         assert!(w.lease_holds(Some(w.now + 1)));
         assert!(w.lease_holds(Some(w.lease_horizon)));
@@ -151,7 +155,11 @@ mod tests {
 
     #[test]
     fn backoffs_are_due_and_a_clock_jumped_back_does_not_extend_them() {
-        let w = Window::at(100_000_000, Duration::from_secs(30), Duration::from_secs(600));
+        let w = Window::at(
+            100_000_000,
+            Duration::from_secs(30),
+            Duration::from_secs(600),
+        );
         assert!(w.is_due(0));
         assert!(w.is_due(w.now));
         assert!(!w.is_due(w.now + 1));

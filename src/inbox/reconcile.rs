@@ -41,7 +41,11 @@ impl<E> ReconcileReport<E> {
         self.invalid.is_empty() && self.walk_errors.is_empty()
     }
 
-    fn add(&mut self, inbox_result: Result<super::Accepted, InboxError>, id: FailedEventId) -> Result<(), InboxError> {
+    fn add(
+        &mut self,
+        inbox_result: Result<super::Accepted, InboxError>,
+        id: FailedEventId,
+    ) -> Result<(), InboxError> {
         match inbox_result {
             Ok(accepted) if accepted.is_new() => self.new += 1,
             Ok(_) => self.known += 1,

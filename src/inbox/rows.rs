@@ -74,8 +74,7 @@ pub(crate) fn status_of(row: StatusRow, now: Micros) -> Status {
         in_progress: count(in_progress),
         done: count(done),
         dead: count(dead),
-        oldest_pending_age: oldest.map(|t| {
-            Duration::from_micros(u64::try_from(now.saturating_sub(t)).unwrap_or(0))
-        }),
+        oldest_pending_age: oldest
+            .map(|t| Duration::from_micros(u64::try_from(now.saturating_sub(t)).unwrap_or(0))),
     }
 }

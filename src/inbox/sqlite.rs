@@ -82,14 +82,17 @@ impl SqliteInbox {
         sqlx::raw_sql("CREATE TABLE IF NOT EXISTS revolut_inbox_schema (version INTEGER NOT NULL)")
             .execute(&mut *tx)
             .await?;
-        let found: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM revolut_inbox_schema")
-            .fetch_one(&mut *tx)
-            .await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT max(version) FROM revolut_inbox_schema")
+                .fetch_one(&mut *tx)
+                .await?;
         match found {
             Some(v) if v > SCHEMA_VERSION => return Ok(Err(v)),
             Some(_) => {}
             None => {
-                sqlx::raw_sql(include_str!("sqlite.sql")).execute(&mut *tx).await?;
+                sqlx::raw_sql(include_str!("sqlite.sql"))
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query("INSERT INTO revolut_inbox_schema (version) VALUES (?1)")
                     .bind(SCHEMA_VERSION)
                     .execute(&mut *tx)
@@ -172,9 +175,7 @@ impl SqliteInbox {
     }
 
     pub(crate) async fn complete(&self, claim: &Claim) -> Result<bool, InboxError> {
-        let done = self
-            .timed(mark_done(&self.pool, claim, self.now()))
-            .await?;
+        let done = self.timed(mark_done(&self.pool, claim, self.now())).await?;
         Ok(done)
     }
 
@@ -222,9 +223,7 @@ impl SqliteInbox {
         };
         let key = claim.event.key.clone();
         let wait = self.options.write_timeout;
-        let mut tx = self
-            .timed(self.pool.begin_with("BEGIN IMMEDIATE"))
-            .await?;
+        let mut tx = self.timed(self.pool.begin_with("BEGIN IMMEDIATE")).await?;
         // Still ours? (Our lease may have ended and the event been claimed again.)
         let ours: Option<i64> = self
             .timed(
@@ -242,7 +241,8 @@ impl SqliteInbox {
                 outcome: Outcome::LeaseLost,
             }));
         }
-        let ran = tokio::time::timeout(self.options.lease, handler.handle(&claim.event, &mut tx)).await;
+        let ran =
+            tokio::time::timeout(self.options.lease, handler.handle(&claim.event, &mut tx)).await;
         let error = match ran {
             Ok(Ok(())) => {
                 let done = self.timed(mark_done(&mut *tx, &claim, self.now())).await?;
@@ -296,7 +296,11 @@ impl SqliteInbox {
              WHERE state = 'dead' ORDER BY seq LIMIT ?1"
         );
         let rows: Vec<DeadRow> = self
-            .timed(sqlx::query_as(&sql).bind(i64::from(limit)).fetch_all(&self.pool))
+            .timed(
+                sqlx::query_as(&sql)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool),
+            )
             .await?;
         Ok(rows.into_iter().map(super::rows::dead_letter_of).collect())
     }
