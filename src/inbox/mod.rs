@@ -112,6 +112,10 @@ pub use record::{Accepted, Claim, DeadLetter, InboxEvent, Outcome, Processed, St
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteInbox;
 
+/// The sqlx this crate was built with: a [`TxHandler`] names its `Transaction`, `Sqlite`
+/// and `Postgres` types from here, or from a dependency of its own of a compatible version.
+pub use sqlx;
+
 /// The schema version this crate writes and reads.
 const SCHEMA_VERSION: i64 = 1;
 

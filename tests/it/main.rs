@@ -26,6 +26,8 @@ mod emulator;
 mod events;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod faults;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod inbox;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod net;
 mod no_panic;
