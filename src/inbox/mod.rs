@@ -116,6 +116,10 @@ pub use sqlite::SqliteInbox;
 /// and `Postgres` types from here, or from a dependency of its own of a compatible version.
 pub use sqlx;
 
+/// The attribute that implements [`Handler`] and [`TxHandler`] (their methods are
+/// `async fn`s returning boxed futures): `#[revolut_webhooks::inbox::async_trait]`.
+pub use async_trait::async_trait;
+
 /// The schema version this crate writes and reads.
 const SCHEMA_VERSION: i64 = 1;
 
