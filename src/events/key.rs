@@ -6,44 +6,7 @@
 //! derived from the event's own fields, so all of those agree on it, even if the bodies
 //! differ in key order or whitespace.
 //!
-//! # The text form (stable: store it)
-//!
-//! `v1:` followed by 22 base64url characters (no padding): the first 16 bytes (128 bits) of
-//! the SHA-256 of the event's canonical encoding, e.g. `v1:Zx4m2v0b1kqQ9Xw7Jt3hOA`. What a
-//! version means never changes; a different derivation would be `v2:`, and this crate
-//! would keep reading `v1:` keys.
-//!
-//! Version 1's canonical encoding is a sequence of fields, each written as its length in
-//! bytes (4 bytes, big-endian) followed by its UTF-8 bytes:
-//!
-//! 1. `revolut-webhooks/delivery-key/v1`;
-//! 2. for an event type this crate knows, with an object id: `typed`, then the event
-//!    type's name (`TransactionStateChanged`), the event's `timestamp` normalised to UTC
-//!    with nine fractional digits (`2023-05-09T16:36:38.028960000Z`, so `…Z` and
-//!    `…+00:00`, or `.5` and `.500`, agree), `data.id`, and for a state change
-//!    `data.old_state` and `data.new_state` (so the two state changes of one transaction
-//!    differ, even at one timestamp);
-//! 3. otherwise (an event type this crate does not know, or a `PayoutLinkCreated` without
-//!    an id): `payload`, then the event type's name, the normalised timestamp, and the
-//!    canonical JSON of `data`: object keys sorted by their UTF-8 bytes, no whitespace,
-//!    strings as serde_json escapes them, integers (and floats with an integral value
-//!    below 2^53) in decimal without a fraction, other numbers in Rust's shortest
-//!    round-trip form.
-//!
-//! ```
-//! use revolut_webhooks::events::{DeliveryKey, WebhookEvent};
-//!
-//! let live = br#"{"data":{"id":"645a7696-22f3-aa47-9c74-cbae0449cc46","new_state":"completed","old_state":"pending"},"event":"TransactionStateChanged","timestamp":"2023-05-09T16:36:38.028960Z"}"#;
-//! // The same event, fields reordered, spaced out, timestamp written another way.
-//! let retry = br#"{ "event": "TransactionStateChanged", "timestamp": "2023-05-09T16:36:38.02896+00:00",
-//!                   "data": { "old_state": "pending", "new_state": "completed", "id": "645a7696-22f3-aa47-9c74-cbae0449cc46" } }"#;
-//! let key = DeliveryKey::from_body(live)?;
-//! assert_eq!(key, DeliveryKey::from_body(retry)?);
-//! assert!(key.as_str().starts_with("v1:"));
-//! assert_eq!(key, key.as_str().parse::<DeliveryKey>()?);
-//! assert_eq!(key, WebhookEvent::from_slice(live)?.delivery_key());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! The derivation is documented on [`DeliveryKey`], where users read it.
 
 use std::fmt;
 use std::str::FromStr;
@@ -67,10 +30,48 @@ const DOMAIN: &str = "revolut-webhooks/delivery-key/v1";
 /// The stable key of one event: equal for its live delivery, Revolut's retries of it, its
 /// payload in the failed-events list and a replay of it; different for different events.
 ///
-/// Its text form (`v1:` + 22 base64url characters) is documented in the
-/// [module](self) and never changes meaning: store it, index it, pass it on as an
+/// Its text form never changes meaning: store it, index it, pass it on as an
 /// `Idempotency-Key`. `Display`, `FromStr`, `Serialize` and `Deserialize` use the text
 /// form.
+///
+/// # The text form (stable: store it)
+///
+/// `v1:` followed by 22 base64url characters (no padding): the first 16 bytes (128 bits) of
+/// the SHA-256 of the event's canonical encoding, e.g. `v1:Zx4m2v0b1kqQ9Xw7Jt3hOA`. What a
+/// version means never changes; a different derivation would be `v2:`, and this crate
+/// would keep reading `v1:` keys.
+///
+/// Version 1's canonical encoding is a sequence of fields, each written as its length in
+/// bytes (4 bytes, big-endian) followed by its UTF-8 bytes:
+///
+/// 1. `revolut-webhooks/delivery-key/v1`;
+/// 2. for an event type this crate knows, with an object id: `typed`, then the event
+///    type's name (`TransactionStateChanged`), the event's `timestamp` normalised to UTC
+///    with nine fractional digits (`2023-05-09T16:36:38.028960000Z`, so `…Z` and
+///    `…+00:00`, or `.5` and `.500`, agree), `data.id`, and for a state change
+///    `data.old_state` and `data.new_state` (so the two state changes of one transaction
+///    differ, even at one timestamp);
+/// 3. otherwise (an event type this crate does not know, or a `PayoutLinkCreated` without
+///    an id): `payload`, then the event type's name, the normalised timestamp, and the
+///    canonical JSON of `data`: object keys sorted by their UTF-8 bytes, no whitespace,
+///    strings as serde_json escapes them, integers (and floats with an integral value
+///    below 2^53) in decimal without a fraction, other numbers in Rust's shortest
+///    round-trip form.
+///
+/// ```
+/// use revolut_webhooks::events::{DeliveryKey, WebhookEvent};
+///
+/// let live = br#"{"data":{"id":"645a7696-22f3-aa47-9c74-cbae0449cc46","new_state":"completed","old_state":"pending"},"event":"TransactionStateChanged","timestamp":"2023-05-09T16:36:38.028960Z"}"#;
+/// // The same event, fields reordered, spaced out, timestamp written another way.
+/// let retry = br#"{ "event": "TransactionStateChanged", "timestamp": "2023-05-09T16:36:38.02896+00:00",
+///                   "data": { "old_state": "pending", "new_state": "completed", "id": "645a7696-22f3-aa47-9c74-cbae0449cc46" } }"#;
+/// let key = DeliveryKey::from_body(live)?;
+/// assert_eq!(key, DeliveryKey::from_body(retry)?);
+/// assert!(key.as_str().starts_with("v1:"));
+/// assert_eq!(key, key.as_str().parse::<DeliveryKey>()?);
+/// assert_eq!(key, WebhookEvent::from_slice(live)?.delivery_key());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DeliveryKey(String);
 

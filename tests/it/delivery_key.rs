@@ -77,7 +77,7 @@ fn envelope(e: &Ev, offset_hours: i8, six_digits: bool) -> Value {
         ),
         1 => (
             "PayoutLinkStateChanged",
-            json!({"id": e.id, "old_state": "active", "new_state": if e.new % 2 == 0 { "processed" } else { "expired" }}),
+            json!({"id": e.id, "old_state": "active", "new_state": if e.new.is_multiple_of(2) { "processed" } else { "expired" }}),
         ),
         2 => (
             "CardCreated",

@@ -424,14 +424,16 @@ pub(crate) async fn many_workers_never_run_one_event_twice_at_once(store: Store)
     for w in workers {
         w.await.unwrap();
     }
-    let s = seen.lock().unwrap();
-    assert_eq!(s.overlaps, 0);
-    assert_eq!(s.runs.len(), objects * per_object);
-    assert!(s.runs.values().all(|&n| n == 1), "{:?}", s.runs);
-    for (object, times) in &s.order {
-        let mut sorted = times.clone();
-        sorted.sort();
-        assert_eq!(times, &sorted, "{object} out of order");
+    {
+        let s = seen.lock().unwrap();
+        assert_eq!(s.overlaps, 0);
+        assert_eq!(s.runs.len(), objects * per_object);
+        assert!(s.runs.values().all(|&n| n == 1), "{:?}", s.runs);
+        for (object, times) in &s.order {
+            let mut sorted = times.clone();
+            sorted.sort();
+            assert_eq!(times, &sorted, "{object} out of order");
+        }
     }
     let status = inbox.status().await.unwrap();
     assert_eq!(status.done, (objects * per_object) as u64);
