@@ -1,5 +1,6 @@
 //! [`InboxError`]: what went wrong, and whether the sender should try again later.
 
+use std::future::Future;
 use std::time::Duration;
 
 use crate::events::EventParseError;
@@ -124,5 +125,23 @@ fn classify(code: Option<&str>) -> Class {
         "55P03" | "40P01" | "40001" => Class::Busy, // lock_not_available, deadlock, serialization
         c if c.starts_with("08") || c.starts_with("57P") || c == "53300" => Class::Down,
         _ => Class::Other,
+    }
+}
+
+/// Runs a store operation within `wait` (plus a margin so the driver's own timeouts, which
+/// say more, report first), mapping its error.
+pub(crate) async fn timed<T>(
+    wait: Duration,
+    op: impl Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, InboxError> {
+    let limit = wait + wait / 2 + Duration::from_millis(100);
+    match tokio::time::timeout(limit, op).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(InboxError::from_sqlx(error, wait)),
+        Err(_) => Err(InboxError::Unavailable {
+            waited: limit,
+            reason: "the store did not answer in time".into(),
+            source: None,
+        }),
     }
 }

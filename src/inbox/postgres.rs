@@ -114,7 +114,7 @@ impl PostgresInbox {
         &self,
         op: impl Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, InboxError> {
-        super::timed(self.options.write_timeout, op).await
+        super::error::timed(self.options.write_timeout, op).await
     }
 
     /// The injected clock's now, or `None` for the server's.
@@ -187,7 +187,7 @@ impl PostgresInbox {
 
     pub(crate) async fn fail(&self, claim: &Claim, error: &str) -> Result<Outcome, InboxError> {
         // The wait is relative; the server's clock (or the injected one) makes it an instant.
-        let (_, outcome) = super::failure_plan(&self.options, claim, 0, error);
+        let (_, outcome) = super::worker::failure_plan(&self.options, claim, 0, error);
         let (dead, wait) = match &outcome {
             Outcome::Retry { after, .. } => (false, policy::micros(*after)),
             _ => (true, 0),
@@ -205,7 +205,7 @@ impl PostgresInbox {
                     .bind(self.clock())
                     .bind(dead)
                     .bind(wait)
-                    .bind(super::truncated(error))
+                    .bind(super::worker::truncated(error))
                     .bind(claim.seq)
                     .bind(claim.token)
                     .execute(&self.pool),
@@ -274,7 +274,7 @@ impl PostgresInbox {
                 }));
             }
             Ok(Err(error)) => error.to_string(),
-            Err(_) => super::lease_elapsed(self.options.lease),
+            Err(_) => super::worker::lease_elapsed(self.options.lease),
         };
         // Roll the handler's writes back before recording the failure on its own.
         let _ = tx.rollback().await;

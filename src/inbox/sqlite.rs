@@ -108,7 +108,7 @@ impl SqliteInbox {
         &self,
         op: impl Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, InboxError> {
-        super::timed(self.options.write_timeout, op).await
+        super::error::timed(self.options.write_timeout, op).await
     }
 
     fn now(&self) -> Micros {
@@ -191,7 +191,7 @@ impl SqliteInbox {
 
     pub(crate) async fn fail(&self, claim: &Claim, error: &str) -> Result<Outcome, InboxError> {
         let now = self.now();
-        let (next, outcome) = super::failure_plan(&self.options, claim, now, error);
+        let (next, outcome) = super::worker::failure_plan(&self.options, claim, now, error);
         let query = sqlx::query(
             "UPDATE revolut_inbox SET \
                state = CASE WHEN ?1 THEN 'dead' ELSE 'pending' END, \
@@ -201,7 +201,7 @@ impl SqliteInbox {
         )
         .bind(next.is_none())
         .bind(next.unwrap_or(now))
-        .bind(super::truncated(error))
+        .bind(super::worker::truncated(error))
         .bind(now)
         .bind(claim.seq)
         .bind(claim.token);
@@ -274,7 +274,7 @@ impl SqliteInbox {
                 }));
             }
             Ok(Err(error)) => error.to_string(),
-            Err(_) => super::lease_elapsed(self.options.lease),
+            Err(_) => super::worker::lease_elapsed(self.options.lease),
         };
         // The handler's writes are rolled back; the failure is recorded on its own.
         drop(tx);
