@@ -48,7 +48,9 @@
 //!   network file system, whose locks SQLite cannot rely on.
 //! - **PostgreSQL**: for receivers on several machines. Claims use
 //!   `FOR UPDATE SKIP LOCKED` and a lease column; leases and backoff use the database
-//!   server's clock, so machines whose clocks differ agree.
+//!   server's clock, so machines whose clocks differ agree. An accepted event is as
+//!   durable as the server makes a commit: keep `synchronous_commit` on (the default)
+//!   and `fsync` on.
 //!
 //! The schema is created on first use, idempotently (several processes may start at
 //! once), and recorded in `revolut_inbox_schema (version)`; a store whose schema is
