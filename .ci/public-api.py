@@ -618,10 +618,13 @@ def cfg_text(attr: str) -> str:
     to `feature = "jwt"`. Spans name files and lines, so they must go."""
     text = attr[len("#[attr = CfgTrace(") : -len(")]")]
     text = re.sub(r",?\s*span: [^{}()\[\]]*?\(#\d+\)", "", text)
+    # `any`/`all` carry their span bare, after the list: `Any([...], src/lib.rs:1:2: 1:9 (#0))`.
+    text = re.sub(r",\s*[^\s,()\[\]]+:\d+:\d+: \d+:\d+ \(#\d+\)", "", text)
     text = re.sub(r'NameValue \{ name: "([^"]*)", value: Some\(("[^"]*")\) \}', r"\1 = \2", text)
     text = re.sub(r'NameValue \{ name: "([^"]*)", value: None \}', r"\1", text)
     text = re.sub(r"\b(All|Any|Not)\(", lambda m: m.group(1).lower() + "(", text)
     text = re.sub(r"\s+", " ", text).strip()
+    text = text.replace("([", "(").replace("])", ")")
     while text.startswith("[") and text.endswith("]"):
         text = text[1:-1].strip()
     return text

@@ -63,30 +63,40 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, WebhookRejection> {
         let verifier = Verifier::from_ref(state);
         let (parts, body) = request.into_parts();
-        // A body declared too large is refused before any of it is awaited: it may be
-        // slow to come, or never come. The limit below still stops a body that is
-        // longer than it says, or says nothing (chunked).
-        if declared_too_large(&parts.headers, LIMIT) {
-            return Err(WebhookRejection::plain(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body too large",
-            ));
-        }
-        let body = ::axum::body::to_bytes(body, LIMIT).await.map_err(|error| {
-            let too_large = std::error::Error::source(&error)
-                .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
-            if too_large {
-                WebhookRejection::plain(StatusCode::PAYLOAD_TOO_LARGE, "body too large")
-            } else {
-                WebhookRejection::plain(StatusCode::BAD_REQUEST, "could not read the body")
-            }
-        })?;
+        let body = read_body(&parts.headers, body, LIMIT).await?;
         verifier
             .verify_headers(&body, &parts.headers)
             .and_then(|verified| verified.event())
             .map(VerifiedEvent)
             .map_err(WebhookRejection::from)
     }
+}
+
+/// The raw body, at most `limit` bytes: 413 for one declared or found larger, 400 for
+/// one that could not be read. Both extractors read through here.
+pub(crate) async fn read_body(
+    headers: &::axum::http::HeaderMap,
+    body: ::axum::body::Body,
+    limit: usize,
+) -> Result<::axum::body::Bytes, WebhookRejection> {
+    // A body declared too large is refused before any of it is awaited: it may be
+    // slow to come, or never come. The limit below still stops a body that is
+    // longer than it says, or says nothing (chunked).
+    if declared_too_large(headers, limit) {
+        return Err(WebhookRejection::plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body too large",
+        ));
+    }
+    ::axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let too_large = std::error::Error::source(&error)
+            .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            WebhookRejection::plain(StatusCode::PAYLOAD_TOO_LARGE, "body too large")
+        } else {
+            WebhookRejection::plain(StatusCode::BAD_REQUEST, "could not read the body")
+        }
+    })
 }
 
 /// Whether `Content-Length` declares more than `limit` bytes. Digits beyond `u64`
@@ -196,3 +206,7 @@ impl IntoResponse for WebhookRejection {
             .into_response()
     }
 }
+
+// The extractor that keeps the raw body and the key, for receivers with an inbox.
+mod delivery;
+pub use delivery::VerifiedDelivery;

@@ -44,6 +44,7 @@ use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 pub(crate) mod event_type;
+mod key;
 mod open_enum;
 mod payout_link;
 mod table;
@@ -51,6 +52,7 @@ mod transaction;
 
 use event_type::EventType;
 use table::event_table;
+pub use key::{DeliveryKey, DeliveryKeyParseError};
 // Globs, so that a data type added to one of these modules is public without another edit.
 pub use payout_link::*;
 pub use transaction::*;

@@ -67,6 +67,12 @@ impl FailedEvent {
         WebhookEvent::from_json(self.payload.get())
     }
 
+    /// The payload's [`DeliveryKey`](crate::events::DeliveryKey): the same key as the
+    /// live delivery of this event, so an inbox recognises it.
+    pub fn delivery_key(&self) -> Result<crate::events::DeliveryKey, EventParseError> {
+        crate::events::DeliveryKey::of_failed_event(self)
+    }
+
     /// Decodes the payload into any type: your own struct, or `serde_json::Value`.
     ///
     /// ```

@@ -16,17 +16,22 @@ mod auth;
 #[cfg(feature = "axum")]
 mod axum_declared_length;
 #[cfg(feature = "axum")]
+mod axum_delivery;
+#[cfg(feature = "axum")]
 mod axum_extractor;
 // Only with the binary built: `env!("CARGO_BIN_EXE_revolut-webhooks")` needs it.
 #[cfg(all(feature = "cli", feature = "emulator"))]
 mod cli;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod client;
+mod delivery_key;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod events;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod faults;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod inbox;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod net;
 mod no_panic;
