@@ -2,4 +2,5 @@
 
 mod commands;
 mod listen;
+mod relay;
 mod trigger;
