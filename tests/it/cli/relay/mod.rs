@@ -314,10 +314,22 @@ impl Relay {
     /// Starts a relay on `store` forwarding to `app`, with short leases and retries
     /// unless `extra` says otherwise (later flags win).
     fn start(store: &str, app: &str, extra: &[&str]) -> Relay {
+        // clap refuses a flag given twice: the defaults `extra` does not name.
+        let defaults = [
+            ("--lease", "3s"),
+            ("--timeout", "2s"),
+            ("--retry-min", "50ms"),
+            ("--retry-max", "200ms"),
+        ];
         let mut child = Command::new(BIN)
             .args(["relay", "-o", "json", "--store", store, "--forward-to", app])
-            .args(["--secret", SECRET, "--lease", "3s", "--timeout", "2s"])
-            .args(["--retry-min", "50ms", "--retry-max", "200ms"])
+            .args(["--secret", SECRET])
+            .args(
+                defaults
+                    .iter()
+                    .filter(|(flag, _)| !extra.contains(flag))
+                    .flat_map(|(flag, value)| [*flag, *value]),
+            )
             .args(extra)
             .env_remove("REVOLUT_WEBHOOK_SECRET")
             .env_remove("REVOLUT_INBOX_STORE")
