@@ -169,3 +169,7 @@ impl IntoResponse for WebhookRejection {
             .into_response()
     }
 }
+
+// The extractor that keeps the raw body and the key, for receivers with an inbox.
+mod delivery;
+pub use delivery::VerifiedDelivery;

@@ -31,6 +31,8 @@
 //! | `axum` | [`axum::VerifiedEvent`]: an extractor that verifies and parses a delivery (enables `http`) | no |
 //! | `jwt` | RS256 client assertions from a PEM key (jsonwebtoken on aws-lc-rs) | no |
 //! | `cli` | the `revolut-webhooks` command-line tool (enables `blocking`; add `jwt` for PEM keys, `emulator` for its `emulator` command) | no |
+//! | `sqlite` | [`inbox`]: a durable inbox of deliveries on one SQLite file (bundled), processed once each; async, on tokio and sqlx | no |
+//! | `postgres` | [`inbox`] on PostgreSQL, for receivers on several machines (sqlx, rustls) | no |
 //! | `tracing` | spans per API call, token refresh and failed-events page, an event per verification outcome; never a header value, body, token or secret | no |
 //! | `emulator` | `emulator::Emulator`: a local emulator of the webhooks API, the token endpoint and deliveries (enables `blocking`) | no |
 //! | (none) | models, errors, [`Verifier`](signature::Verifier), [`signature::sign_delivery`], typed events, the sans-IO [`request`] builders and parsers | |
@@ -305,7 +307,8 @@ mod emulator_api_guards {}
     feature = "async",
     feature = "jwt",
     feature = "axum",
-    feature = "emulator"
+    feature = "emulator",
+    feature = "sqlite"
 ))]
 #[doc = include_str!("../README.md")]
 mod readme_doctests {}

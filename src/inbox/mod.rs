@@ -112,6 +112,14 @@ pub use record::{Accepted, Claim, DeadLetter, InboxEvent, Outcome, Processed, St
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteInbox;
 
+/// The sqlx this crate was built with: a [`TxHandler`] names its `Transaction`, `Sqlite`
+/// and `Postgres` types from here, or from a dependency of its own of a compatible version.
+pub use sqlx;
+
+/// The attribute that implements [`Handler`] and [`TxHandler`] (their methods are
+/// `async fn`s returning boxed futures): `#[revolut_webhooks::inbox::async_trait]`.
+pub use async_trait::async_trait;
+
 /// The schema version this crate writes and reads.
 const SCHEMA_VERSION: i64 = 1;
 

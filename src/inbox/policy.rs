@@ -23,6 +23,11 @@ pub(crate) fn from_micros(us: Micros) -> time::OffsetDateTime {
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
+/// How far ahead of now a lease or backoff of `span` may end and still be honoured.
+pub(crate) fn horizon(span: Duration) -> Micros {
+    micros(span).saturating_mul(2)
+}
+
 /// The wait before attempt `failed + 1`, after `failed` failed attempts (1 = the first
 /// failed): `base * 2^(failed-1)`, capped.
 pub(crate) fn backoff(failed: u32, base: Duration, cap: Duration) -> Duration {
@@ -60,11 +65,18 @@ pub(crate) fn after_failure(
 
 /// The bounds a claim compares leases and backoffs with, at `now`.
 ///
-/// A lease ends at `lease_until`; it is over when `lease_until <= now`. It can never
-/// legitimately end later than `now + lease` (that is how long a claim makes it), so a
-/// lease ending after that was granted by a clock that has since jumped back: it is
-/// treated as over, rather than blocking the event for as long as the jump. Backoffs
-/// likewise never exceed the cap.
+/// A lease ends at `lease_until`; it is over when `lease_until <= now`. A claim makes it
+/// end at most `lease` after the claimer's now, so a lease ending much later than that
+/// was granted by a clock that has since jumped back: it is treated as over, rather
+/// than blocking the event for as long as the jump. "Much later" is more than `2 ×
+/// lease` ahead: concurrent claimers read their clocks at slightly different moments
+/// (on PostgreSQL, before waiting for another's row lock), so a fresh lease can end a
+/// little after `now + lease` as one worker sees it, and must still hold. Backoffs
+/// likewise: never more than `2 × cap` ahead.
+///
+/// A jump back by more than a lease can thus let a second worker claim an event whose
+/// first worker still runs; the first one's handler is cut off when its lease ends (on
+/// the monotonic clock) and then records nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Window {
     pub(crate) now: Micros,
@@ -80,8 +92,8 @@ impl Window {
     pub(crate) fn at(now: Micros, lease: Duration, backoff_cap: Duration) -> Window {
         Window {
             now,
-            lease_horizon: now.saturating_add(micros(lease)),
-            backoff_horizon: now.saturating_add(micros(backoff_cap)),
+            lease_horizon: now.saturating_add(horizon(lease)),
+            backoff_horizon: now.saturating_add(horizon(backoff_cap)),
             lease_until: now.saturating_add(micros(lease)),
         }
     }
@@ -147,6 +159,8 @@ mod tests {
         assert!(!w.lease_holds(None));
         assert!(w.lease_holds(Some(w.now + 1)));
         assert!(w.lease_holds(Some(w.lease_horizon)));
+        // A fresh lease granted by a claimer whose clock read a little later holds.
+        assert!(w.lease_holds(Some(w.lease_until + 1_000_000)));
         assert!(!w.lease_holds(Some(w.now)), "ends now: over");
         assert!(!w.lease_holds(Some(w.now - 1)));
         // Granted by a clock an hour ahead of this one: stale, not held for an hour.

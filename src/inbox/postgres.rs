@@ -155,12 +155,12 @@ impl PostgresInbox {
             "{NOW}, next AS (SELECT e.seq FROM revolut_inbox e, w \
                WHERE e.state = 'pending' \
                  AND (e.next_attempt_at <= w.now OR e.next_attempt_at > w.now + $3) \
-                 AND (e.lease_until IS NULL OR e.lease_until <= w.now OR e.lease_until > w.now + $2) \
+                 AND (e.lease_until IS NULL OR e.lease_until <= w.now OR e.lease_until > w.now + $4) \
                  AND NOT EXISTS (SELECT 1 FROM revolut_inbox o \
                    WHERE o.object_id = e.object_id AND o.state = 'pending' AND o.seq <> e.seq \
                      AND (o.event_ts < e.event_ts \
                           OR (o.event_ts = e.event_ts AND o.seq < e.seq) \
-                          OR (o.lease_until > w.now AND o.lease_until <= w.now + $2))) \
+                          OR (o.lease_until > w.now AND o.lease_until <= w.now + $4))) \
                ORDER BY e.seq LIMIT 1 \
                FOR UPDATE OF e SKIP LOCKED) \
              UPDATE revolut_inbox t SET attempts = t.attempts + 1, claims = t.claims + 1, \
@@ -173,7 +173,8 @@ impl PostgresInbox {
                 sqlx::query_as(&sql)
                     .bind(self.clock())
                     .bind(self.lease())
-                    .bind(policy::micros(self.options.backoff_cap))
+                    .bind(policy::horizon(self.options.backoff_cap))
+                    .bind(policy::horizon(self.options.lease))
                     .fetch_optional(&self.pool),
             )
             .await?;
@@ -297,7 +298,7 @@ impl PostgresInbox {
             .timed(
                 sqlx::query_as(&sql)
                     .bind(self.clock())
-                    .bind(self.lease())
+                    .bind(policy::horizon(self.options.lease))
                     .fetch_one(&self.pool),
             )
             .await?;

@@ -145,7 +145,6 @@ impl SqliteInbox {
     }
 
     pub(crate) async fn claim(&self) -> Result<Option<Claim>, InboxError> {
-        let w = self.window();
         let sql = format!(
             "UPDATE revolut_inbox SET attempts = attempts + 1, claims = claims + 1, \
              lease_until = ?4 \
@@ -161,17 +160,28 @@ impl SqliteInbox {
                ORDER BY e.seq LIMIT 1) \
              RETURNING {COLUMNS}"
         );
-        let row: Option<ClaimRow> = self
-            .timed(
-                sqlx::query_as(&sql)
+        // In its own `BEGIN IMMEDIATE` transaction: a lone `UPDATE … WHERE seq = (SELECT
+        // …)` may choose its row from a snapshot older than another worker's claim, so two
+        // workers could claim one event; taking the write lock first rules that out.
+        // `fetch_all`, not `fetch_optional`: an `UPDATE … RETURNING` must be stepped to
+        // its end.
+        let rows = self
+            .timed(async {
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                // Now, under the write lock: claims see non-decreasing times.
+                let w = self.window();
+                let rows = sqlx::query_as::<_, ClaimRow>(&sql)
                     .bind(w.now)
                     .bind(w.lease_horizon)
                     .bind(w.backoff_horizon)
                     .bind(w.lease_until)
-                    .fetch_optional(&self.pool),
-            )
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(rows)
+            })
             .await?;
-        Ok(row.map(super::rows::claim_of))
+        Ok(rows.into_iter().next().map(super::rows::claim_of))
     }
 
     pub(crate) async fn complete(&self, claim: &Claim) -> Result<bool, InboxError> {
@@ -182,23 +192,26 @@ impl SqliteInbox {
     pub(crate) async fn fail(&self, claim: &Claim, error: &str) -> Result<Outcome, InboxError> {
         let now = self.now();
         let (next, outcome) = super::failure_plan(&self.options, claim, now, error);
+        let query = sqlx::query(
+            "UPDATE revolut_inbox SET \
+               state = CASE WHEN ?1 THEN 'dead' ELSE 'pending' END, \
+               next_attempt_at = ?2, lease_until = NULL, last_error = ?3, \
+               finished_at = CASE WHEN ?1 THEN ?4 ELSE NULL END \
+             WHERE seq = ?5 AND claims = ?6 AND state = 'pending'",
+        )
+        .bind(next.is_none())
+        .bind(next.unwrap_or(now))
+        .bind(super::truncated(error))
+        .bind(now)
+        .bind(claim.seq)
+        .bind(claim.token);
         let result = self
-            .timed(
-                sqlx::query(
-                    "UPDATE revolut_inbox SET \
-                       state = CASE WHEN ?1 THEN 'dead' ELSE 'pending' END, \
-                       next_attempt_at = ?2, lease_until = NULL, last_error = ?3, \
-                       finished_at = CASE WHEN ?1 THEN ?4 ELSE NULL END \
-                     WHERE seq = ?5 AND claims = ?6 AND state = 'pending'",
-                )
-                .bind(next.is_none())
-                .bind(next.unwrap_or(now))
-                .bind(super::truncated(error))
-                .bind(now)
-                .bind(claim.seq)
-                .bind(claim.token)
-                .execute(&self.pool),
-            )
+            .timed(async {
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let result = query.execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(result)
+            })
             .await?;
         Ok(if result.rows_affected() == 1 {
             outcome
@@ -306,16 +319,19 @@ impl SqliteInbox {
     }
 
     pub(crate) async fn requeue(&self, key: Option<&str>) -> Result<u64, InboxError> {
+        let query = sqlx::query(
+            "UPDATE revolut_inbox SET state = 'pending', attempts = 0, next_attempt_at = 0, \
+               lease_until = NULL, finished_at = NULL \
+             WHERE state = 'dead' AND (?1 IS NULL OR key = ?1)",
+        )
+        .bind(key);
         let result = self
-            .timed(
-                sqlx::query(
-                    "UPDATE revolut_inbox SET state = 'pending', attempts = 0, next_attempt_at = 0, \
-                       lease_until = NULL, finished_at = NULL \
-                     WHERE state = 'dead' AND (?1 IS NULL OR key = ?1)",
-                )
-                .bind(key)
-                .execute(&self.pool),
-            )
+            .timed(async {
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let result = query.execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(result)
+            })
             .await?;
         Ok(result.rows_affected())
     }

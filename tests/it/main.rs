@@ -14,6 +14,8 @@ mod assertion_rs256;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod auth;
 #[cfg(feature = "axum")]
+mod axum_delivery;
+#[cfg(feature = "axum")]
 mod axum_extractor;
 // Only with the binary built: `env!("CARGO_BIN_EXE_revolut-webhooks")` needs it.
 #[cfg(all(feature = "cli", feature = "emulator"))]
@@ -26,6 +28,8 @@ mod emulator;
 mod events;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod faults;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod inbox;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod net;
 mod no_panic;
