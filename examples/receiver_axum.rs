@@ -240,8 +240,7 @@ async fn main() {
         std::process::exit(if ok { 0 } else { 1 });
     }
 
-    let store =
-        std::env::var("REVOLUT_INBOX_STORE").unwrap_or_else(|_| "revolut-inbox.db".into());
+    let store = std::env::var("REVOLUT_INBOX_STORE").unwrap_or_else(|_| "revolut-inbox.db".into());
     let inbox = match Inbox::open(&store).await {
         Ok(inbox) => inbox,
         Err(e) => {

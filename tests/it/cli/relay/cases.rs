@@ -110,17 +110,17 @@ fn relay_refuses_what_it_must_not_store() {
     .unwrap();
     slow.write_all(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n{")
         .unwrap();
-    // Control characters a sender writes never reach the terminal raw.
+    // A control character in a header is not HTTP: 400.
     assert_eq!(
         post(
             &relay.url,
             &[("Revolut-Signature", "v1=\u{1b}[2J".into())],
             &body
         ),
-        Some(401)
+        Some(400)
     );
     let line = relay.next("delivery");
-    assert_eq!(line["status"], 401);
+    assert_eq!(line["status"], 400);
     slow.set_read_timeout(Some(WAIT)).unwrap();
     let started = Instant::now();
     assert_eq!(status_of(&mut slow), Some(408));
@@ -137,7 +137,15 @@ fn relay_lines_for_people_escape_control_characters() {
     let store = sqlite_store("human");
     let app = App::start(Duration::ZERO);
     let mut child = std::process::Command::new(BIN)
-        .args(["relay", "--store", &store, "--forward-to", &app.url, "--secret", SECRET])
+        .args([
+            "relay",
+            "--store",
+            &store,
+            "--forward-to",
+            &app.url,
+            "--secret",
+            SECRET,
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -154,7 +162,10 @@ fn relay_lines_for_people_escape_control_characters() {
     });
     let next = || lines.recv_timeout(WAIT).expect("a line from the relay");
     let first = next();
-    let url = first.strip_prefix("relay listening on ").unwrap().to_owned();
+    let url = first
+        .strip_prefix("relay listening on ")
+        .unwrap()
+        .to_owned();
     let object = "tx-\u{1b}[2J\nFAKE";
     let body = state_change(object, 1);
     assert_eq!(deliver(&url, &body, SECRET), Some(200));
