@@ -261,8 +261,11 @@ fn serve_app(mut stream: TcpStream, state: &Mutex<AppState>, delay: Duration) {
     );
 }
 
+/// A request's headers (names lower-cased) and body.
+type Request = (Vec<(String, String)>, Vec<u8>);
+
 /// One request, head and Content-Length body (bounded).
-fn read_request(stream: &mut TcpStream) -> Option<(Vec<(String, String)>, Vec<u8>)> {
+fn read_request(stream: &mut TcpStream) -> Option<Request> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let end = loop {
