@@ -323,6 +323,33 @@ fn events_of_one_object_are_forwarded_in_timestamp_order() {
 }
 
 #[test]
+fn sigterm_lets_the_forward_in_flight_finish_and_exits_0() {
+    let store = sqlite_store("sigterm");
+    let app = App::start(Duration::from_millis(800));
+    let mut relay = Relay::start(&store, &app.url, &[]);
+    assert_eq!(
+        deliver(&relay.url, &state_change("tx-1", 1), SECRET),
+        Some(200)
+    );
+    eventually("the forward reached the app", || app.arrived() == 1);
+    assert_eq!(relay.terminate(), 0);
+    // Finished and recorded, not abandoned to a lease.
+    assert_eq!(app.got().len(), 1);
+    let status = status(&store);
+    assert_eq!(
+        (status["done"].as_u64(), status["pending"].as_u64()),
+        (Some(1), Some(0)),
+        "{status}"
+    );
+    assert!(
+        relay
+            .drain()
+            .iter()
+            .any(|l| l["type"] == "forward" && l["outcome"] == "done")
+    );
+}
+
+#[test]
 fn relay_usage_errors() {
     let (code, _, stderr) = run_json(
         &["relay", "--forward-to", "http://127.0.0.1:9/"],

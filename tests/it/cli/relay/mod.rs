@@ -140,6 +140,8 @@ struct AppState {
     /// Forwards being answered now, per object; and the most there ever were.
     in_flight: HashMap<String, usize>,
     max_in_flight: usize,
+    /// Requests that arrived (answered or not yet).
+    arrived: usize,
 }
 
 /// The user's app: verifies each forward as production code would, records it, and
@@ -185,6 +187,10 @@ impl App {
     }
 
     /// The most forwards of one object the app was answering at one time.
+    fn arrived(&self) -> usize {
+        self.state.lock().unwrap().arrived
+    }
+
     fn max_in_flight_per_object(&self) -> usize {
         self.state.lock().unwrap().max_in_flight
     }
@@ -227,6 +233,7 @@ fn serve_app(mut stream: TcpStream, state: &Mutex<AppState>, delay: Duration) {
         .unwrap_or_default();
     {
         let mut state = state.lock().unwrap();
+        state.arrived += 1;
         let now = state.in_flight.entry(object.clone()).or_default();
         *now += 1;
         let now = *now;
