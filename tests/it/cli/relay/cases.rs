@@ -350,6 +350,31 @@ fn sigterm_lets_the_forward_in_flight_finish_and_exits_0() {
 }
 
 #[test]
+fn loopback_forwards_never_go_through_a_proxy_from_the_environment() {
+    // A trap: anything sent to this "proxy" is a failure.
+    let trap = std::net::TcpListener::bind("127.0.0.2:0").unwrap();
+    let proxy = format!("http://{}", trap.local_addr().unwrap());
+    trap.set_nonblocking(true).unwrap();
+    let store = sqlite_store("proxy");
+    let app = App::start(Duration::ZERO);
+    let env = [
+        ("HTTP_PROXY", proxy.as_str()),
+        ("http_proxy", proxy.as_str()),
+        ("ALL_PROXY", proxy.as_str()),
+        ("NO_PROXY", ""),
+    ];
+    let mut relay = Relay::start_with_env(&store, &app.url, &[], &env);
+    assert_eq!(
+        deliver(&relay.url, &state_change("tx-1", 1), SECRET),
+        Some(200)
+    );
+    assert_eq!(relay.next("forward")["outcome"], "done");
+    assert_eq!(app.got().len(), 1);
+    assert!(trap.accept().is_err(), "the proxy was used");
+    assert_eq!(relay.terminate(), 0);
+}
+
+#[test]
 fn relay_usage_errors() {
     let (code, _, stderr) = run_json(
         &["relay", "--forward-to", "http://127.0.0.1:9/"],

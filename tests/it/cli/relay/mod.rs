@@ -324,6 +324,11 @@ impl Relay {
     /// Starts a relay on `store` forwarding to `app`, with short leases and retries
     /// unless `extra` says otherwise (later flags win).
     fn start(store: &str, app: &str, extra: &[&str]) -> Relay {
+        Relay::start_with_env(store, app, extra, &[])
+    }
+
+    /// [`Relay::start`] with these environment variables set.
+    fn start_with_env(store: &str, app: &str, extra: &[&str], env: &[(&str, &str)]) -> Relay {
         // clap refuses a flag given twice: the defaults `extra` does not name.
         let defaults = [
             ("--lease", "3s"),
@@ -343,6 +348,7 @@ impl Relay {
             .args(extra)
             .env_remove("REVOLUT_WEBHOOK_SECRET")
             .env_remove("REVOLUT_INBOX_STORE")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
