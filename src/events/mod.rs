@@ -51,8 +51,8 @@ mod table;
 mod transaction;
 
 use event_type::EventType;
-use table::event_table;
 pub use key::{DeliveryKey, DeliveryKeyParseError};
+use table::event_table;
 // Globs, so that a data type added to one of these modules is public without another edit.
 pub use payout_link::*;
 pub use transaction::*;

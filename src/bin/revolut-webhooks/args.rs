@@ -189,6 +189,10 @@ pub(crate) enum Command {
     Trigger(TriggerArgs),
     /// Receive deliveries on 127.0.0.1: verify each, print one line, optionally forward it.
     Listen(ListenArgs),
+    /// Take deliveries into a durable inbox (SQLite or PostgreSQL) and forward each to your app until it answers 2xx.
+    Relay(crate::relay::RelayArgs),
+    /// The relay's inbox: status, reconcile WEBHOOK_ID, dead, retry.
+    Inbox(crate::inbox::InboxArgs),
     /// Print a shell completion script (e.g. `source <(revolut-webhooks completions bash)`).
     Completions {
         /// The shell to complete in.

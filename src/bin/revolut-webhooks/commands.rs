@@ -4,7 +4,9 @@
 use crate::args::{Cli, Command, Format};
 use crate::failure::Outcome;
 use crate::output::Out;
-use crate::{completions, emulator, failed, listen, replay, trigger, verify, webhooks};
+use crate::{
+    completions, emulator, failed, inbox, listen, relay, replay, trigger, verify, webhooks,
+};
 
 pub(crate) fn run(out: &mut Out, cli: Cli) -> Outcome {
     let json = cli.global.output == Format::Json;
@@ -46,6 +48,8 @@ pub(crate) fn run(out: &mut Out, cli: Cli) -> Outcome {
         Command::Emulator(args) => emulator::run(out, json, &args),
         Command::Trigger(args) => trigger::run(out, json, &args),
         Command::Listen(args) => listen::run(out, json, &args),
+        Command::Relay(args) => relay::run(out, json, &args),
+        Command::Inbox(args) => inbox::run(out, json, &args),
         Command::Completions { shell } => completions::run(out, shell),
     }
 }

@@ -4,6 +4,7 @@ mod listen;
 mod listen_hostile;
 mod manage;
 mod proxy;
+mod relay;
 mod replay;
 mod setup;
 mod trigger;

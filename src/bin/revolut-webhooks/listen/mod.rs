@@ -90,7 +90,13 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &ListenArgs) -> Outcome {
             Err(answer) => refuse(&mut stream, &answer),
         };
         drop(stream);
-        print::served(out, json, args.print_body, checks.verifier.secret_count(), &outcome)?;
+        print::served(
+            out,
+            json,
+            args.print_body,
+            checks.verifier.secret_count(),
+            &outcome,
+        )?;
         out.flush()?;
         if args.max_deliveries.is_some_and(|max| served >= max) {
             break;

@@ -54,13 +54,17 @@ fn deliver(
     body: &[u8],
 ) -> Result<u16, String> {
     let timestamp = timestamp_ms(OffsetDateTime::now_utc());
-    let response = agent
+    let mut post = agent
         .post(to)
         .header("content-type", "application/json")
         .header(TIMESTAMP_HEADER, timestamp.to_string())
-        .header(SIGNATURE_HEADER, sign_delivery(secret, timestamp, body))
-        .send(body)
-        .map_err(|e| e.to_string())?;
+        .header(SIGNATURE_HEADER, sign_delivery(secret, timestamp, body));
+    // The event's delivery key, as the relay sends it: a receiver that keeps keys tells
+    // a replayed event from a new one. (A payload that is not an event has none.)
+    if let Ok(key) = revolut_webhooks::events::DeliveryKey::from_body(body) {
+        post = post.header(crate::relay::IDEMPOTENCY_KEY, key.as_str());
+    }
+    let response = post.send(body).map_err(|e| e.to_string())?;
     let status = response.status().as_u16();
     if (200..300).contains(&status) {
         Ok(status)
