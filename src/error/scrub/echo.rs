@@ -171,6 +171,14 @@ mod tests {
     }
 
     #[test]
+    fn base64_counts_from_eight_characters_and_only_of_the_whole_secret() {
+        // "abcdefgh" in base64: a secret of 8 characters is long enough.
+        assert_eq!(scrub("x YWJjZGVmZ2g= y", &["abcdefgh"]), "x <redacted> y");
+        // The base64 of the token's first 6 characters alone is not the token's.
+        assert_eq!(scrub("b64 Wng4UXAz", &[TOKEN]), "b64 Wng4UXAz");
+    }
+
+    #[test]
     fn base64_of_a_secret_is_redacted_at_any_alignment_in_both_alphabets() {
         let cases = [
             // Alone, and inside `user:…` and `Bearer …`: each place in a group of three.
