@@ -226,7 +226,7 @@ impl Inbox {
     }
 
     /// [`accept`](Inbox::accept) for a body already parsed (by
-    /// [`Verifier::verify_and_parse`](crate::signature::Verifier::verify_and_parse)):
+    /// [`Verified::event`](crate::signature::Verified::event) after verifying):
     /// `event` must be `body`'s event.
     ///
     /// # Errors

@@ -58,13 +58,16 @@ impl<E> ReconcileReport<E> {
 
 impl Inbox {
     /// Accepts each failed event of a walk (the async client's
-    /// `webhooks().failed_events_all(id)`, or any stream of them) under its delivery
+    /// `webhooks().failed_events_all(id, &query)`, or any stream of them) under its delivery
     /// key: events already in the inbox are counted as known, the others stored.
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")]
     /// # async fn run(client: revolut_webhooks::nonblocking::Client, inbox: revolut_webhooks::inbox::Inbox, id: revolut_webhooks::WebhookId) -> Result<(), Box<dyn std::error::Error>> {
-    /// let report = inbox.reconcile(client.webhooks().failed_events_all(&id)).await?;
+    /// use revolut_webhooks::FailedEventsQuery;
+    ///
+    /// let walk = client.webhooks().failed_events_all(id, &FailedEventsQuery::new())?;
+    /// let report = inbox.reconcile(walk).await?;
     /// println!("{} new, {} already known", report.new, report.known);
     /// # Ok(()) }
     /// ```
