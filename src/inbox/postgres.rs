@@ -130,23 +130,27 @@ impl PostgresInbox {
     }
 
     pub(crate) async fn accept(&self, event: &NewEvent<'_>) -> Result<bool, InboxError> {
-        let sql = format!(
-            "{NOW} INSERT INTO revolut_inbox \
+        // Without an injected clock, `received_at` is the column's default (the server's
+        // clock): one plain statement, the cheapest accept.
+        let clock = self.clock();
+        let sql = if clock.is_some() {
+            "INSERT INTO revolut_inbox \
              (key, event_type, event_ts, object_id, body, received_at) \
-             SELECT $2, $3, $4, $5, $6, w.now FROM w ON CONFLICT (key) DO NOTHING"
-        );
-        let result = self
-            .timed(
-                sqlx::query(&sql)
-                    .bind(self.clock())
-                    .bind(event.key.as_str())
-                    .bind(event.event_type)
-                    .bind(event.event_ts)
-                    .bind(event.object_id.as_deref())
-                    .bind(event.body)
-                    .execute(&self.pool),
-            )
-            .await?;
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING"
+        } else {
+            "INSERT INTO revolut_inbox (key, event_type, event_ts, object_id, body) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING"
+        };
+        let mut query = sqlx::query(sql)
+            .bind(event.key.as_str())
+            .bind(event.event_type)
+            .bind(event.event_ts)
+            .bind(event.object_id.as_deref())
+            .bind(event.body);
+        if let Some(now) = clock {
+            query = query.bind(now);
+        }
+        let result = self.timed(query.execute(&self.pool)).await?;
         Ok(result.rows_affected() == 1)
     }
 

@@ -7,7 +7,8 @@ CREATE TABLE IF NOT EXISTS revolut_inbox (
     event_ts        BIGINT NOT NULL,               -- the event's own timestamp
     object_id       TEXT,                          -- data.id
     body            BYTEA  NOT NULL,               -- the raw body, as accepted
-    received_at     BIGINT NOT NULL,
+    received_at     BIGINT NOT NULL                -- the server's clock
+                    DEFAULT floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint,
     state           TEXT   NOT NULL DEFAULT 'pending'
                     CHECK (state IN ('pending', 'done', 'dead')),
     attempts        INTEGER NOT NULL DEFAULT 0,    -- attempts started
