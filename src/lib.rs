@@ -176,6 +176,9 @@ pub mod pagination;
 mod rate_limit;
 pub mod request;
 mod retry;
+#[cfg(any(feature = "blocking", feature = "async"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "blocking", feature = "async"))))]
+pub mod shared_state;
 pub mod signature;
 // Spans and events with the `tracing` feature; nothing without it.
 mod trace;

@@ -82,6 +82,9 @@ mod flight {
 // The I/O shell, written once in `src/shell/` and compiled here in this mode; the
 // header of `shell/client.rs` lists what this module provides it (the items above).
 #[allow(clippy::duplicate_mod)]
+#[path = "../shell/budget.rs"]
+mod budget;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shell/client.rs"]
 mod client;
 #[allow(clippy::duplicate_mod)]

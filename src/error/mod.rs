@@ -86,6 +86,10 @@ pub enum Error {
         /// The call's total budget.
         budget: Duration,
     },
+    /// The shared rate budget could not be used (the store failed). Nothing was sent.
+    #[cfg(any(feature = "blocking", feature = "async"))]
+    #[error("{0}; nothing was sent")]
+    SharedState(#[from] crate::shared_state::SharedStateError),
 }
 
 impl Error {
