@@ -32,5 +32,8 @@ mod no_panic;
 #[cfg(feature = "postgres")]
 mod pg_cluster;
 mod redaction;
+// The shared token store and rate budget, per mode and engine.
+#[cfg(any(feature = "blocking", feature = "async"))]
+mod shared;
 mod url_rules;
 mod verify;
