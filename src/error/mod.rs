@@ -113,7 +113,7 @@ impl Error {
             || self.api().is_some_and(ApiError::is_rate_limited)
     }
 
-    /// Whether a create or a secret rotation failed after its request may have
+    /// Whether a create, a secret rotation or a sandbox simulation failed after its request may have
     /// reached the server (a 5xx other than 503, a timeout, a reset, a body that
     /// could not be read or decoded), so it may have taken effect: the webhook may
     /// exist, or the secret may have been rotated. Such calls are never retried;
@@ -213,6 +213,8 @@ pub(crate) enum Unconfirmed {
     Create,
     /// `POST /webhooks/{id}/rotate-signing-secret`.
     Rotate,
+    /// `POST /api/1.0/sandbox/…`: a simulated top-up or transfer state.
+    Simulate,
 }
 
 pub(super) fn unconfirmed_suffix(call: Option<Unconfirmed>) -> &'static str {
@@ -226,6 +228,10 @@ pub(super) fn unconfirmed_suffix(call: Option<Unconfirmed>) -> &'static str {
             "; the request may have reached Revolut, so the signing secret may have been \
              rotated: it was not rotated again, call get() to read the current secret before \
              rotating"
+        }
+        Some(Unconfirmed::Simulate) => {
+            "; the request may have reached Revolut, so the simulation may have happened: it \
+             was not sent again, check the account's transactions before simulating again"
         }
     }
 }

@@ -32,6 +32,8 @@ use crate::error::{DecodeError, Error};
 // One function per endpoint, and how an error answer becomes an `ApiError`.
 mod endpoints;
 mod error_body;
+// The sandbox's simulations (`/api/1.0/sandbox/…`).
+mod sandbox;
 
 pub(crate) use endpoints::failed_events_page;
 pub use endpoints::{
@@ -40,6 +42,11 @@ pub use endpoints::{
 };
 pub use error_body::api_error;
 pub(crate) use error_body::api_error_scrubbing;
+pub(crate) use sandbox::SANDBOX_PREFIX;
+pub use sandbox::{
+    MAX_TOPUP_AMOUNT, SandboxAction, SandboxTopup, SimulatedTransaction, TopupState, sandbox_topup,
+    sandbox_transaction,
+};
 // Part of this module's API since before the parser moved beside the retry policy.
 pub use crate::retry::parse_retry_after;
 

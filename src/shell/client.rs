@@ -17,6 +17,7 @@
 //   client.rs              TokenProvider, Client and its send/retry loop
 //   budget.rs              the rate budget (in-process or shared) and a request's slot
 //   client_builder.rs      ClientBuilder
+//   sandbox.rs             Sandbox: the sandbox's simulations (top-up, transfer states)
 //   webhooks.rs            Webhooks (one method per endpoint) and the failed-events walk
 //   refreshing.rs          RefreshingTokenProvider: the token cache and its single flight
 //   refreshing_builder.rs  RefreshingTokenProviderBuilder
@@ -184,6 +185,12 @@ impl Client {
         let unconfirmed = (method == Method::Post).then(|| {
             if call.request().path.ends_with("/rotate-signing-secret") {
                 Unconfirmed::Rotate
+            } else if call
+                .request()
+                .path
+                .starts_with(crate::request::SANDBOX_PREFIX)
+            {
+                Unconfirmed::Simulate
             } else {
                 Unconfirmed::Create
             }

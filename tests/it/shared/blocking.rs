@@ -20,3 +20,9 @@ macro_rules! tests {
 }
 
 all_cases!(tests);
+
+macro_rules! once {
+    ($($name:ident),* $(,)?) => { $( #[test] fn $name() { cases::$name() } )* };
+}
+
+mode_cases!(once);

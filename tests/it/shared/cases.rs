@@ -53,8 +53,14 @@ pub(super) async fn processes_share_one_refresh_and_read_each_others_token(place
     let (server, counts) = strict::start(2400);
     let a = provider(&server.url(), place.open());
     let b = provider(&server.url(), place.open());
-    let (ta, tb) = (a.access_token().await.unwrap(), b.access_token().await.unwrap());
-    assert_eq!((ta.expose_secret(), tb.expose_secret()), ("token-1", "token-1"));
+    let (ta, tb) = (
+        a.access_token().await.unwrap(),
+        b.access_token().await.unwrap(),
+    );
+    assert_eq!(
+        (ta.expose_secret(), tb.expose_secret()),
+        ("token-1", "token-1")
+    );
     assert_eq!(counts.refreshes(), 1);
     for p in [a, b] {
         client(&server.url(), p).webhooks().list().await.unwrap();
@@ -207,4 +213,88 @@ pub(super) async fn a_failing_token_endpoint_releases_the_lock_and_says_so_witho
     // Each tried once: the lock was released after each failure.
     assert_eq!(server.request_count(), 2);
     assert!(place.open().token_set().unwrap().is_none());
+}
+
+/// Cases run once per mode (no store involved).
+macro_rules! mode_cases {
+    ($m:ident) => {
+        $m!(
+            sandbox_simulations_are_refused_for_production_and_never_retried,
+            sandbox_simulations_send_the_documented_requests
+        );
+    };
+}
+
+#[maybe_io]
+pub(super) async fn sandbox_simulations_are_refused_for_production_and_never_retried() {
+    use crate::faults::server::{Reply, Server};
+    use revolut_webhooks::request::{SandboxAction, SandboxTopup};
+    let production = Client::builder()
+        .token_provider(StaticToken::new("static"))
+        .build()
+        .unwrap();
+    let topup = SandboxTopup::new(uuid::Uuid::nil(), 10.0, "GBP").unwrap();
+    match production.sandbox().topup(&topup).await {
+        Err(Error::Validation(e)) => assert!(e.to_string().contains("production"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    let refused = production
+        .sandbox()
+        .transaction(uuid::Uuid::nil(), SandboxAction::Complete)
+        .await;
+    assert!(matches!(refused, Err(Error::Validation(_))));
+
+    // A 500 might have been processed: no second attempt, and the error says so.
+    let server = Server::with_default(Reply::status(500, r#"{"code":5000,"message":"oops"}"#));
+    let sandbox = Client::builder()
+        .environment(Environment::custom(&server.url()).unwrap())
+        .token_provider(StaticToken::new("static"))
+        .build()
+        .unwrap();
+    let error = sandbox.sandbox().topup(&topup).await.unwrap_err();
+    assert!(
+        error.to_string().contains("simulation may have happened"),
+        "{error}"
+    );
+    let error = sandbox
+        .sandbox()
+        .transaction(uuid::Uuid::nil(), SandboxAction::Fail)
+        .await
+        .unwrap_err();
+    assert!(error.is_ambiguous(), "{error}");
+    assert_eq!(server.request_count(), 2);
+}
+
+#[maybe_io]
+pub(super) async fn sandbox_simulations_send_the_documented_requests() {
+    use crate::faults::server::{Reply, Server};
+    use revolut_webhooks::request::{SandboxAction, SandboxTopup};
+    let answer = r#"{"id":"330953b8-b089-4cfd-9f03-e88173d64248","state":"completed","created_at":"2023-01-23T08:39:35.811005Z"}"#;
+    let server = Server::with_default(Reply::json(answer));
+    let client = Client::builder()
+        .environment(Environment::custom(&server.url()).unwrap())
+        .token_provider(StaticToken::new("static"))
+        .build()
+        .unwrap();
+    let topup = SandboxTopup::new(uuid::Uuid::nil(), 10.0, "GBP").unwrap();
+    let done = client.sandbox().topup(&topup).await.unwrap();
+    assert_eq!(done.state, "completed");
+    let id: uuid::Uuid = "330953b8-b089-4cfd-9f03-e88173d64248".parse().unwrap();
+    client
+        .sandbox()
+        .transaction(id, SandboxAction::Revert)
+        .await
+        .unwrap();
+    let requests = server.requests();
+    assert_eq!(requests[0].path, "/api/1.0/sandbox/topup");
+    assert!(
+        requests[0].body_str().contains(r#""amount":10.0"#),
+        "{}",
+        requests[0].body_str()
+    );
+    assert_eq!(
+        requests[1].path,
+        format!("/api/1.0/sandbox/transactions/{id}/revert")
+    );
+    assert_eq!(requests[1].method, "POST");
 }

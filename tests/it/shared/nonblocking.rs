@@ -22,3 +22,9 @@ macro_rules! tests {
 }
 
 all_cases!(tests);
+
+macro_rules! once {
+    ($($name:ident),* $(,)?) => { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { cases::$name().await } )* };
+}
+
+mode_cases!(once);
