@@ -112,6 +112,7 @@ pub(crate) fn run(out: &mut Out, cli: Cli) -> Outcome {
         Command::Emulator(args) => return crate::emulator::run(out, json, &args),
         Command::Trigger(args) => return crate::trigger::run(out, json, &args),
         Command::Listen(args) => return listen::run(out, json, &args),
+        Command::Sandbox(args) => return crate::sandbox::run(out, json, &args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(

@@ -13,6 +13,7 @@ mod failure;
 mod listen;
 mod output;
 mod replay;
+mod sandbox;
 mod time_arg;
 mod trigger;
 
