@@ -1,22 +1,31 @@
 //! The non-Revolut endpoints under `/_emulator`, to drive a standalone emulator over
-//! HTTP.
+//! HTTP. Unlike the API's, they do I/O: emitting an event waits for the first
+//! attempt of each delivery, to answer with how it went.
 
 use std::sync::Arc;
 
 use serde_json::json;
 use uuid::Uuid;
 
+use super::delivery::{self, Deliverer};
+use super::event::Event;
 use super::http::{Request, Response};
-use super::{Attempt, AttemptResult, Event, Shared, WebhookDelivery, delivery, random_string};
+use super::report::{Attempt, AttemptResult, WebhookDelivery};
+use super::state::Store;
 use crate::models::EventType;
 
 /// Answers a request under `/_emulator`; `rest` is the path after it.
-pub(super) fn handle(shared: &Arc<Shared>, request: &Request, rest: &str) -> Response {
+pub(super) fn handle(
+    store: &Store,
+    deliverer: &Arc<Deliverer>,
+    request: &Request,
+    rest: &str,
+) -> Response {
     match (request.method.as_str(), rest) {
         ("GET", "/health") => Response::json(200, &json!({ "status": "ok" })),
         ("POST", "/authorization-code") => {
-            let code = format!("oa_emu_code_{}", random_string(24));
-            shared.lock().codes.insert(code.clone());
+            let now = store.now();
+            let code = store.lock().tokens.issue_code(now);
             Response::json(201, &json!({ "code": code }))
         }
         ("POST", "/events") => {
@@ -40,12 +49,12 @@ pub(super) fn handle(shared: &Arc<Shared>, request: &Request, rest: &str) -> Res
             }
             let only = match body.get("webhook") {
                 None | Some(serde_json::Value::Null) => None,
-                Some(id) => match only_webhook(shared, id, &event_type) {
+                Some(id) => match only_webhook(store, id, &event_type) {
                     Ok(id) => Some(id),
                     Err(refusal) => return refusal,
                 },
             };
-            let delivery = delivery::emit(shared, &event, only);
+            let delivery = delivery::emit(deliverer, &event, only);
             let deliveries: Vec<serde_json::Value> = delivery
                 .first_attempts()
                 .iter()
@@ -71,7 +80,7 @@ pub(super) fn handle(shared: &Arc<Shared>, request: &Request, rest: &str) -> Res
 /// The webhook a control request names in `"webhook"`: it must exist and be
 /// subscribed to the event, as Revolut would deliver to no other.
 fn only_webhook(
-    shared: &Shared,
+    store: &Store,
     id: &serde_json::Value,
     event_type: &EventType,
 ) -> Result<Uuid, Response> {
@@ -81,7 +90,7 @@ fn only_webhook(
             "\"webhook\" must be a webhook id (a UUID string)",
         ));
     };
-    match shared.lock().hook(id) {
+    match store.lock().hook(id) {
         None => Err(Response::refusal(404, format!("no webhook {id}"))),
         Some(hook) if !hook.events.contains(event_type) => Err(Response::refusal(
             422,

@@ -1,52 +1,66 @@
 // Delivering an event: one job per subscribed webhook, which signs, POSTs, retries
 // and records the failure, one attempt at a time on the pool (see `pool`).
+//
+// Below the routes, beside nothing: it reads and changes the state (`Store`) and
+// imports no route. Inside, each file imports only those below it: `target` (where
+// and how signed), `courier` (what an attempt needs), `job` (one delivery's
+// attempts), `pool` (the workers), and this file, which starts them.
 
+mod courier;
+mod job;
 mod pool;
+mod target;
 
-pub(crate) use pool::Pool;
+pub(crate) use courier::{Faults, Observer, Settings};
 
 use std::sync::Arc;
-use std::sync::mpsc::{self, Sender};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
 
-use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::event::Event;
 use super::report::{self, Delivery};
-use super::{
-    Attempt, AttemptLog, AttemptResult, Event, InFlight, Outcome, Shared, WebhookDelivery,
-};
-use crate::config::{Scheme, UrlRules, check_url};
+use super::state::Store;
+use super::times::truncate_micros;
 use crate::models::EventType;
-use crate::models::{FailedEventId, SigningSecret};
-use crate::signature::{sign_delivery_all, timestamp_ms};
-use pool::enqueue;
+use courier::{Courier, InFlight, every_nth};
+use job::Job;
+use pool::{Pool, enqueue};
 
-/// Retries after the first attempt, as Revolut documents for webhooks v2.
-pub(crate) const RETRIES: usize = 3;
-
-/// The `Revolut-Signature` value: one `v1=` per secret, current secret first.
-pub(crate) fn signature_header(secrets: &[String], timestamp_ms: u64, body: &[u8]) -> String {
-    let secrets: Vec<SigningSecret> = secrets
-        .iter()
-        .map(|s| SigningSecret::from(s.as_str()))
-        .collect();
-    sign_delivery_all(&secrets, timestamp_ms, body)
+/// The deliveries of one emulator: what attempts are made with, and the pool of
+/// workers that makes them.
+pub(crate) struct Deliverer {
+    courier: Arc<Courier>,
+    pool: Arc<Pool>,
+    /// How many deliveries were queued, for the every-Nth switches.
+    numbered: AtomicU64,
 }
 
-/// Where to POST: the webhook's URL, except that with loopback http allowed a
-/// loopback `https` URL is reached over plain http (a local test receiver rarely has
-/// a certificate, and the client only lets you register https URLs).
-pub(crate) fn target(allow_loopback_http: bool, url: &str) -> Result<String, String> {
-    let checked = check_url(url, "url", UrlRules::Webhook).map_err(|e| e.reason)?;
-    let loopback = checked.host.is_loopback();
-    match checked.scheme {
-        Scheme::Https if allow_loopback_http && loopback => {
-            Ok(format!("http://{}", checked.after_scheme))
+impl Deliverer {
+    pub(crate) fn new(
+        store: Arc<Store>,
+        settings: Settings,
+        agent: ureq::Agent,
+        observer: Option<Observer>,
+    ) -> Deliverer {
+        let courier = Arc::new(Courier::new(store, settings, agent, observer));
+        Deliverer {
+            pool: Arc::new(Pool::new(courier.clone())),
+            courier,
+            numbered: AtomicU64::new(0),
         }
-        Scheme::Https => Ok(url.to_owned()),
-        Scheme::Http if allow_loopback_http && loopback => Ok(url.to_owned()),
-        _ => Err("plain http delivery is allowed only to loopback hosts, and only when the emulator allows it".to_owned()),
+    }
+
+    /// Cancels pending retries; first attempts still go out.
+    pub(crate) fn stop(&self) {
+        self.pool.stop();
+    }
+
+    /// Waits until no delivery is under way, at most `timeout`; `true` if none is.
+    pub(crate) fn wait_idle(&self, timeout: Duration) -> bool {
+        self.courier.wait_idle(timeout)
     }
 }
 
@@ -65,172 +79,15 @@ pub(crate) fn new_agent(timeout: Duration) -> ureq::Agent {
         .into()
 }
 
-fn post(
-    shared: &Shared,
-    url: &str,
-    timestamp_ms: u64,
-    signature: &str,
-    body: &str,
-) -> AttemptResult {
-    let target = match target(shared.config.allow_loopback_http, url) {
-        Ok(target) => target,
-        Err(why) => return AttemptResult::Error(why),
-    };
-    let result = shared
-        .agent
-        .post(&target)
-        .header("content-type", "application/json")
-        .header("Revolut-Request-Timestamp", timestamp_ms.to_string())
-        .header("Revolut-Signature", signature)
-        .send(body.as_bytes());
-    match result {
-        Ok(mut response) => {
-            // Drain a little of the body so the connection can be reused.
-            let _ = response
-                .body_mut()
-                .with_config()
-                .limit(64 * 1024)
-                .read_to_vec();
-            AttemptResult::Status(response.status().as_u16())
-        }
-        Err(ureq::Error::Timeout(_)) => AttemptResult::Error("timed out".to_owned()),
-        Err(e) => AttemptResult::Error(e.to_string()),
-    }
-}
-
-/// The delivery of one event to one webhook: up to 1 + [`RETRIES`] attempts,
-/// `retry_interval` apart. Each attempt reads the webhook's current URL and active
-/// secrets, and stamps its own timestamp.
-pub(crate) struct Job {
-    /// Its place in the emitted event's report.
-    pub index: usize,
-    pub body: Arc<str>,
-    pub created_at: OffsetDateTime,
-    pub report: WebhookDelivery,
-    /// The emitted event's type, for the attempt log.
-    pub event_type: EventType,
-    /// Where the report goes after the first attempt, once (the control endpoint's answer).
-    pub first: Option<Sender<(usize, WebhookDelivery)>>,
-    /// Where the finished report goes; dropping the job unsent reports it cancelled.
-    pub done: Sender<(usize, WebhookDelivery)>,
-    /// Held for its `Drop`: the job counts as in flight until it ends, however.
-    pub _in_flight: InFlight,
-}
-
-/// What is left of a job after an attempt.
-enum Next {
-    Retry(Job),
-    Finished,
-}
-
-impl Job {
-    /// Makes the next attempt; finishes the job (sends its report) unless a retry is due.
-    fn attempt(mut self, shared: &Shared) -> Next {
-        let now = shared.now();
-        let webhook_id = self.report.webhook_id;
-        let Some((url, secrets)) = shared
-            .lock()
-            .hook(*webhook_id.as_uuid())
-            .map(|h| (h.url.clone(), h.active_secrets(now)))
-        else {
-            return self.finish(); // the webhook was deleted: cancelled
-        };
-        let timestamp_ms = timestamp_ms(now);
-        let signature = signature_header(&secrets, timestamp_ms, self.body.as_bytes());
-        let started = Instant::now();
-        let result = post(shared, &url, timestamp_ms, &signature, &self.body);
-        let latency = started.elapsed();
-        let success = result.is_success();
-        self.report.url = url;
-        self.report.attempts.push(Attempt {
-            sent_at: now,
-            timestamp_ms,
-            signature,
-            result,
-            latency,
-        });
-        if success {
-            self.report.outcome = Outcome::Delivered;
-        } else if self.report.attempts.len() <= RETRIES {
-            self.observe(shared, None);
-            return Next::Retry(self);
-        } else {
-            self.record_failure(shared);
-        }
-        let failed = match self.report.outcome {
-            Outcome::Failed { failed_event_id } => Some(failed_event_id),
-            _ => None,
-        };
-        self.observe(shared, failed);
-        self.finish()
-    }
-
-    /// Tells the observer and the control endpoint about the attempt just made.
-    fn observe(&mut self, shared: &Shared, recorded_as_failed: Option<FailedEventId>) {
-        if let (Some(observer), Some(attempt)) = (&shared.observer, self.report.attempts.last()) {
-            let log = AttemptLog {
-                event_type: self.event_type.clone(),
-                webhook_id: self.report.webhook_id,
-                url: self.report.url.clone(),
-                attempt: self.report.attempts.len(),
-                max_attempts: RETRIES + 1,
-                sent_at: attempt.sent_at,
-                latency: attempt.latency,
-                result: attempt.result.clone(),
-                signatures: attempt.signature_count(),
-                recorded_as_failed,
-            };
-            // A panicking observer loses its line, never the delivery: the job and
-            // the worker thread go on.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| observer(&log)));
-        }
-        // After the observer, so a log line is out before the control endpoint answers.
-        if let Some(first) = self.first.take() {
-            let _ = first.send((self.index, self.report.clone()));
-        }
-    }
-
-    /// After the last failed attempt: lists the event among the webhook's failed events.
-    fn record_failure(&mut self, shared: &Shared) {
-        let webhook_id = self.report.webhook_id;
-        let last_sent = self
-            .report
-            .attempts
-            .last()
-            .map_or(self.created_at, |a| a.sent_at);
-        if let Some(id) = super::api::record_failure(
-            shared,
-            *webhook_id.as_uuid(),
-            &self.report.url,
-            &self.body,
-            self.created_at,
-            last_sent,
-        ) {
-            self.report.outcome = Outcome::Failed {
-                failed_event_id: id.into(),
-            };
-        }
-    }
-
-    fn finish(self) -> Next {
-        // The emitter may have dropped its `Delivery`: nobody to tell, nothing lost.
-        let _ = self.done.send((self.index, self.report));
-        Next::Finished
-    }
-
-    /// Whether it has not been tried yet: a first attempt is made even while the
-    /// emulator stops, only retries are cancelled.
-    fn untried(&self) -> bool {
-        self.report.attempts.is_empty()
-    }
-}
-
 /// Queues `event` for every webhook subscribed to its type (only `only` if given),
 /// on the delivery pool.
-pub(crate) fn emit(shared: &Arc<Shared>, event: &Event, only: Option<Uuid>) -> Delivery {
-    let now = shared.now();
+pub(crate) fn emit(deliverer: &Arc<Deliverer>, event: &Event, only: Option<Uuid>) -> Delivery {
+    let now = deliverer.courier.store.now();
     let body: Arc<str> = event.body_at(now).into();
-    let targets: Vec<Uuid> = shared
+    remember_transaction(&deliverer.courier.store, event, now);
+    let targets: Vec<Uuid> = deliverer
+        .courier
+        .store
         .lock()
         .webhooks
         .iter()
@@ -238,7 +95,11 @@ pub(crate) fn emit(shared: &Arc<Shared>, event: &Event, only: Option<Uuid>) -> D
         .filter(|h| only.is_none_or(|id| id == h.id))
         .map(|h| h.id)
         .collect();
-    *shared.in_flight() += targets.len();
+    let first_number = deliverer
+        .numbered
+        .fetch_add(targets.len() as u64, Ordering::Relaxed)
+        + 1;
+    deliverer.courier.start(targets.len());
     let (done, reports) = mpsc::channel();
     let (first, firsts) = mpsc::channel();
     for (index, &webhook_id) in targets.iter().enumerate() {
@@ -250,9 +111,21 @@ pub(crate) fn emit(shared: &Arc<Shared>, event: &Event, only: Option<Uuid>) -> D
             event_type: event.event_type().clone(),
             first: Some(first.clone()),
             done: done.clone(),
-            _in_flight: InFlight(shared.clone()),
+            _in_flight: InFlight(deliverer.courier.clone()),
+            duplicate: false,
+            then: None,
         };
-        enqueue(shared, job);
+        let number = first_number + index as u64;
+        let faults = &deliverer.courier.settings.faults;
+        let job = Job {
+            duplicate: every_nth(number, faults.duplicate_every),
+            ..job
+        };
+        enqueue(
+            &deliverer.pool,
+            job,
+            every_nth(number, faults.reorder_every),
+        );
     }
     Delivery {
         event_type: event.event_type().clone(),
@@ -263,48 +136,22 @@ pub(crate) fn emit(shared: &Arc<Shared>, event: &Event, only: Option<Uuid>) -> D
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signs_the_official_vector() {
-        let body = br#"{"data":{"id":"645a7696-22f3-aa47-9c74-cbae0449cc46","new_state":"completed","old_state":"pending","request_id":"app_charges-9f5d5eb3-1e06-46c5-b1c0-3914763e0bcb"},"event":"TransactionStateChanged","timestamp":"2023-05-09T16:36:38.028960Z"}"#;
-        let secret = "wsk_r59a4HfWVAKycbCaNO1RvgCJec02gRd8".to_owned();
-        let expected = "v1=bca326fb378d0da7f7c490ad584a8106bab9723d8d9cdd0d50b4c5b3be3837c0";
-        assert_eq!(
-            signature_header(std::slice::from_ref(&secret), 1683650202360, body),
-            expected
-        );
-        let both = signature_header(&["wsk_other".into(), secret], 1683650202360, body);
-        assert!(both.ends_with(&format!(",{expected}")));
-        assert_eq!(both.matches("v1=").count(), 2);
+/// Remembers the transaction a `TransactionCreated` event announces, so the sandbox
+/// endpoints can change its state as Revolut's would.
+fn remember_transaction(store: &Store, event: &Event, now: time::OffsetDateTime) {
+    if *event.event_type() != EventType::TransactionCreated {
+        return;
     }
-
-    #[test]
-    fn targets() {
-        assert_eq!(
-            target(false, "https://example.com/h").unwrap(),
-            "https://example.com/h"
-        );
-        assert_eq!(
-            target(false, "https://127.0.0.1:9/h").unwrap(),
-            "https://127.0.0.1:9/h"
-        );
-        assert_eq!(
-            target(true, "https://127.0.0.1:9/h").unwrap(),
-            "http://127.0.0.1:9/h"
-        );
-        assert_eq!(
-            target(true, "http://localhost:9/h").unwrap(),
-            "http://localhost:9/h"
-        );
-        assert_eq!(
-            target(true, "https://example.com/h").unwrap(),
-            "https://example.com/h"
-        );
-        assert!(target(false, "http://127.0.0.1:9/h").is_err());
-        assert!(target(true, "http://example.com/h").is_err());
-        assert!(target(true, "ftp://127.0.0.1/h").is_err());
-    }
+    let data = event.data();
+    let (Some(id), Some(state)) = (
+        data["id"].as_str().and_then(|id| Uuid::parse_str(id).ok()),
+        data["state"].as_str(),
+    ) else {
+        return;
+    };
+    let request_id = data["request_id"].as_str().map(str::to_owned);
+    store
+        .lock()
+        .transactions
+        .record(id, state, request_id, truncate_micros(now));
 }

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::fmt_time;
+use super::times::fmt_time;
 use crate::models::EventType;
 
 /// An event to [`emit`](super::Emulator::emit): its type, its `data` and, optionally,

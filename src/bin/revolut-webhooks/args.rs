@@ -310,6 +310,42 @@ pub(crate) struct EmulatorArgs {
     /// Print no delivery log (by default: one line per delivery attempt).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Milliseconds to wait for a receiver's answer (1..=3600000); a slower answer counts
+    /// as a failed attempt and is retried, as Revolut does, even if the receiver did its work.
+    #[arg(
+        long,
+        default_value_t = 10_000,
+        value_name = "MS",
+        value_parser = clap::value_parser!(u64).range(1..=3_600_000)
+    )]
+    pub delivery_timeout_ms: u64,
+    /// Deliver every Nth delivery (one event to one webhook, counted from 1) twice, the
+    /// second time right after the first 2xx answer (0: never).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub duplicate_every: u32,
+    /// Hold back every Nth delivery and send it after the next one (at most 2 s later),
+    /// so the receiver sees them out of order (0: never).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub reorder_every: u32,
+    /// Most API requests in any window (Revolut: 60 a minute per business); beyond it,
+    /// 429 with code 3162 and Retry-After.
+    #[arg(long, default_value_t = 60, value_name = "N")]
+    pub rate_limit: u32,
+    /// The rate limit's window, in seconds (1..=86400).
+    #[arg(
+        long,
+        default_value_t = 60,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    pub rate_limit_window_secs: u64,
+    /// Enforce no rate limit.
+    #[arg(long, conflicts_with = "rate_limit")]
+    pub no_rate_limit: bool,
+    /// Keep access tokens valid after a refresh (by default a refresh revokes the access
+    /// tokens issued before it, as Revolut does).
+    #[arg(long)]
+    pub keep_tokens_on_refresh: bool,
 }
 
 #[derive(Debug, Args)]

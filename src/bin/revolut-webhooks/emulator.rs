@@ -16,7 +16,19 @@ pub(crate) fn run(out: &mut Out, json: bool, args: &EmulatorArgs) -> Outcome {
     let mut builder = Emulator::builder()
         .port(args.port)
         .retry_interval(Duration::from_millis(args.retry_interval_ms))
+        .delivery_timeout(Duration::from_millis(args.delivery_timeout_ms))
+        .duplicate_every(args.duplicate_every)
+        .reorder_every(args.reorder_every)
+        .keep_tokens_on_refresh(args.keep_tokens_on_refresh)
         .allow_loopback_http(!args.https_only);
+    builder = if args.no_rate_limit {
+        builder.no_rate_limit()
+    } else {
+        builder.rate_limit(
+            args.rate_limit,
+            Duration::from_secs(args.rate_limit_window_secs),
+        )
+    };
     if let Some(token) = &args.token {
         builder = builder.access_token(token.clone());
     }

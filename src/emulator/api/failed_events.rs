@@ -5,10 +5,11 @@ use serde_json::value::RawValue;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::state::FailedRecord;
-use super::{error, not_found};
-use crate::emulator::http::{Request, Response, parse_pairs};
-use crate::emulator::{Shared, fmt_time};
+use super::super::http::{Request, Response, parse_pairs};
+use super::super::state::FailedRecord;
+use super::super::times::{fmt_time, minus};
+use super::answers::{error, not_found};
+use super::context::Ctx;
 use crate::models::{FAILED_EVENTS_WINDOW, MAX_PAGE_SIZE};
 
 /// `created_before` as an instant: an RFC 3339 date-time, or a date (its midnight UTC).
@@ -32,8 +33,8 @@ pub(crate) fn parse_created_before(text: &str) -> Option<OffsetDateTime> {
         .map(|d| d.midnight().assume_utc())
 }
 
-pub(super) fn list(shared: &Shared, request: &Request, id: Uuid) -> Response {
-    if shared.lock().hook(id).is_none() {
+pub(super) fn list(ctx: &Ctx<'_>, request: &Request, id: Uuid) -> Response {
+    if ctx.lock().hook(id).is_none() {
         return not_found();
     }
     let Some(query) = parse_pairs(&request.query, false) else {
@@ -63,8 +64,8 @@ pub(super) fn list(shared: &Shared, request: &Request, id: Uuid) -> Response {
             _ => return error(400, 2101, "limit must be between 1 and 1000"),
         },
     };
-    let now = shared.now();
-    let oldest = now - FAILED_EVENTS_WINDOW;
+    let now = ctx.now();
+    let oldest = minus(now, FAILED_EVENTS_WINDOW);
     let before = match param("created_before") {
         None => None,
         Some(text) => match parse_created_before(text) {
@@ -89,7 +90,7 @@ pub(super) fn list(shared: &Shared, request: &Request, id: Uuid) -> Response {
             }
         },
     };
-    let state = shared.lock();
+    let state = ctx.lock();
     let mut events: Vec<&FailedRecord> = state
         .failed
         .iter()

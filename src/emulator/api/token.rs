@@ -3,11 +3,9 @@
 
 use serde_json::json;
 
-use crate::emulator::http::{Request, Response, parse_pairs};
-use crate::emulator::{Shared, random_string};
-
-/// Lifetime of an access token from the token endpoint.
-pub(crate) const TOKEN_LIFETIME: time::Duration = time::Duration::minutes(40);
+use super::super::http::{Request, Response, parse_pairs};
+use super::super::state::TOKEN_LIFETIME;
+use super::context::Ctx;
 /// The only client assertion type the token endpoint accepts.
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -18,7 +16,7 @@ fn oauth_error(status: u16, error: &str, description: &str) -> Response {
     )
 }
 
-pub(super) fn endpoint(shared: &Shared, request: &Request) -> Response {
+pub(super) fn endpoint(ctx: &Ctx<'_>, request: &Request) -> Response {
     let content_type = request.header("content-type").unwrap_or("");
     if !content_type
         .to_ascii_lowercase()
@@ -56,28 +54,27 @@ pub(super) fn endpoint(shared: &Shared, request: &Request) -> Response {
     if param("client_assertion").is_none() {
         return oauth_error(401, "invalid_client", "client_assertion is missing");
     }
-    if let (Some(expected), Some(given)) = (&shared.config.client_id, param("client_id"))
+    if let (Some(expected), Some(given)) = (&ctx.config.client_id, param("client_id"))
         && expected != given
     {
         return oauth_error(401, "invalid_client", "unknown client_id");
     }
-    let now = shared.now();
-    let mut state = shared.lock();
+    let now = ctx.now();
+    let mut state = ctx.lock();
     match param("grant_type") {
         Some("authorization_code") => {
             let Some(code) = param("code") else {
                 return oauth_error(400, "invalid_request", "code is missing");
             };
-            if !state.codes.remove(code) {
+            if !state.tokens.take_code(code, now) {
                 return oauth_error(
                     400,
                     "invalid_grant",
                     "the authorization code is invalid or was already used",
                 );
             }
-            let access = state.issue_token(now);
-            let refresh = format!("oa_emu_refresh_{}", random_string(40));
-            state.refresh_tokens.insert(refresh.clone());
+            let access = state.tokens.issue_access(now);
+            let refresh = state.tokens.issue_refresh();
             Response::json(
                 200,
                 &json!({
@@ -89,11 +86,16 @@ pub(super) fn endpoint(shared: &Shared, request: &Request) -> Response {
             )
         }
         Some("refresh_token") => {
-            let known = param("refresh_token").is_some_and(|t| state.refresh_tokens.contains(t));
+            let known = param("refresh_token").is_some_and(|t| state.tokens.knows_refresh(t));
             if !known {
                 return oauth_error(400, "invalid_grant", "the refresh token is invalid");
             }
-            let access = state.issue_token(now);
+            // As Revolut's, by reports of production integrations: a refresh ends
+            // the access tokens issued before it.
+            if ctx.config.refresh_revokes {
+                state.tokens.revoke_issued();
+            }
+            let access = state.tokens.issue_access(now);
             Response::json(
                 200,
                 &json!({

@@ -1,6 +1,6 @@
 //! An incremental decoder of chunked request bodies.
 
-use super::{MAX_BODY_BYTES, MAX_CHUNK_LINE, MAX_HEAD_BYTES, Response};
+use super::message::{MAX_BODY_BYTES, MAX_CHUNK_LINE, MAX_HEAD_BYTES, Response};
 
 /// An incremental decoder of a chunked body (RFC 9112 section 7.1): it consumes
 /// what the buffer holds so far and remembers where it stopped.

@@ -9,7 +9,7 @@
 // that is not a token; a control character, a bare CR or LF included, in a header
 // value or the target), where that parser took them as they came.
 
-use super::{Request, Response};
+use super::message::{Request, Response};
 
 /// Parses `head`: the request line and header lines, each ending in CRLF, and the
 /// empty line after them.

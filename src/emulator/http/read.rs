@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::chunked::Chunked;
 use super::head::parse_head;
-use super::{BODY_TIMEOUT, Limits, MAX_BODY_BYTES, MAX_HEAD_BYTES, Request, Response};
+use super::message::{BODY_TIMEOUT, Limits, MAX_BODY_BYTES, MAX_HEAD_BYTES, Request, Response};
 
 /// Reads one request. `Ok(None)`: the peer closed or stayed idle, or we are stopping.
 /// `Err(response)`: the request is refused with that response.
@@ -20,7 +20,7 @@ pub(super) fn read_request(
 ) -> Result<Option<Request>, Response> {
     // The deadline holds however the bytes trickle in: a client sending one byte
     // at a time never leaves `fill` waiting, so it is checked on every turn.
-    let head_deadline = crate::emulator::after(limits.head_timeout);
+    let head_deadline = super::super::times::after(limits.head_timeout);
     let head_end = loop {
         if let Some(end) = find_head_end(buffer) {
             break end;
@@ -66,7 +66,7 @@ pub(super) fn read_request(
             .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
             .map_err(|_| Response::refusal(400, "write failed"))?;
     }
-    let body_deadline = crate::emulator::after(BODY_TIMEOUT);
+    let body_deadline = super::super::times::after(BODY_TIMEOUT);
     let mut chunked = Chunked::default();
     loop {
         let done = match framing {

@@ -1,5 +1,5 @@
 // The client against the emulator, written once and compiled per mode
-// (`emulator_blocking.rs` under `must_be_sync`, `emulator_async.rs` under `must_be_async`).
+// (`blocking.rs` under `must_be_sync`, `nonblocking.rs` under `must_be_async`).
 // Every rule here is enforced by the emulator's server side; the client's own checks
 // are bypassed where needed by giving it a different clock.
 

@@ -1,5 +1,6 @@
-//! The emulator's live delivery log (`EmulatorBuilder::on_attempt`) and the control
-//! endpoint's per-webhook answer (`POST /_emulator/events`), on 127.0.0.1 only.
+//! The emulator's live delivery log (`EmulatorBuilder::on_attempt`) and its control
+//! routes (`/_emulator/...`, with `POST /_emulator/events`'s per-webhook answer), on
+//! 127.0.0.1 only.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -207,4 +208,50 @@ fn a_panicking_observer_loses_its_line_not_the_delivery() {
     let delivery = report.for_webhook(hook.id).unwrap();
     assert_eq!(delivery.outcome, Outcome::Delivered, "{report:?}");
     assert_eq!(delivery.attempts.len(), 2);
+}
+
+#[test]
+fn control_endpoints_drive_a_standalone_emulator() {
+    use super::harness::{Api, JSON, code_grant};
+
+    let api = Api::with(Emulator::builder().retry_interval(Duration::from_millis(1)));
+    let base = api.emu.base_url();
+    assert_eq!(
+        raw(base, "GET", "/_emulator/health", None, None).status,
+        200
+    );
+    api.create(r#"{"url":"https://127.0.0.1:1/hook","events":["PayoutLinkCreated"]}"#);
+    let r = raw(
+        base,
+        "POST",
+        "/_emulator/events",
+        None,
+        Some((JSON, r#"{"event":"PayoutLinkCreated"}"#)),
+    );
+    assert_eq!(
+        (r.status, r.body["webhooks"].as_u64()),
+        (202, Some(1)),
+        "{}",
+        r.text
+    );
+    let r = raw(
+        base,
+        "POST",
+        "/_emulator/events",
+        None,
+        Some((JSON, r#"{"event":"TransactionCreated"}"#)),
+    );
+    assert_eq!(r.body["webhooks"], 0, "not subscribed");
+    assert!(api.emu.wait_idle(Duration::from_secs(10)));
+    let r = raw(base, "POST", "/_emulator/events", None, Some((JSON, "{}")));
+    assert_eq!(r.status, 400);
+    let code = raw(
+        base,
+        "POST",
+        "/_emulator/authorization-code",
+        None,
+        Some((JSON, "")),
+    );
+    let code = code.body["code"].as_str().unwrap().to_owned();
+    assert_eq!(api.token(&code_grant(&code)).status, 200);
 }

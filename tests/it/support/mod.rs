@@ -16,6 +16,9 @@ pub(crate) enum Reply {
     Status(u16),
     /// Say nothing for this long, then close (longer than the emulator's delivery timeout).
     Silence(Duration),
+    /// Answer with this status, but only after this long: a receiver that did its
+    /// work and answers late.
+    Late(Duration, u16),
 }
 
 /// One delivery as received.
@@ -159,6 +162,13 @@ fn serve(
             );
         }
         Reply::Silence(d) => std::thread::sleep(d),
+        Reply::Late(d, status) => {
+            std::thread::sleep(d);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+        }
     }
 }
 
