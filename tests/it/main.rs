@@ -25,6 +25,9 @@ mod emulator;
 mod events;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod faults;
+// 4 processes of one business against the strict emulator (child runs of this binary).
+#[cfg(all(feature = "emulator", feature = "async"))]
+mod fleet;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod net;
 mod no_panic;
