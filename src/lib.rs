@@ -176,8 +176,7 @@ pub mod pagination;
 mod rate_limit;
 pub mod request;
 mod retry;
-#[cfg(any(feature = "blocking", feature = "async"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "blocking", feature = "async"))))]
+// The store a fleet shares; its engines need a client feature, its error type does not.
 pub mod shared_state;
 pub mod signature;
 // Spans and events with the `tracing` feature; nothing without it.

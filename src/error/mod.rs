@@ -87,7 +87,6 @@ pub enum Error {
         budget: Duration,
     },
     /// The shared rate budget could not be used (the store failed). Nothing was sent.
-    #[cfg(any(feature = "blocking", feature = "async"))]
     #[error("{0}; nothing was sent")]
     SharedState(#[from] crate::shared_state::SharedStateError),
 }

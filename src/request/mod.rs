@@ -42,6 +42,7 @@ pub use endpoints::{
 };
 pub use error_body::api_error;
 pub(crate) use error_body::api_error_scrubbing;
+#[cfg(any(feature = "blocking", feature = "async"))]
 pub(crate) use sandbox::SANDBOX_PREFIX;
 pub use sandbox::{
     MAX_TOPUP_AMOUNT, SandboxAction, SandboxTopup, SimulatedTransaction, TopupState, sandbox_topup,

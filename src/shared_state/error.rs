@@ -35,6 +35,8 @@ pub struct SharedStateError {
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
+// Made by the engines, which need a client feature.
+#[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
 impl SharedStateError {
     pub(crate) fn new(
         kind: SharedStateErrorKind,

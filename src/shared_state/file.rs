@@ -13,8 +13,8 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::error::{SharedStateError, SharedStateErrorKind as Kind};
 use super::record::{self, Slot, SlotFile, StoredTokens};
+use crate::shared_state::{SharedStateError, SharedStateErrorKind as Kind};
 
 pub(crate) struct FileStore {
     path: PathBuf,

@@ -19,9 +19,9 @@ use sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
 use sqlx::{Row, Transaction};
 use tokio::runtime::Handle;
 
-use super::error::{SharedStateError, SharedStateErrorKind as Kind};
 use super::record::{self, Slot, StoredTokens};
 use crate::auth::{AccessToken, RefreshToken};
+use crate::shared_state::{SharedStateError, SharedStateErrorKind as Kind};
 
 const STORE: &str = "PostgreSQL";
 
