@@ -3,6 +3,9 @@
 
 pub(crate) mod strict;
 
+#[cfg(all(feature = "postgres", feature = "blocking"))]
+mod pg_faults;
+
 #[cfg(feature = "blocking")]
 mod blocking;
 #[cfg(feature = "async")]
