@@ -3,6 +3,8 @@
 
 pub(crate) mod strict;
 
+#[cfg(feature = "blocking")]
+mod locks;
 #[cfg(all(feature = "postgres", feature = "blocking"))]
 mod pg_faults;
 
