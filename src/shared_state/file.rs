@@ -299,7 +299,7 @@ impl FileStore {
             let id = random();
             slots.push(Slot {
                 id,
-                holds_until_ms: now.saturating_add(record::millis(hold)),
+                holds_until_ms: record::hold_until(now, hold),
                 in_flight: true,
             });
             Ok(id)
@@ -316,7 +316,7 @@ impl FileStore {
             match per {
                 Some(per) => {
                     for slot in slots.iter_mut().filter(|s| s.id == id) {
-                        slot.holds_until_ms = now.saturating_add(record::millis(per));
+                        slot.holds_until_ms = record::hold_until(now, per);
                         slot.in_flight = false;
                     }
                 }

@@ -129,6 +129,13 @@ pub(crate) fn decide_slot(
     Err(wait.max(MIN_WAIT))
 }
 
+/// When a slot taken or answered at `now_ms` frees, `d` later. `now_ms` is the
+/// clock truncated to the millisecond, so the real instant may be up to a
+/// millisecond later: one more keeps the slot held for the whole of `d`, never less.
+pub(crate) fn hold_until(now_ms: i64, d: Duration) -> i64 {
+    now_ms.saturating_add(millis(d)).saturating_add(1)
+}
+
 /// Milliseconds in a duration, saturated, for slot arithmetic.
 pub(crate) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
@@ -314,6 +321,20 @@ mod tests {
             in_flight: false,
         }];
         assert_eq!(decide_slot(&mut due, 0, 1, per), Err(MIN_WAIT));
+    }
+
+    #[test]
+    fn a_slot_is_held_a_whole_period_despite_millisecond_truncation() {
+        let per = 10 * S;
+        // Answered at 1000.9 ms, read as 1000: another request at 11000.0 ms would
+        // reach the server less than `per` after it.
+        let mut slots = vec![Slot {
+            id: 1,
+            holds_until_ms: hold_until(1_000, per),
+            in_flight: false,
+        }];
+        assert!(decide_slot(&mut slots, 11_000, 1, per).is_err());
+        assert!(decide_slot(&mut slots, 11_001, 1, per).is_ok());
     }
 
     #[test]
