@@ -183,6 +183,8 @@ pub mod pagination;
 mod rate_limit;
 pub mod request;
 mod retry;
+// The store a fleet shares; its engines need a client feature, its error type does not.
+pub mod shared_state;
 pub mod signature;
 // Spans and events with the `tracing` feature; nothing without it.
 mod trace;

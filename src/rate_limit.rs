@@ -68,6 +68,16 @@ impl RateLimiter {
         }
     }
 
+    /// At most this many requests in any window of [`per`](Self::per).
+    pub fn requests(&self) -> u32 {
+        u32::try_from(self.requests).unwrap_or(u32::MAX)
+    }
+
+    /// The window.
+    pub fn per(&self) -> Duration {
+        self.per
+    }
+
     /// Revolut's documented limit: 60 requests a minute.
     pub fn revolut_default() -> Self {
         Self::new(60, Duration::from_secs(60))

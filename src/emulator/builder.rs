@@ -58,6 +58,7 @@ pub struct EmulatorBuilder {
     reorder_every: u32,
     rate_limit: Option<Limit>,
     keep_tokens_on_refresh: bool,
+    token_lifetime: Option<Duration>,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -96,6 +97,7 @@ impl EmulatorBuilder {
             reorder_every: 0,
             rate_limit: Some(REVOLUT_LIMIT),
             keep_tokens_on_refresh: false,
+            token_lifetime: None,
         }
     }
 
@@ -251,6 +253,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long the access tokens of the token endpoint live (default 40 minutes, as
+    /// Revolut's; whole seconds, at least one). Short-lived tokens make refreshes
+    /// frequent, for tests of what happens at expiry.
+    #[must_use]
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = Some(lifetime);
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving.
     pub fn start(self) -> io::Result<Emulator> {
         let mut state = State::default();
@@ -258,6 +269,11 @@ impl EmulatorBuilder {
             .access_token
             .unwrap_or_else(|| format!("oa_emu_{}", random_string(40)));
         state.tokens.add_permanent(token.clone());
+        if let Some(lifetime) = self.token_lifetime {
+            state
+                .tokens
+                .set_lifetime(time::Duration::try_from(lifetime).unwrap_or(time::Duration::MAX));
+        }
         if let Some(code) = self.authorization_code {
             state.tokens.add_preset_code(code);
         }

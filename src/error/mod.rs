@@ -87,6 +87,9 @@ pub enum Error {
         /// The call's total budget.
         budget: Duration,
     },
+    /// The shared rate budget could not be used (the store failed). Nothing was sent.
+    #[error("{0}; nothing was sent")]
+    SharedState(#[from] crate::shared_state::SharedStateError),
 }
 
 impl Error {
@@ -110,7 +113,8 @@ impl Error {
             || self.api().is_some_and(ApiError::is_rate_limited)
     }
 
-    /// Whether a call that is unsafe to repeat (creating a webhook, rotating a secret:
+    /// Whether a call that is unsafe to repeat (creating a webhook, rotating a secret, a
+    /// sandbox simulation:
     /// [`Repeat::Unsafe`](crate::request::Repeat::Unsafe)) failed after its request may
     /// have reached the server (a 5xx other than 503, a timeout, a reset, a body that
     /// could not be read or decoded), so it may have taken effect: the webhook may

@@ -131,6 +131,9 @@ mod flight {
 // The I/O shell, written once in `src/shell/` and compiled here in this mode; the
 // header of `shell/client.rs` lists what this module provides it (the items above).
 #[allow(clippy::duplicate_mod)]
+#[path = "../shell/budget.rs"]
+mod budget;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shell/client.rs"]
 mod client;
 #[allow(clippy::duplicate_mod)]
@@ -143,6 +146,9 @@ mod refreshing;
 #[path = "../shell/refreshing_builder.rs"]
 mod refreshing_builder;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shell/sandbox.rs"]
+mod sandbox;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shell/token_endpoint.rs"]
 mod token_endpoint;
 #[allow(clippy::duplicate_mod)]
@@ -153,6 +159,7 @@ pub use client::{Client, TokenProvider};
 pub use client_builder::ClientBuilder;
 pub use refreshing::RefreshingTokenProvider;
 pub use refreshing_builder::RefreshingTokenProviderBuilder;
+pub use sandbox::Sandbox;
 pub use token_endpoint::exchange_authorization_code;
 pub use webhooks::Webhooks;
 

@@ -42,6 +42,23 @@ impl Endpoint {
     }
 }
 
+impl Endpoint {
+    /// A call to this endpoint at `path`, a whole path from the host root: for the
+    /// endpoints outside `/api/2.0` (the sandbox's, under `/api/1.0`).
+    pub(crate) fn call_at<T>(
+        &self,
+        path: String,
+        decode: fn(&[u8]) -> Result<T, serde_json::Error>,
+    ) -> Call<T> {
+        Call {
+            request: HttpRequest::new(self.method, path),
+            decode,
+            template: self.template,
+            repeat: self.repeat,
+        }
+    }
+}
+
 /// One API call: the request to send and how to read its answer.
 pub struct Call<T> {
     request: HttpRequest,

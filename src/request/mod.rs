@@ -27,6 +27,8 @@ mod call;
 mod endpoints;
 mod error_body;
 mod message;
+// The sandbox's simulations (`/api/1.0/sandbox/…`).
+mod sandbox;
 
 pub use crate::http_types::{Method, Repeat};
 pub use call::Call;
@@ -36,3 +38,7 @@ pub(crate) use endpoints::failed_events_page;
 pub use endpoints::*;
 pub use error_body::api_error;
 pub use message::{HttpRequest, HttpResponse, RequestBody};
+pub use sandbox::{
+    MAX_TOPUP_AMOUNT, SandboxAction, SandboxTopup, SimulatedTransaction, TopupState, sandbox_topup,
+    sandbox_transaction,
+};

@@ -15,7 +15,9 @@
 // `pagination`, `retry`, `auth`); the shell only sends, authenticates and walks pages:
 //
 //   client.rs              TokenProvider, Client and its send/retry loop
+//   budget.rs              the rate budget (in-process or shared) and a request's slot
 //   client_builder.rs      ClientBuilder
+//   sandbox.rs             Sandbox: the sandbox's simulations (top-up, transfer states)
 //   webhooks.rs            Webhooks (one method per endpoint) and the failed-events walk
 //   refreshing.rs          RefreshingTokenProvider: the token cache and its single flight
 //   refreshing_builder.rs  RefreshingTokenProviderBuilder
@@ -56,13 +58,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::budget::{Budget, Permit};
 use super::maybe_io;
 use super::transport::{Transport, sleep};
 use crate::auth::{AccessToken, StaticToken};
 use crate::clock::Clock;
 use crate::config::Environment;
 use crate::error::{Error, Result};
-use crate::rate_limit::{RateLimitPermit, RateLimiter};
 use crate::request::{Call, Repeat};
 use crate::retry::{Failure, RetryDecision, RetryPolicy};
 use crate::trace::{self, Span, Stopwatch, trace_event, trace_span};
@@ -120,7 +122,7 @@ pub(super) struct Inner {
     pub(super) tokens: Arc<dyn TokenProvider>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) retry: RetryPolicy,
-    pub(super) rate_limiter: Option<RateLimiter>,
+    pub(super) rate_limiter: Option<Budget>,
     pub(super) timeout: Duration,
 }
 
@@ -198,13 +200,26 @@ impl Client {
             error
         };
         loop {
-            let token =
+            let mut token =
                 (self.inner.tokens.access_token().await).map_err(|e| e.after_attempts(attempts))?;
             // Taken after the token, so a slow refresh holds no slot.
-            let permit = match self.slot(started, budget).await {
+            let (permit, waited) = match self.slot(started, budget).await {
                 Ok(permit) => permit,
                 Err(local) => return Err(finish(last.unwrap_or(local), attempts)),
             };
+            // A token taken before a wait may have been replaced meanwhile (by another
+            // process's refresh, with a shared store): ask again, and never send it stale.
+            if waited {
+                match self.inner.tokens.access_token().await {
+                    Ok(fresh) => token = fresh,
+                    Err(e) => {
+                        if let Some(permit) = permit {
+                            permit.cancel().await;
+                        }
+                        return Err(e.after_attempts(attempts));
+                    }
+                }
+            }
             // No attempt may run past the call's total budget, nor start with so
             // little of it left that it could only time out after sending (which
             // would make a create ambiguous for nothing).
@@ -226,7 +241,7 @@ impl Client {
                 )
                 .await;
             if let Some(permit) = permit {
-                permit.release_at(std::time::Instant::now());
+                permit.release().await;
             }
             let outcome = match sent {
                 Ok(response) => {
@@ -282,24 +297,26 @@ impl Client {
     }
 
     /// Waits for a slot of the rate limiter, if there is one, but never past the
-    /// call's budget: when the next slot lies beyond it, returns at once.
+    /// call's budget: when the next slot lies beyond it, returns at once. Says
+    /// whether it waited.
     async fn slot(
         &self,
         started: std::time::Instant,
         budget: Duration,
-    ) -> Result<Option<RateLimitPermit>> {
+    ) -> Result<(Option<Permit>, bool)> {
         let Some(limiter) = &self.inner.rate_limiter else {
-            return Ok(None);
+            return Ok((None, false));
         };
         let floor = self.min_attempt_time();
+        let mut waited = false;
         // Each turn waits at least a millisecond, or ends the loop: the budget bounds it.
         loop {
             let remaining = budget.saturating_sub(started.elapsed());
-            let wait = match limiter.try_acquire() {
-                Ok(permit) if remaining >= floor => return Ok(Some(permit)),
+            let wait = match limiter.try_acquire().await? {
+                Ok(permit) if remaining >= floor => return Ok((Some(permit), waited)),
                 // Woken too late to send: the slot goes back unused.
                 Ok(permit) => {
-                    permit.cancel();
+                    permit.cancel().await;
                     Duration::ZERO
                 }
                 Err(wait) => wait,
@@ -318,6 +335,7 @@ impl Client {
                 "waiting for the rate limiter"
             );
             sleep(wait).await;
+            waited = true;
         }
     }
 }

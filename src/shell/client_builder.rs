@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::budget::Budget;
 use super::client::{Client, Inner, TokenProvider};
 use super::refreshing_builder::RefreshingTokenProviderBuilder;
 use super::transport::Transport;
@@ -14,6 +15,7 @@ use crate::config::{Environment, HttpConfig, MAX_TIMEOUT, Proxy};
 use crate::error::{Result, ValidationError};
 use crate::rate_limit::RateLimiter;
 use crate::retry::RetryPolicy;
+use crate::shared_state::SharedState;
 
 impl Client {
     /// Starts configuring a client. It talks to [`Environment::Production`] unless told otherwise.
@@ -25,6 +27,7 @@ impl Client {
             http: HttpConfig::default(),
             retry: RetryPolicy::default(),
             rate_limiter: None,
+            shared: None,
         }
     }
 }
@@ -45,6 +48,7 @@ pub struct ClientBuilder {
     http: HttpConfig,
     retry: RetryPolicy,
     rate_limiter: Option<RateLimiter>,
+    shared: Option<SharedState>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -55,6 +59,7 @@ impl fmt::Debug for ClientBuilder {
             .field("http", &self.http)
             .field("retry", &self.retry)
             .field("rate_limiter", &self.rate_limiter)
+            .field("shared_state", &self.shared)
             .finish()
     }
 }
@@ -130,6 +135,22 @@ impl ClientBuilder {
         self
     }
 
+    /// Shares the rate budget and the tokens with every process of the business
+    /// through `store` (a file on one machine, PostgreSQL across machines; see
+    /// [`SharedState`]):
+    ///
+    /// - the budget is the [`rate_limiter`](Self::rate_limiter)'s numbers (Revolut's
+    ///   60 a minute if none is set), counted in the store: all processes together
+    ///   never exceed it in any window. A slot is held from just before a request is
+    ///   sent until one period after its answer; a process that dies holding one
+    ///   frees it at most the client's timeout plus one period after taking it.
+    /// - a refreshing provider built by this client ([`refreshing`](Self::refreshing))
+    ///   uses the store too, unless its own builder was given one.
+    pub fn shared_state(mut self, store: SharedState) -> Self {
+        self.shared = Some(store);
+        self
+    }
+
     /// The clock for time-dependent checks (default: the system clock).
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
@@ -171,11 +192,30 @@ impl ClientBuilder {
         let transport = Transport::new(&self.http, &self.environment)?;
         let tokens: Arc<dyn TokenProvider> = match tokens {
             Tokens::Provider(provider) => provider,
-            Tokens::Refreshing(builder) => Arc::new(builder.build_for_client(
-                transport.clone(),
-                &self.environment,
-                &self.retry,
-            )?),
+            Tokens::Refreshing(mut builder) => {
+                if let Some(store) = &self.shared
+                    && !builder.has_shared_state()
+                {
+                    *builder = builder.shared_state(store.clone());
+                }
+                Arc::new(builder.build_for_client(
+                    transport.clone(),
+                    &self.environment,
+                    &self.retry,
+                )?)
+            }
+        };
+        let rate_limiter = match (self.shared, self.rate_limiter) {
+            (Some(store), limiter) => {
+                let limiter = limiter.unwrap_or_else(RateLimiter::revolut_default);
+                Some(Budget::Shared {
+                    store,
+                    requests: limiter.requests(),
+                    per: limiter.per(),
+                    flight: self.http.timeout,
+                })
+            }
+            (None, limiter) => limiter.map(Budget::Local),
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -184,7 +224,7 @@ impl ClientBuilder {
                 tokens,
                 clock: self.clock,
                 retry: self.retry,
-                rate_limiter: self.rate_limiter,
+                rate_limiter,
                 timeout: self.http.timeout,
             }),
         })

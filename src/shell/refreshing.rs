@@ -31,8 +31,9 @@ use super::transport::Transport;
 use crate::auth::{AccessToken, ClientAssertion, RefreshToken, TokenSet, refresh_token_request};
 use crate::clock::Clock;
 use crate::config::Environment;
-use crate::error::{AuthError, Result};
+use crate::error::{AuthError, AuthErrorKind, Result};
 use crate::retry::RetryPolicy;
+use crate::shared_state::{SharedState, SharedStateError, StoredTokens, TokenGuard};
 use crate::trace::{Span, Stopwatch};
 
 pub(super) type OnRefresh = Arc<dyn Fn(&TokenSet) + Send + Sync>;
@@ -46,8 +47,12 @@ pub(super) type OnRefresh = Arc<dyn Fn(&TokenSet) + Send + Sync>;
 /// After a 401 "token expired" the client calls [`invalidate`](TokenProvider::invalidate),
 /// and the request is replayed once with a new token.
 ///
-/// It never writes anything to disk: to keep the latest token set (a job that
-/// restarts), pass [`on_refresh`](super::RefreshingTokenProviderBuilder::on_refresh).
+/// On its own it never writes anything to disk: to keep the latest token set (a job
+/// that restarts), pass [`on_refresh`](super::RefreshingTokenProviderBuilder::on_refresh).
+/// Several processes of one business share one token set through a
+/// [`SharedState`](super::RefreshingTokenProviderBuilder::shared_state): then one of
+/// them refreshes per expiry, the others read the store, and a 401 caused by another
+/// process's refresh is answered by reading the store again, not by refreshing.
 ///
 /// Clones share the cache. `Debug` shows no secret.
 #[derive(Clone)]
@@ -67,6 +72,11 @@ pub(super) struct Inner {
     pub(super) timeout: Duration,
     pub(super) state: Mutex<State>,
     pub(super) flight: FlightLock,
+    /// The store every process of the business shares, if any: then it, not
+    /// `state`, is the truth, and `state` only caches what was read.
+    pub(super) shared: Option<SharedState>,
+    /// With a store: the token set the builder was given, stored if the store has none.
+    pub(super) seed: Option<StoredTokens>,
 }
 
 pub(super) struct State {
@@ -76,6 +86,8 @@ pub(super) struct State {
     pub(super) attempts: u64,
     /// The error of the last attempt, if it failed.
     pub(super) failure: Option<AuthError>,
+    /// The access token the API last rejected: never taken from the store again.
+    pub(super) rejected: Option<AccessToken>,
 }
 
 pub(super) struct Current {
@@ -163,6 +175,9 @@ impl RefreshingTokenProvider {
     /// answered while this caller waited: then that answer is this caller's too.
     pub(super) async fn refresh_in_flight(&self, seen: Option<u64>) -> Result<TokenSet, AuthError> {
         let _flight = self.inner.flight.lock().await;
+        if let Some(shared) = &self.inner.shared {
+            return self.refresh_shared(shared, seen.is_none()).await;
+        }
         let refresh_token = {
             let state = self.state();
             if let Some(seen) = seen {
@@ -177,14 +192,78 @@ impl RefreshingTokenProvider {
             }
             state.refresh_token.clone()
         };
-        self.refresh_locked(refresh_token).await
+        self.refresh_locked(refresh_token, None).await
+    }
+
+    /// The single flight with a shared store: read it (another process may have
+    /// refreshed); else take the store's refresh lock (waiting for another process's
+    /// refresh), read it again, and refresh only if what it holds is still not usable.
+    /// `force`: refresh whatever the store holds.
+    async fn refresh_shared(
+        &self,
+        shared: &SharedState,
+        force: bool,
+    ) -> Result<TokenSet, AuthError> {
+        if !force && let Some(tokens) = self.read_shared(shared).await? {
+            return Ok(tokens);
+        }
+        let store = shared.clone();
+        let guard = flight::off_runtime(move || store.lock_tokens())
+            .await
+            .unwrap_or_else(|| Err(store_shut_down()))
+            .map_err(store_error)?;
+        let current = guard.current().cloned();
+        if !force {
+            if let Some(tokens) = current.as_ref().and_then(|c| self.adopt(c)) {
+                return Ok(tokens);
+            }
+            // An empty store starts from the token set the builder was given.
+            if current.as_ref().is_none_or(|c| c.access.is_none())
+                && let Some(seed) = self.inner.seed.clone()
+                && let Some(tokens) = self.adopt(&seed)
+            {
+                let store = shared.clone();
+                flight::off_runtime(move || store.store_tokens(guard, &seed))
+                    .await
+                    .unwrap_or_else(|| Err(store_shut_down()))
+                    .map_err(store_error)?;
+                return Ok(tokens);
+            }
+        }
+        let refresh_token = current
+            .as_ref()
+            .and_then(|c| c.refresh_token.clone())
+            .unwrap_or_else(|| self.state().refresh_token.clone());
+        let lease = Lease {
+            store: shared.clone(),
+            guard,
+            current,
+        };
+        self.refresh_locked(refresh_token, Some(lease)).await
+    }
+
+    /// The store's token set, if it may be used now (then it is cached here too).
+    pub(super) async fn read_shared(
+        &self,
+        shared: &SharedState,
+    ) -> Result<Option<TokenSet>, AuthError> {
+        let store = shared.clone();
+        let loaded = flight::off_runtime(move || store.load())
+            .await
+            .unwrap_or_else(|| Err(store_shut_down()))
+            .map_err(store_error)?;
+        Ok(loaded.and_then(|stored| self.adopt(&stored)))
     }
 
     /// One refresh, with the refresh lock held: sign, send, record, tell `on_refresh`.
-    async fn refresh_locked(&self, refresh_token: RefreshToken) -> Result<TokenSet, AuthError> {
+    async fn refresh_locked(
+        &self,
+        refresh_token: RefreshToken,
+        lease: Option<Lease>,
+    ) -> Result<TokenSet, AuthError> {
         let span = token_span!("token_refresh");
         let watch = Stopwatch::start();
-        let result = within!(span, self.refresh_traced(refresh_token, &span)).await;
+        let result = within!(span, self.refresh_traced(refresh_token, lease, &span)).await;
         finish_token_span(&span, &watch, &result);
         result
     }
@@ -193,6 +272,7 @@ impl RefreshingTokenProvider {
     async fn refresh_traced(
         &self,
         refresh_token: RefreshToken,
+        lease: Option<Lease>,
         span: &Span,
     ) -> Result<TokenSet, AuthError> {
         let now = self.now();
@@ -215,6 +295,30 @@ impl RefreshingTokenProvider {
                 .await
             }
             Err(e) => Err(e),
+        };
+        // With a store, the new set counts once it is stored (atomically, releasing
+        // the store's lock): until then the other processes keep the old one.
+        let result = match (result, lease) {
+            (Ok(tokens), Some(lease)) => {
+                let stored = StoredTokens::after(lease.current.as_ref(), &tokens, now);
+                let store = lease.store;
+                let guard = lease.guard;
+                flight::off_runtime(move || store.store_tokens(guard, &stored))
+                    .await
+                    .unwrap_or_else(|| Err(store_shut_down()))
+                    .map_err(|e| {
+                        AuthError::with_kind(
+                            AuthErrorKind::Unavailable,
+                            format!(
+                                "the token was refreshed but could not be stored, so the other \
+                                 processes cannot use it; the next call refreshes again ({e})"
+                            ),
+                        )
+                        .with_source(e)
+                    })
+                    .map(|()| tokens)
+            }
+            (result, _) => result,
         };
         {
             let mut state = self.state();
@@ -240,6 +344,15 @@ impl RefreshingTokenProvider {
 impl TokenProvider for RefreshingTokenProvider {
     async fn access_token(&self) -> Result<AccessToken> {
         flight::runtime()?;
+        if let Some(shared) = &self.inner.shared {
+            // Read every time: another process may have refreshed, which invalidates
+            // the token cached here.
+            if let Some(tokens) = self.read_shared(shared).await? {
+                return Ok(tokens.access_token);
+            }
+            let seen = self.state().attempts;
+            return Ok(flight::detached(self, Some(seen)).await?.access_token);
+        }
         let seen = {
             let state = self.state();
             if let Some(token) = state.usable(self.now()) {
@@ -252,6 +365,8 @@ impl TokenProvider for RefreshingTokenProvider {
 
     fn invalidate(&self, rejected: &AccessToken) -> bool {
         let mut state = self.state();
+        // With a store: the next call reads it, and refreshes only if it still holds this one.
+        state.rejected = Some(rejected.clone());
         if state
             .current
             .as_ref()
@@ -262,4 +377,38 @@ impl TokenProvider for RefreshingTokenProvider {
         // Either it was dropped, or another caller has already replaced it.
         true
     }
+}
+
+/// The store's lock and what it held, through a refresh.
+struct Lease {
+    store: SharedState,
+    guard: TokenGuard,
+    current: Option<StoredTokens>,
+}
+
+impl RefreshingTokenProvider {
+    /// The stored set, if it may be sent now: then it is cached here as well.
+    fn adopt(&self, stored: &StoredTokens) -> Option<TokenSet> {
+        let now = self.now();
+        let mut state = self.state();
+        if !stored.usable(now, self.inner.margin, state.rejected.as_ref()) {
+            return None;
+        }
+        let tokens = stored.token_set()?;
+        let obtained = stored.obtained_at.unwrap_or(now);
+        state.install(tokens.clone(), obtained, self.inner.margin);
+        Some(tokens)
+    }
+}
+
+fn store_error(e: SharedStateError) -> AuthError {
+    AuthError::with_kind(AuthErrorKind::Unavailable, e.to_string()).with_source(e)
+}
+
+fn store_shut_down() -> SharedStateError {
+    SharedStateError::new(
+        crate::shared_state::SharedStateErrorKind::Io,
+        "",
+        "the tokio runtime is shutting down",
+    )
 }

@@ -14,6 +14,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Environment, HttpConfig, Proxy};
 use crate::error::Result;
 use crate::retry::RetryPolicy;
+use crate::shared_state::{SharedState, StoredTokens};
 
 impl RefreshingTokenProvider {
     /// Starts configuring a provider from a refresh token and the client assertion.
@@ -33,6 +34,7 @@ impl RefreshingTokenProvider {
             on_refresh: None,
             http: HttpConfig::default(),
             retry: None,
+            shared: None,
         }
     }
 }
@@ -51,6 +53,7 @@ pub struct RefreshingTokenProviderBuilder {
     http: HttpConfig,
     /// `None`: the default policy, or the client's when a client builds it.
     retry: Option<RetryPolicy>,
+    shared: Option<SharedState>,
 }
 
 impl fmt::Debug for RefreshingTokenProviderBuilder {
@@ -62,6 +65,7 @@ impl fmt::Debug for RefreshingTokenProviderBuilder {
             .field("has_tokens", &self.tokens.is_some())
             .field("has_on_refresh", &self.on_refresh.is_some())
             .field("retry", &self.retry)
+            .field("shared_state", &self.shared)
             .finish_non_exhaustive()
     }
 }
@@ -98,6 +102,28 @@ impl RefreshingTokenProviderBuilder {
     pub fn on_refresh(mut self, on_refresh: impl Fn(&TokenSet) + Send + Sync + 'static) -> Self {
         self.on_refresh = Some(Arc::new(on_refresh));
         self
+    }
+
+    /// Shares the token set with every process of the business through `store` (a
+    /// file on one machine, PostgreSQL across machines): one refresh per expiry in
+    /// all, by whichever process holds the store's lock, while the others wait and
+    /// read what it stored. Each call reads the store, so a token another process
+    /// replaced is never sent; a 401 is answered by reading the store again, and by a
+    /// refresh only if the store still holds the rejected token.
+    ///
+    /// The store's refresh token wins over the one given to
+    /// [`builder`](RefreshingTokenProvider::builder), which (like
+    /// [`tokens`](Self::tokens)) only starts an empty store. `on_refresh` still runs
+    /// after each refresh this process makes. A [`ClientBuilder::shared_state`](super::ClientBuilder::shared_state)
+    /// passes its store here unless this builder has one.
+    pub fn shared_state(mut self, store: SharedState) -> Self {
+        self.shared = Some(store);
+        self
+    }
+
+    /// Whether a store was given (the client passes its own otherwise).
+    pub(super) fn has_shared_state(&self) -> bool {
+        self.shared.is_some()
     }
 
     /// The clock that decides when a token nears expiry (default: the system clock).
@@ -195,9 +221,16 @@ impl RefreshingTokenProviderBuilder {
             current: None,
             attempts: 0,
             failure: None,
+            rejected: None,
         };
+        let now = self.clock.now();
+        let seed = self
+            .tokens
+            .as_ref()
+            .filter(|_| self.shared.is_some())
+            .map(|tokens| StoredTokens::after(None, tokens, now));
         if let Some(tokens) = self.tokens {
-            state.install(tokens, self.clock.now(), margin);
+            state.install(tokens, now, margin);
         }
         Ok(RefreshingTokenProvider {
             inner: Arc::new(Inner {
@@ -211,6 +244,8 @@ impl RefreshingTokenProviderBuilder {
                 timeout: self.http.timeout,
                 state: Mutex::new(state),
                 flight: FlightLock::new(),
+                shared: self.shared,
+                seed,
             }),
         })
     }

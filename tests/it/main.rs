@@ -32,6 +32,9 @@ mod events;
 mod faults;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod inbox;
+// 4 processes of one business against the strict emulator (child runs of this binary).
+#[cfg(all(feature = "emulator", feature = "async"))]
+mod fleet;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod net;
 mod no_panic;
@@ -39,5 +42,8 @@ mod no_panic;
 #[cfg(feature = "postgres")]
 mod pg_cluster;
 mod redaction;
+// The shared token store and rate budget, per mode and engine.
+#[cfg(any(feature = "blocking", feature = "async"))]
+mod shared;
 mod url_rules;
 mod verify;

@@ -30,6 +30,7 @@ macro_rules! all_cases {
                 retries_trace_each_attempt_and_wait,
                 a_rate_limiter_past_the_budget_is_traced,
                 a_401_refresh_and_replay_are_traced_without_tokens,
+                a_shared_store_and_budget_are_traced_without_tokens,
                 a_failed_refresh_is_traced_without_the_server_text,
                 a_failed_events_walk_traces_each_page,
         );
@@ -371,6 +372,68 @@ pub(super) async fn a_401_refresh_and_replay_are_traced_without_tokens() {
     assert_timed(refresh);
     // In the call that needed the token, even where the refresh runs as its own task.
     assert_eq!(refresh.parent, Some(call.id));
+}
+
+/// The same 401, refresh and replay through a shared file store and budget: the
+/// store's reads and writes add no token to any record.
+#[maybe_io]
+pub(super) async fn a_shared_store_and_budget_are_traced_without_tokens() {
+    use revolut_webhooks::shared_state::SharedState;
+    let server = MockServer::start();
+    let old = server.mock(|when, then| {
+        when.method(GET)
+            .path(WEBHOOKS)
+            .header("authorization", format!("Bearer {ACCESS}"));
+        then.status(401).body(EXPIRED);
+    });
+    let new = server.mock(|when, then| {
+        when.method(GET)
+            .path(WEBHOOKS)
+            .header("authorization", format!("Bearer {NEW_ACCESS}"));
+        then.status(200).body("[]");
+    });
+    let tokens = server.mock(|when, then| {
+        when.method(POST).path(TOKEN_PATH);
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(token_body(NEW_ACCESS));
+    });
+    let dir = std::env::temp_dir().join(format!(
+        "rw-tracing-shared-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::UNIX_EPOCH
+            .elapsed()
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = SharedState::file(dir.join("state.json")).unwrap();
+    let stored = TokenSet::new(
+        AccessToken::new(ACCESS),
+        RefreshToken::new(REFRESH),
+        OffsetDateTime::now_utc() + time::Duration::minutes(40),
+    );
+    let client = Client::builder()
+        .environment(environment(&server))
+        .refreshing(
+            RefreshingTokenProvider::builder(
+                RefreshToken::new(REFRESH),
+                ClientAssertion::presigned(JWT),
+            )
+            .tokens(stored),
+        )
+        .shared_state(store)
+        .build()
+        .unwrap();
+    let session = Session::start();
+    client.webhooks().list().await.unwrap();
+    old.assert_calls(1);
+    new.assert_calls(1);
+    tokens.assert_calls(1);
+    let recorded = recorded_free(&session, &["Access token is invalid", "refresh_token="]);
+    let refresh = only(recorded.spans("token_refresh"), "token_refresh span");
+    assert_eq!(field(refresh, "outcome"), "ok");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[maybe_io]

@@ -88,6 +88,16 @@ pub(crate) struct Api {
     /// A client assertion JWT signed elsewhere, instead of --private-key.
     #[arg(long, env = "REVOLUT_CLIENT_ASSERTION", hide_env_values = true)]
     pub client_assertion: Option<String>,
+
+    /// The token store and rate budget shared with the business's other processes: a
+    /// file path (one machine) or a postgres:// URL (feature `postgres`).
+    #[arg(
+        long,
+        env = "REVOLUT_SHARED_STATE",
+        hide_env_values = true,
+        value_name = "STORE"
+    )]
+    pub shared_state: Option<String>,
 }
 
 /// Output format.
@@ -193,6 +203,9 @@ pub(crate) enum Command {
     Relay(crate::relay::RelayArgs),
     /// The relay's inbox: status, reconcile WEBHOOK_ID, dead, retry.
     Inbox(crate::inbox::InboxArgs),
+    /// Sandbox simulations: top up an account, complete/revert/decline/fail a transfer
+    /// (sandbox or an emulator only; refused for production).
+    Sandbox(crate::sandbox::SandboxArgs),
     /// Print a shell completion script (e.g. `source <(revolut-webhooks completions bash)`).
     Completions {
         /// The shell to complete in.

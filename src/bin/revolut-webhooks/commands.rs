@@ -5,7 +5,7 @@ use crate::args::{Cli, Command, Format};
 use crate::failure::Outcome;
 use crate::output::Out;
 use crate::{
-    completions, emulator, failed, inbox, listen, relay, replay, trigger, verify, webhooks,
+    completions, emulator, failed, inbox, listen, relay, replay, sandbox, trigger, verify, webhooks,
 };
 
 pub(crate) fn run(out: &mut Out, cli: Cli) -> Outcome {
@@ -50,6 +50,7 @@ pub(crate) fn run(out: &mut Out, cli: Cli) -> Outcome {
         Command::Listen(args) => listen::run(out, json, &args),
         Command::Relay(args) => relay::run(out, json, &args),
         Command::Inbox(args) => inbox::run(out, json, &args),
+        Command::Sandbox(args) => sandbox::run(out, json, &args),
         Command::Completions { shell } => completions::run(out, shell),
     }
 }

@@ -4,6 +4,7 @@ use revolut_webhooks::Environment;
 use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::auth::{ClientAssertion, RefreshToken};
 use revolut_webhooks::blocking::{Client, RefreshingTokenProvider};
+use revolut_webhooks::shared_state::SharedState;
 
 use crate::args::Api;
 use crate::failure::{AUTH, Failure};
@@ -25,7 +26,12 @@ pub(crate) fn environment(name: &str) -> Result<Environment, Failure> {
 pub(crate) fn client(global: &Api) -> Result<Client, Failure> {
     let environment = environment(&global.environment)?;
     credentials_are_one_line(global)?;
-    let builder = Client::builder().environment(environment);
+    let mut builder = Client::builder().environment(environment);
+    if let Some(store) = non_empty(&global.shared_state) {
+        // Both the refreshing provider and the rate budget use it.
+        let store = SharedState::open(store).map_err(|e| Failure::new(AUTH, e.to_string()))?;
+        builder = builder.shared_state(store);
+    }
     let builder = if let Some(refresh) = non_empty(&global.refresh_token) {
         // The client builds the provider: one environment, one connection pool.
         builder.refreshing(RefreshingTokenProvider::builder(

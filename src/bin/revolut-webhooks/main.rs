@@ -20,6 +20,7 @@ mod listen;
 mod output;
 mod relay;
 mod replay;
+mod sandbox;
 mod time_arg;
 mod trigger;
 mod verify;

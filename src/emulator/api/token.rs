@@ -4,7 +4,6 @@
 use serde_json::json;
 
 use super::super::http::{Request, Response, parse_pairs};
-use super::super::state::TOKEN_LIFETIME;
 use super::context::Ctx;
 /// The only client assertion type the token endpoint accepts.
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -80,7 +79,7 @@ pub(super) fn endpoint(ctx: &Ctx<'_>, request: &Request) -> Response {
                 &json!({
                     "access_token": access,
                     "token_type": "bearer",
-                    "expires_in": TOKEN_LIFETIME.whole_seconds(),
+                    "expires_in": state.tokens.lifetime().whole_seconds(),
                     "refresh_token": refresh,
                 }),
             )
@@ -101,7 +100,7 @@ pub(super) fn endpoint(ctx: &Ctx<'_>, request: &Request) -> Response {
                 &json!({
                     "access_token": access,
                     "token_type": "bearer",
-                    "expires_in": TOKEN_LIFETIME.whole_seconds(),
+                    "expires_in": state.tokens.lifetime().whole_seconds(),
                 }),
             )
         }

@@ -20,10 +20,11 @@ mod tokens;
 mod transactions;
 
 pub(crate) use rate::{Limit, REVOLUT_LIMIT, Window};
-pub(crate) use tokens::{TOKEN_LIFETIME, Tokens};
+pub(crate) use tokens::Tokens;
 pub(crate) use transactions::{Refusal, Transactions, target_state};
 
-/// How long an access token from the token endpoint is valid: 40 minutes.
+/// How long an access token from the token endpoint is valid by default: 40 minutes
+/// (see [`EmulatorBuilder::token_lifetime`](crate::emulator::EmulatorBuilder::token_lifetime)).
 pub const ACCESS_TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(40 * 60);
 
 /// The state and the clock, shared by the server's threads and the deliveries.

@@ -35,12 +35,24 @@ pub(crate) struct Tokens {
     codes: VecDeque<(String, OffsetDateTime)>,
     /// Codes given to the builder: they wait until used, whatever the time.
     preset_codes: HashSet<String>,
+    /// The builder's access-token lifetime; `None`: [`TOKEN_LIFETIME`].
+    lifetime: Option<time::Duration>,
 }
 
 impl Tokens {
     /// Accepts `token` forever.
     pub(crate) fn add_permanent(&mut self, token: String) {
         self.access.insert(token, Life::Permanent);
+    }
+
+    /// Access tokens from now on live `lifetime` (whole seconds, at least one).
+    pub(crate) fn set_lifetime(&mut self, lifetime: time::Duration) {
+        self.lifetime = Some(lifetime.max(time::Duration::SECOND));
+    }
+
+    /// How long an access token from the token endpoint lives.
+    pub(crate) fn lifetime(&self) -> time::Duration {
+        self.lifetime.unwrap_or(TOKEN_LIFETIME)
     }
 
     /// Accepts `code` once, whenever it comes.
@@ -65,7 +77,7 @@ impl Tokens {
         });
         let token = format!("oa_emu_{}", random_string(40));
         self.access
-            .insert(token.clone(), Life::Until(plus(now, TOKEN_LIFETIME)));
+            .insert(token.clone(), Life::Until(plus(now, self.lifetime())));
         token
     }
 

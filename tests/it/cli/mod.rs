@@ -1,5 +1,6 @@
 //! The `revolut-webhooks` binary, run as a child process against the in-process emulator.
 
+mod fleet;
 mod listen;
 mod listen_hostile;
 mod manage;
