@@ -18,7 +18,6 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::{EventData, EventParseError, WebhookEvent};
 use crate::encoding::{base64url, base64url_decode};
-use crate::models::FailedEvent;
 
 /// The version prefix of the keys this crate makes.
 const PREFIX: &str = "v1:";
@@ -120,15 +119,6 @@ impl DeliveryKey {
     /// The body is not an event this crate can read (see [`WebhookEvent::from_slice`]).
     pub fn from_body(body: &[u8]) -> Result<DeliveryKey, EventParseError> {
         WebhookEvent::from_slice(body).map(|event| DeliveryKey::of_event(&event))
-    }
-
-    /// The key of a failed event's payload: the same as its live delivery's.
-    ///
-    /// # Errors
-    ///
-    /// The payload is not an event this crate can read.
-    pub fn of_failed_event(failed: &FailedEvent) -> Result<DeliveryKey, EventParseError> {
-        DeliveryKey::from_body(failed.payload_json().as_bytes())
     }
 
     /// A key read from a store this crate wrote, kept as it is.

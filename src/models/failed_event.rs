@@ -70,7 +70,7 @@ impl FailedEvent {
     /// The payload's [`DeliveryKey`](crate::events::DeliveryKey): the same key as the
     /// live delivery of this event, so an inbox recognises it.
     pub fn delivery_key(&self) -> Result<crate::events::DeliveryKey, EventParseError> {
-        crate::events::DeliveryKey::of_failed_event(self)
+        crate::events::DeliveryKey::from_body(self.payload_json().as_bytes())
     }
 
     /// Decodes the payload into any type: your own struct, or `serde_json::Value`.

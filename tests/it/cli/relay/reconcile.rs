@@ -83,7 +83,7 @@ impl Outage {
     fn keys(&self) -> HashSet<String> {
         self.failed
             .iter()
-            .map(|f| DeliveryKey::of_failed_event(f).unwrap().to_string())
+            .map(|f| f.delivery_key().unwrap().to_string())
             .collect()
     }
 }
