@@ -8,7 +8,6 @@ use std::time::Duration;
 use revolut_webhooks::auth::StaticToken;
 use revolut_webhooks::blocking::Client;
 use revolut_webhooks::emulator::{Emulator, Event};
-use revolut_webhooks::events::DeliveryKey;
 use revolut_webhooks::{
     CreateWebhook, EventType, FailedEvent, FailedEventsQuery, ManualClock, WebhookId,
 };
