@@ -155,8 +155,9 @@ const TOPUP: Endpoint = Endpoint {
     method: Method::Post,
     template: "/sandbox/topup",
     repeat: Repeat::Unsafe {
-        on_unknown: "the top-up may have happened: it was not sent again, check the \
-                     account's transactions before topping up again",
+        on_unknown: "the simulation may have happened (a second top-up would be a second \
+                     transaction): it was not sent again, check the account's transactions \
+                     before topping up again",
     },
 };
 
