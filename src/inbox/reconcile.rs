@@ -64,7 +64,10 @@ impl Inbox {
     /// ```no_run
     /// # #[cfg(feature = "async")]
     /// # async fn run(client: revolut_webhooks::nonblocking::Client, inbox: revolut_webhooks::inbox::Inbox, id: revolut_webhooks::WebhookId) -> Result<(), Box<dyn std::error::Error>> {
-    /// let report = inbox.reconcile(client.webhooks().failed_events_all(&id)).await?;
+    /// use revolut_webhooks::FailedEventsQuery;
+    ///
+    /// let walk = client.webhooks().failed_events_all(id, &FailedEventsQuery::new())?;
+    /// let report = inbox.reconcile(walk).await?;
     /// println!("{} new, {} already known", report.new, report.known);
     /// # Ok(()) }
     /// ```
