@@ -9,9 +9,7 @@
 //! stores more columns; the ratio says what that costs. Targets: accept ≥ 0.8× the bare
 //! insert's throughput; p99 accept < 10 ms on SQLite.
 
-#[allow(dead_code)]
 mod common;
-#[allow(dead_code, unreachable_pub)]
 #[path = "../tests/it/pg_cluster.rs"]
 mod pg_cluster;
 
