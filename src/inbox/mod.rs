@@ -16,7 +16,8 @@
 //!    letter, kept with its last error until re-queued, never dropped. A worker killed
 //!    mid-event loses nothing: its lease ends and another worker takes the event.
 //!    Events about one object (`data.id`) are handed out one at a time, in event
-//!    timestamp order; many workers, on many machines with PostgreSQL, never run one
+//!    timestamp order (a dead letter no longer holds back its object's later events);
+//!    many workers, on many machines with PostgreSQL, never run one
 //!    event twice at the same time (a handler is cut off when its lease ends, and a
 //!    worker whose lease ended records nothing);
 //! 3. **reconciles**: [`reconcile`](Inbox::reconcile) accepts every event of a

@@ -160,11 +160,9 @@ impl SqliteInbox {
                ORDER BY e.seq LIMIT 1) \
              RETURNING {COLUMNS}"
         );
-        // In its own `BEGIN IMMEDIATE` transaction: a lone `UPDATE … WHERE seq = (SELECT
-        // …)` may choose its row from a snapshot older than another worker's claim, so two
-        // workers could claim one event; taking the write lock first rules that out.
-        // `fetch_all`, not `fetch_optional`: an `UPDATE … RETURNING` must be stepped to
-        // its end.
+        // In its own `BEGIN IMMEDIATE` transaction, with the time read once the write lock
+        // is held: claims then see non-decreasing times, and a lease just granted by
+        // another worker is never taken for a stale one (see `policy::Window`).
         let rows = self
             .timed(async {
                 let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
