@@ -1,9 +1,74 @@
 //! `emulator`: run the local emulator, with a live log of its delivery attempts.
 
-use crate::args::EmulatorArgs;
+use clap::Args;
+
 use crate::failure::Failure;
 use crate::failure::Outcome;
 use crate::output::Out;
+
+/// The longest `emulator --retry-interval-ms`: a day.
+pub(crate) const MAX_RETRY_INTERVAL_MS: u64 = 86_400_000;
+
+/// The `emulator` command's flags.
+#[derive(Debug, Args)]
+pub(crate) struct EmulatorArgs {
+    /// The port on 127.0.0.1 (default: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Real time between delivery attempts, in milliseconds, at most 86400000 (Revolut: 10 minutes).
+    #[arg(
+        long,
+        default_value_t = 600_000,
+        value_name = "MS",
+        value_parser = clap::value_parser!(u64).range(0..=MAX_RETRY_INTERVAL_MS)
+    )]
+    pub retry_interval_ms: u64,
+    /// The never-expiring access token to accept (default: a random one).
+    #[arg(long)]
+    pub token: Option<String>,
+    /// Refuse http:// webhook URLs even to loopback hosts.
+    #[arg(long)]
+    pub https_only: bool,
+    /// Print no delivery log (by default: one line per delivery attempt).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Milliseconds to wait for a receiver's answer (1..=3600000); a slower answer counts
+    /// as a failed attempt and is retried, as Revolut does, even if the receiver did its work.
+    #[arg(
+        long,
+        default_value_t = 10_000,
+        value_name = "MS",
+        value_parser = clap::value_parser!(u64).range(1..=3_600_000)
+    )]
+    pub delivery_timeout_ms: u64,
+    /// Deliver every Nth delivery (one event to one webhook, counted from 1) twice, the
+    /// second time right after the first 2xx answer (0: never).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub duplicate_every: u32,
+    /// Hold back every Nth delivery and send it after the next one (at most 2 s later),
+    /// so the receiver sees them out of order (0: never).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub reorder_every: u32,
+    /// Most API requests in any window (Revolut: 60 a minute per business); beyond it,
+    /// 429 with code 3162 and Retry-After.
+    #[arg(long, default_value_t = 60, value_name = "N")]
+    pub rate_limit: u32,
+    /// The rate limit's window, in seconds (1..=86400).
+    #[arg(
+        long,
+        default_value_t = 60,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    pub rate_limit_window_secs: u64,
+    /// Enforce no rate limit.
+    #[arg(long, conflicts_with = "rate_limit")]
+    pub no_rate_limit: bool,
+    /// Keep access tokens valid after a refresh (by default a refresh revokes the access
+    /// tokens issued before it, as Revolut does).
+    #[arg(long)]
+    pub keep_tokens_on_refresh: bool,
+}
 
 #[cfg(feature = "emulator")]
 pub(crate) fn run(out: &mut Out, json: bool, args: &EmulatorArgs) -> Outcome {
