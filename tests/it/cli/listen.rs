@@ -27,8 +27,8 @@ pub(super) const LINE_WAIT: Duration = Duration::from_secs(10);
 /// One request the app received: its headers (names lower-cased) and exact body.
 #[derive(Debug, Clone)]
 pub(super) struct Received {
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) body: Vec<u8>,
 }
 
 impl Received {
@@ -74,8 +74,9 @@ impl App {
     }
 }
 
-/// Reads one HTTP/1.1 request with a Content-Length body (bounded).
-fn read_request(stream: &mut TcpStream) -> Option<Received> {
+/// Reads one HTTP/1.1 request with a Content-Length body (bounded); the relay's test
+/// app reads its forwards with it too.
+pub(super) fn read_request(stream: &mut TcpStream) -> Option<Received> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let end = loop {

@@ -209,7 +209,8 @@ impl App {
 
 fn serve_app(mut stream: TcpStream, state: &Mutex<AppState>, delay: Duration) {
     let _ = stream.set_read_timeout(Some(WAIT));
-    let Some((headers, body)) = read_request(&mut stream) else {
+    let Some(super::listen::Received { headers, body }) = super::listen::read_request(&mut stream)
+    else {
         return;
     };
     let header = |name: &str| {
@@ -266,50 +267,6 @@ fn serve_app(mut stream: TcpStream, state: &Mutex<AppState>, delay: Duration) {
         stream,
         "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
-}
-
-/// A request's headers (names lower-cased) and body.
-type Request = (Vec<(String, String)>, Vec<u8>);
-
-/// One request, head and Content-Length body (bounded).
-fn read_request(stream: &mut TcpStream) -> Option<Request> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        if buf.len() > 64 * 1024 {
-            return None;
-        }
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8(buf[..end].to_vec()).ok()?;
-    let headers: Vec<(String, String)> = head
-        .split("\r\n")
-        .skip(1)
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = buf[end + 4..].to_vec();
-    while body.len() < length {
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    body.truncate(length);
-    Some((headers, body))
 }
 
 /// A running `revolut-webhooks relay -o json`, killed when dropped.
